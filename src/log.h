@@ -1,0 +1,23 @@
+/* log.h: the tool's messages. Every line is "sandbox: WHAT: WHY". */
+#pragma once
+
+#include <stdbool.h>
+
+/* Exit codes of the contract. */
+enum {
+	EXIT_SETUP = 125,    /* the sandbox could not be set up */
+	EXIT_NOEXEC = 126,   /* COMMAND found but not executable */
+	EXIT_NOTFOUND = 127, /* COMMAND not found */
+	EXIT_TIMEOUT = 124,  /* --timeout expired */
+};
+
+extern bool log_verbose;
+
+/* These use only write(2) on stderr, so they are safe after fork. */
+void warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "sandbox: STEP: strerror(err)" */
+void warn_errno(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print and exit(EXIT_SETUP) (or _exit after fork: die() calls _exit, never atexit handlers). */
+__attribute__((noreturn, format(printf, 1, 2))) void die(const char *fmt, ...);
+__attribute__((noreturn, format(printf, 2, 3))) void die_errno(int err, const char *fmt, ...);

@@ -1,0 +1,90 @@
+/* options.h: the command line, parsed into one validated, read-only struct config. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "publish.h"
+#include "rlimit.h"
+
+enum cmd_kind { CMD_RUN, CMD_EXEC, CMD_LIST, CMD_HELP, CMD_VERSION };
+enum map_mode { MAP_AUTO, MAP_SELF };
+enum net_mode { NET_SLIRP, NET_NONE, NET_HOST };
+enum seccomp_mode { SECCOMP_DEFAULT, SECCOMP_NONE };
+
+enum mount_kind { MOUNT_BIND, MOUNT_RO_BIND, MOUNT_TMPFS };
+
+struct user_mount {
+	enum mount_kind kind;
+	const char *src; /* host path; NULL for tmpfs */
+	const char *dst; /* path inside the sandbox */
+};
+
+struct env_setting {
+	const char *name;
+	const char *value; /* NULL: copy from the caller's environment */
+};
+
+struct cap_change {
+	bool add;
+	const char *name; /* as given; validated by caps.c */
+};
+
+struct config {
+	enum cmd_kind cmd;
+	bool verbose;
+
+	/* run */
+	const char *rootfs; /* "/" is host mode */
+	bool host_mode;
+	char *const *argv; /* COMMAND and ARGs; never empty after parsing */
+	enum map_mode map;
+	bool user_set;
+	uid_t user_uid;
+	gid_t user_gid;
+	const char *hostname;
+	enum net_mode net;
+	unsigned mtu;
+	bool allow_host_loopback;
+	struct publish *publish;
+	size_t npublish;
+	bool ro;
+	bool overlay;
+	unsigned long long tmp_size; /* bytes */
+	struct user_mount *mounts;
+	size_t nmounts;
+	const char *workdir; /* NULL: default */
+	struct env_setting *env;
+	size_t nenv;
+	const char *name;
+	unsigned long long timeout_ms; /* 0: none */
+	bool no_tty;
+	struct cap_change *caps;
+	size_t ncaps;
+	enum seccomp_mode seccomp;
+	struct rlimit_setting *rlimits;
+	size_t nrlimits;
+	unsigned long long memory; /* bytes; 0: unset */
+	unsigned long long pids;   /* 0: unset */
+	double cpus;               /* 0: unset */
+	int status_fd;             /* -1: unset */
+	bool list_json;
+};
+
+#define DEFAULT_HOSTNAME "sandbox"
+#define DEFAULT_MTU 65520
+#define DEFAULT_TMP_SIZE (512ULL << 20)
+#define MIN_MTU 1280 /* IPv6 needs at least this */
+#define MAX_MTU 65521
+
+/* Parse argv into cfg. 0, or -EINVAL with a one-line reason in err (no "sandbox: " prefix).
+ * Pure apart from reading the caller's environment for "-e NAME". The strings in cfg point
+ * into argv; the arrays are heap-allocated (config_free). */
+int options_parse(int argc, char *const argv[], struct config *cfg, char *err, size_t errlen);
+void config_free(struct config *cfg);
+/* The --help text. */
+extern const char options_usage[];
+/* Every long option name, NULL-terminated (the doc test reads it). */
+extern const char *const options_long_names[];

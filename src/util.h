@@ -1,0 +1,67 @@
+/* util.h: cleanup attributes, ownership hand-off and EINTR-safe I/O. */
+#pragma once
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static inline void cleanup_freep(void *p)
+{
+	free(*(void **)p);
+}
+
+static inline void cleanup_closep(int *fd)
+{
+	if (*fd >= 0) {
+		int saved = errno;
+		close(*fd);
+		errno = saved;
+	}
+}
+
+static inline void cleanup_fclosep(FILE **f)
+{
+	if (*f)
+		fclose(*f);
+}
+
+#define _cleanup_free_ __attribute__((cleanup(cleanup_freep)))
+#define _cleanup_close_ __attribute__((cleanup(cleanup_closep)))
+#define _cleanup_fclose_ __attribute__((cleanup(cleanup_fclosep)))
+
+/* Hand ownership out of a cleanup variable. */
+#define steal_ptr(pp)                          \
+	({                                     \
+		__typeof__(*(pp)) _stolen = *(pp); \
+		*(pp) = NULL;                  \
+		_stolen;                       \
+	})
+
+static inline int steal_fd(int *fd)
+{
+	int r = *fd;
+	*fd = -1;
+	return r;
+}
+
+/* Write all of buf, retrying EINTR and short writes. 0 or -errno. */
+int write_all(int fd, const void *buf, size_t len);
+/* Read up to len bytes, retrying EINTR and short reads until EOF. Bytes read or -errno. */
+ssize_t read_all(int fd, void *buf, size_t len);
+/* Write a whole small file at path (relative to dirfd). 0 or -errno. */
+int write_file_at(int dirfd, const char *path, const char *text);
+/* Parse a decimal unsigned integer that must fit in max; whole string. 0 or -EINVAL/-ERANGE. */
+int parse_uint(const char *s, unsigned long long max, unsigned long long *out);
+/* Parse BYTES[k|m|g] (powers of 1024). 0 or -EINVAL/-ERANGE. */
+int parse_size(const char *s, unsigned long long *out);
+/* Close every fd >= from except those listed. 0 or -errno. */
+int close_fds_from(int from);
+/* Set or clear O_CLOEXEC / O_NONBLOCK. 0 or -errno. */
+int fd_set_cloexec(int fd, bool on);
+int fd_set_nonblock(int fd, bool on);
