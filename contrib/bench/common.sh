@@ -1,4 +1,5 @@
 # common.sh: what contrib/bench/startup.sh and net.sh share. Source it, don't run it.
+# shellcheck shell=bash disable=SC2034 # TOP and the like are for the scripts that source this
 #
 # Environment (all optional):
 #   SANDBOX     the sandbox binary to measure; its rows are skipped when unset

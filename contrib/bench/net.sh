@@ -26,7 +26,7 @@ if [ -n "$SANDBOX" ]; then configs+=(sandbox); else log "SANDBOX is not set: its
 # tap0 (10.0.2.100/24, gateway 10.0.2.2 = the host's 127.0.0.1), once the network is up.
 # API: the path of slirp4netns's API socket, or "".
 in_slirp4netns() {
-    local api=$1 t ns sl rc=0 x
+    local api=$1 t ns sl rc=0
     shift
     t=$(mktemp -d "$WORK/slirp.XXXXXX")
     mkfifo "$t/inns" "$t/go"
@@ -34,7 +34,7 @@ in_slirp4netns() {
     GO=$t/go unshare -Urn sh -c 'echo >&7; exec 7>&-; read x <"$GO"; [ "$x" = 1 ] || exit 1; exec "$@"' \
         sh "$@" 7>"$t/inns" &
     ns=$!
-    read -r x <"$t/inns" || true
+    read -r _ <"$t/inns" || true
     slirp4netns --configure --mtu 65520 ${api:+--api-socket "$api"} --ready-fd 3 "$ns" tap0 \
         3>"$t/go" >"$t/log" 2>&1 &
     sl=$!

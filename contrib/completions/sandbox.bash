@@ -1,4 +1,5 @@
 # bash completion for sandbox(1).
+# shellcheck shell=bash disable=SC2207 # COMPREPLY=($(compgen ...)) is the idiom
 # Install as /usr/share/bash-completion/completions/sandbox (needs the bash-completion package),
 # or source it after bash-completion.
 
