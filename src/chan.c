@@ -1,5 +1,7 @@
 /* chan.c: parent/child messages and fd passing over a SOCK_SEQPACKET socketpair. */
-#define _GNU_SOURCE
+
+#include "config.h"
+
 #include "chan.h"
 
 #include <errno.h>

@@ -9,6 +9,8 @@
  *     out to the supervisor;
  *  6. become init (init.c), which forks COMMAND.
  * A failing step sends (errno, text) to the supervisor, which prints it, and exits 125. */
+#include "config.h"
+
 #include "child.h"
 
 #include <errno.h>

@@ -88,8 +88,13 @@ void command_exec(const struct command_ctx *ctx)
 	}
 	if (rlimit_apply(cfg->rlimits, cfg->nrlimits, err, sizeof(err)) < 0)
 		die("%s", err);
-	if (chdir(ctx->workdir) < 0)
-		die_errno(errno, "workdir %s", ctx->workdir);
+	if (chdir(ctx->workdir) < 0) {
+		/* Host mode starts where the caller is; a directory hidden by the private /tmp
+		 * falls back to "/" rather than failing. An explicit -w must exist. */
+		if (cfg->workdir || !cfg->host_mode || chdir("/") < 0)
+			die_errno(errno, "workdir %s", ctx->workdir);
+		debug("workdir %s is not visible inside, using /", ctx->workdir);
+	}
 	envp = env_build(cfg, environ);
 	if (!envp)
 		die_errno(ENOMEM, "environment");

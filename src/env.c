@@ -1,4 +1,6 @@
 /* env.c: COMMAND's environment. */
+#include "config.h"
+
 #include "env.h"
 
 #include <stdio.h>

@@ -1,4 +1,6 @@
 /* etcfiles.c: the generated /etc files that name 10.0.2.3, the hostname and localhost. */
+#include "config.h"
+
 #include "etcfiles.h"
 
 #include <errno.h>

@@ -1,4 +1,6 @@
 /* idmap.c: build and format user namespace id maps (pure). */
+#include "config.h"
+
 #include "idmap.h"
 
 #include <errno.h>

@@ -1,6 +1,8 @@
 /* init.c: a minimal PID 1. Signals are blocked and taken with sigwaitinfo, so there is no
  * handler code to race with; the no-op handlers exist only because the kernel drops signals
  * to a namespace's init for which it has none. */
+#include "config.h"
+
 #include "init.h"
 
 #include <errno.h>

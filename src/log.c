@@ -1,4 +1,6 @@
 /* log.c: one-line messages on stderr. Only vsnprintf and write(2): safe after fork. */
+#include "config.h"
+
 #include "log.h"
 
 #include <errno.h>

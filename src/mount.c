@@ -2,6 +2,8 @@
  * open_tree, move_mount, mount_setattr; Linux >= 5.12). Every destination is opened with
  * openat2(RESOLVE_IN_ROOT) relative to the new root, so no symlink of an untrusted rootfs can
  * make a mount land outside it; the mounts are then attached to those file descriptors. */
+#include "config.h"
+
 #include "mount.h"
 
 #include <errno.h>
@@ -10,6 +12,7 @@
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -422,10 +425,12 @@ static int pivot(int rootfd, char *err, size_t errlen)
 
 int mount_setup_root(const struct config *cfg, const struct mountplan *plan, char *err, size_t errlen)
 {
-	int srcfds[plan->n ? plan->n : 1];
+	_cleanup_free_ int *srcfds = calloc(plan->n ? plan->n : 1, sizeof(*srcfds));
 	_cleanup_close_ int rootfd = -1;
 	int r = 0;
 
+	if (!srcfds)
+		return fail(err, errlen, ENOMEM, "mount plan");
 	for (size_t i = 0; i < plan->n; i++)
 		srcfds[i] = -1;
 	/* Nothing mounted in here may propagate to the host, nor the host's mounts in here. */

@@ -1,5 +1,7 @@
 /* mountplan.c: from the config to ordered mount steps. Pure: no syscalls, so every rule of
  * the filesystem contract can be unit-tested. */
+#include "config.h"
+
 #include "mountplan.h"
 
 #include <errno.h>

@@ -1,4 +1,6 @@
 /* net.c: provisional network setup: loopback only, until the slirp helper lands. */
+#include "config.h"
+
 #include "net.h"
 
 #include <errno.h>

@@ -1,4 +1,6 @@
 /* options.c: one option table feeding getopt_long and --help; fills a validated config. */
+#include "config.h"
+
 #include "options.h"
 
 #include <errno.h>

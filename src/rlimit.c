@@ -1,4 +1,6 @@
 /* rlimit.c: --rlimit NAME=SOFT[:HARD], names as in prlimit(1). */
+#include "config.h"
+
 #include "rlimit.h"
 
 #include <errno.h>

@@ -1,4 +1,6 @@
 /* security.c: the last confinement steps before COMMAND runs. */
+#include "config.h"
+
 #include "security.h"
 
 #include <errno.h>

@@ -1,5 +1,7 @@
 /* status.c: JSON lines for --status-fd. Each line is built whole, so that it goes out in one
  * write(2) and a reader never sees half a line. */
+#include "config.h"
+
 #include "status.h"
 
 #include <errno.h>

@@ -1,4 +1,6 @@
 /* tty.c: provisional: no pty relay yet. */
+#include "config.h"
+
 #include "tty.h"
 
 #include <errno.h>

@@ -1,5 +1,7 @@
 /* userns.c: write uid_map/gid_map of the sandbox's child, through newuidmap/newgidmap when the
  * user has subordinate ranges, else as the single mapping with setgroups denied. */
+#include "config.h"
+
 #include "userns.h"
 
 #include <errno.h>

@@ -1,4 +1,6 @@
 /* util.c: EINTR-safe I/O, small parsers shared by the option code, fd helpers. */
+#include "config.h"
+
 #include "util.h"
 
 #include <ctype.h>
