@@ -4,6 +4,9 @@
  * shadow it under -Isrc) and the seccomp_* prefix (as STYLE.md keeps us out of slirp_*). */
 #pragma once
 
+#include <linux/filter.h>
+#include <seccomp.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct secfilter_ioctl {
@@ -23,6 +26,16 @@ extern const size_t secfilter_nblocked_ioctls;
  * calls fail with EPERM rather than killing, so programs can fall back. Everything else,
  * including user namespaces for nesting, is allowed. 0 or -errno with the step in err. */
 int secfilter_apply_default(char *err, size_t errlen);
+
+/* The default filter as a libseccomp context, not loaded (for the build-time generator and
+ * tests). 0 or -errno with the step in err; *out is the caller's (seccomp_release). */
+int secfilter_build(scmp_filter_ctx *out, char *err, size_t errlen);
+/* The default filter as classic BPF for this architecture, as secfilter_build() makes it;
+ * *insns is malloc'd. 0 or -errno with the step in err. */
+int secfilter_export(struct sock_filter **insns, size_t *n, char *err, size_t errlen);
+/* true, with the program, when this build carries the filter precompiled (and
+ * secfilter_apply_default loads it without libseccomp's help). */
+bool secfilter_precompiled(const struct sock_filter **insns, size_t *n);
 
 /* PR_SET_NO_NEW_PRIVS: from here on execve never grants privileges (setuid bits, file
  * capabilities). 0 or -errno with the step in err. */

@@ -14,6 +14,7 @@
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -192,6 +193,28 @@ static void test_userns_allowed(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/* The precompiled program (when this build has one) is exactly what libseccomp builds now: a
+ * change to the rules or to libseccomp cannot leave a stale filter in the binary. */
+static void test_precompiled_matches(void **state)
+{
+	(void)state;
+	struct sock_filter *insns = NULL;
+	size_t n = 0;
+	char err[256];
+	assert_int_equal(secfilter_export(&insns, &n, err, sizeof(err)), 0);
+	assert_true(n > 10 && n < 4096);
+
+	const struct sock_filter *pre;
+	size_t npre;
+	if (!secfilter_precompiled(&pre, &npre)) {
+		free(insns);
+		skip();
+	}
+	assert_int_equal(npre, n);
+	assert_memory_equal(pre, insns, n * sizeof(*insns));
+	free(insns);
+}
+
 /* Building and loading the filter must stay well under a millisecond (issue #4, Cost). */
 static void test_cost(void **state)
 {
@@ -237,6 +260,7 @@ int main(void)
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_filter_in_child),
 		cmocka_unit_test(test_userns_allowed),
+		cmocka_unit_test(test_precompiled_matches),
 		cmocka_unit_test(test_cost),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
