@@ -47,6 +47,16 @@ if pane | grep -q '^INJECTED'; then echo "FAIL: TIOCSTI output ran somewhere"; p
 send "stty -g > /tmp/$S.after; cmp /tmp/$S.before /tmp/$S.after && echo TERMIOS-SAME" Enter
 expect '^TERMIOS-SAME' && ok "termios restored at exit"
 
+send "perl -e 'use Fcntl; print fcntl(STDIN, F_GETFL, 0) & O_NONBLOCK ? qq(NONBLOCK\\n) : qq(BLOCK-OK\\n)'" Enter
+expect '^BLOCK-OK' && ok "caller's stdin left blocking"
+
+# Without a pty (stdout not a terminal): a new session, so TIOCSTI on the caller's terminal
+# is refused by the kernel (as a non-root caller; root has CAP_SYS_ADMIN and passes).
+send "$RELAY perl -e 'ioctl(STDIN, 0x5412, \$_) or print qq(sti: \$!\\n) for split //, qq(x)' | cat" Enter
+if [ "$(id -u)" != 0 ]; then
+	expect '^sti: Operation not permitted' && ok "no pty: TIOCSTI refused"
+fi
+
 send "clear; $RELAY env PS1='inner\$ ' sh" Enter
 expect 'inner\$'
 send "echo \$PPID > /tmp/$S.pid" Enter
