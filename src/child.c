@@ -81,6 +81,11 @@ void child_main(const struct child_args *a)
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		child_fail(a->chan, errno, "prctl PR_SET_PDEATHSIG");
 	wait_for_go(a->chan);
+	/* Only now: a process that is not dumpable has its /proc files owned by the host's root,
+	 * and the maps had to be written there first. Afterwards nothing inside may read
+	 * /proc/1/mem or /proc/1/exe, nor ptrace us (runc CVE-2019-5736). */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		child_fail(a->chan, errno, "prctl PR_SET_DUMPABLE");
 	setup_identity(a);
 	if (net_child_setup(a->cfg, a->net_sock, err, sizeof(err)) < 0)
 		child_fail(a->chan, errno, err);

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "rlimit.h"
 #include "security.h"
+#include "tty.h"
 #include "util.h"
 
 extern char **environ;
@@ -78,14 +79,11 @@ void command_exec(const struct command_ctx *ctx)
 	int code;
 
 	reset_signals();
-	if (ctx->tty_slave >= 0) {
-		if (security_attach_tty(ctx->tty_slave, err, sizeof(err)) < 0)
-			die("%s", err);
-	} else if (setsid() < 0) {
-		/* A new session: no controlling terminal, so nothing inside can reach the caller's
-		 * terminal (TIOCSTI) or its process group. */
-		die_errno(errno, "setsid");
-	}
+	/* Either way a new session: without a pty COMMAND has no controlling terminal, so
+	 * nothing inside can reach the caller's terminal (TIOCSTI) or its process group. */
+	if ((ctx->tty_slave >= 0 ? tty_make_controlling(ctx->tty_slave, err, sizeof(err))
+				 : tty_new_session(err, sizeof(err))) < 0)
+		die("%s", err);
 	if (rlimit_apply(cfg->rlimits, cfg->nrlimits, err, sizeof(err)) < 0)
 		die("%s", err);
 	if (chdir(ctx->workdir) < 0) {

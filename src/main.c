@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "options.h"
+#include "security.h"
 #include "supervisor.h"
 #include "util.h"
 
@@ -74,6 +75,11 @@ int main(int argc, char *argv[])
 		code = fflush(stdout) == 0 ? 0 : EXIT_SETUP;
 		break;
 	case CMD_RUN:
+		if (security_check(&cfg, err, sizeof(err)) < 0) {
+			warnx("%s", err);
+			code = EXIT_SETUP;
+			break;
+		}
 		if (close_inherited_fds(cfg.status_fd) < 0) {
 			warn_errno(errno, "close inherited file descriptors");
 			code = EXIT_SETUP;

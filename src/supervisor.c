@@ -15,7 +15,9 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -31,6 +33,7 @@
 #include "mountplan.h"
 #include "net.h"
 #include "status.h"
+#include "tty.h"
 #include "userns.h"
 #include "util.h"
 
@@ -47,6 +50,7 @@ struct supervisor {
 	bool timed_out;
 	int exit_status;  /* COMMAND's wait status, from CHAN_MSG_EXIT */
 	bool have_exit;
+	struct tty_relay *relay; /* when COMMAND has a pseudo-terminal */
 };
 
 static int check_rootfs(const struct config *cfg)
@@ -138,7 +142,28 @@ static int start_timer(struct supervisor *s)
 	return 0;
 }
 
-static void handle_message(struct supervisor *s, const struct chan_msg *m, pid_t cred_pid)
+static void start_relay(struct supervisor *s, int master)
+{
+	char err[256];
+
+	if (master < 0) {
+		warnx("tty: no pseudo-terminal master received");
+		return;
+	}
+	s->relay = malloc(sizeof(*s->relay));
+	if (!s->relay) {
+		close(master);
+		warn_errno(ENOMEM, "tty relay");
+		return;
+	}
+	if (tty_relay_start(s->relay, STDIN_FILENO, STDOUT_FILENO, master, err, sizeof(err)) < 0) {
+		warnx("%s", err);
+		free(s->relay);
+		s->relay = NULL;
+	}
+}
+
+static void handle_message(struct supervisor *s, const struct chan_msg *m, pid_t cred_pid, int fd)
 {
 	char line[8192];
 
@@ -158,9 +183,15 @@ static void handle_message(struct supervisor *s, const struct chan_msg *m, pid_t
 		s->exit_status = m->value;
 		s->have_exit = true;
 		break;
+	case CHAN_MSG_PTY:
+		start_relay(s, fd);
+		fd = -1;
+		break;
 	default:
 		debug("chan: unexpected message %u", m->type);
 	}
+	if (fd >= 0)
+		close(fd);
 }
 
 /* Read what the child said; false at EOF. */
@@ -173,9 +204,7 @@ static bool read_chan(struct supervisor *s)
 
 	if (r < 0)
 		return false;
-	if (fd >= 0)
-		close(fd);
-	handle_message(s, &m, pid);
+	handle_message(s, &m, pid, fd);
 	return true;
 }
 
@@ -185,6 +214,12 @@ static void forward_signal(struct supervisor *s)
 
 	while (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		int sig = (int)si.ssi_signo;
+		/* With a pty the window size travels through it; the kernel signals the
+		 * command's foreground process group itself. */
+		if (sig == SIGWINCH && s->relay) {
+			tty_relay_winch(s->relay);
+			continue;
+		}
 		debug("forwarding signal %d", sig);
 		/* Before COMMAND runs the child has no handlers yet and would ignore the signal:
 		 * a request to stop during setup ends the whole sandbox. */
@@ -212,13 +247,19 @@ static int wait_child(struct supervisor *s)
 	siginfo_t si;
 
 	for (;;) {
-		struct pollfd p[4] = {
+		struct pollfd p[4 + TTY_RELAY_NFDS] = {
 			{ .fd = s->pidfd, .events = POLLIN },
 			{ .fd = chan_open ? s->chan : -1, .events = POLLIN },
 			{ .fd = s->sigfd, .events = POLLIN },
 			{ .fd = s->timerfd, .events = POLLIN },
 		};
-		if (poll(p, 4, -1) < 0) {
+		bool relay_ready = false;
+
+		for (int i = 0; i < TTY_RELAY_NFDS; i++)
+			p[4 + i].fd = -1;
+		if (s->relay)
+			tty_relay_fds(s->relay, &p[4]);
+		if (poll(p, ARRAY_SIZE(p), -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			warn_errno(errno, "poll");
@@ -230,8 +271,19 @@ static int wait_child(struct supervisor *s)
 			forward_signal(s);
 		if (p[3].revents)
 			on_timeout(s);
+		for (int i = 0; i < TTY_RELAY_NFDS; i++)
+			relay_ready |= p[4 + i].revents != 0;
+		if (relay_ready && s->relay)
+			tty_relay_handle(s->relay);
 		if (p[0].revents)
 			break;
+	}
+	if (s->relay) {
+		/* What COMMAND wrote last is still in the pty. */
+		tty_relay_drain(s->relay, 200);
+		tty_relay_close(s->relay);
+		free(s->relay);
+		s->relay = NULL;
 	}
 	/* Everything in the pid namespace is gone once its init is: read what is left. */
 	while (chan_open)
@@ -292,6 +344,9 @@ int supervisor_run(const struct config *cfg)
 
 	if (check_rootfs(cfg) < 0 || check_status_fd(cfg) < 0)
 		return EXIT_SETUP;
+	/* Nothing may read our memory or attach to us; the sandbox's processes are the user's too. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		debug("prctl PR_SET_DUMPABLE: %s", strerror(errno));
 	userns_plan(cfg->map == MAP_AUTO, getuid(), getgid(), &ids);
 	if (check_user(cfg, &ids) < 0)
 		return EXIT_SETUP;
@@ -301,8 +356,7 @@ int supervisor_run(const struct config *cfg)
 	}
 	args.plan = &plan;
 	args.workdir = resolve_workdir(cfg, cwd, sizeof(cwd));
-	/* The relay comes with the terminal module; until then COMMAND gets a new session. */
-	args.want_tty = false;
+	args.want_tty = !cfg->no_tty && tty_interactive(STDIN_FILENO, STDOUT_FILENO);
 
 	if (net_helper_start(cfg, &s.net, &args.net_sock, err, sizeof(err)) < 0) {
 		warnx("%s", err);
@@ -351,6 +405,7 @@ int supervisor_run(const struct config *cfg)
 	code = wait_child(&s);
 out:
 	net_helper_stop(&s.net);
+	tty_restore();
 	if (s.chan >= 0)
 		close(s.chan);
 	if (s.pidfd >= 0)
