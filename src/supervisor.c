@@ -344,9 +344,7 @@ int supervisor_run(const struct config *cfg)
 
 	if (check_rootfs(cfg) < 0 || check_status_fd(cfg) < 0)
 		return EXIT_SETUP;
-	/* Nothing may read our memory or attach to us; the sandbox's processes are the user's too. */
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-		debug("prctl PR_SET_DUMPABLE: %s", strerror(errno));
+
 	userns_plan(cfg->map == MAP_AUTO, getuid(), getgid(), &ids);
 	if (check_user(cfg, &ids) < 0)
 		return EXIT_SETUP;
@@ -397,6 +395,10 @@ int supervisor_run(const struct config *cfg)
 		waitpid(s.child, NULL, 0);
 		goto out;
 	}
+	/* Nothing may read our memory or attach to us. Not before the maps are written: a clone
+	 * of a non-dumpable process has /proc files only the host's root can write. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		debug("prctl PR_SET_DUMPABLE: %s", strerror(errno));
 	struct chan_msg go = { .type = CHAN_MSG_GO };
 	if (chan_send(s.chan, &go) < 0) {
 		warn_errno(errno, "start the sandbox");
