@@ -465,11 +465,11 @@ int options_parse(int argc, char *const argv[], struct config *cfg, char *err, s
 		const char *bad = argv[first - 1 + optind - 1];
 		if (c == '?') {
 			if (optopt && optopt < CHAR_MAX)
-				return fail(err, errlen, "unknown option -%c (see sandbox --help)", optopt);
-			return fail(err, errlen, "unknown option %s (see sandbox --help)", bad);
+				return fail(err, errlen, "-%c: unknown option (see sandbox --help)", optopt);
+			return fail(err, errlen, "%s: unknown option (see sandbox --help)", bad);
 		}
 		if (c == ':')
-			return fail(err, errlen, "option %s needs an argument", bad);
+			return fail(err, errlen, "%s: needs an argument", bad);
 		/* --bind SRC DST takes a second word: let it see the shifted argv. */
 		optind += first - 1;
 		r = parse_one(c, optarg, argc, argv, cfg, err, errlen);
@@ -490,7 +490,7 @@ int options_parse(int argc, char *const argv[], struct config *cfg, char *err, s
 		optind++;
 	if (optind >= argc)
 		return fail(err, errlen, cfg->cmd == CMD_EXEC ? "exec: missing NAME (see sandbox --help)"
-							      : "missing ROOTFS (see sandbox --help)");
+							      : "usage: missing ROOTFS (see sandbox --help)");
 	if (cfg->cmd == CMD_EXEC)
 		cfg->name = argv[optind++];
 	else

@@ -30,7 +30,7 @@ t_eq "mounts apply in order: a later --tmpfs covers a --bind" "" \
     "$(sb --net none --bind "$T_WORK/host" /mnt/h --tmpfs /mnt/h "$ROOTFS" ls /mnt/h)"
 
 # Nothing mounted inside appears on the host, even while the sandbox runs.
-sb --net none "$ROOTFS" sleep 2 &
+"$SANDBOX" --net none "$ROOTFS" sleep 2 &
 pid=$!
 sleep 0.5
 if grep -q "$ROOTFS" /proc/self/mountinfo; then t_notok "no mount of the sandbox is visible on the host"; else t_ok "no mount of the sandbox is visible on the host"; fi
@@ -42,9 +42,10 @@ make_rootfs "$T_WORK/evil"
 rm -rf "$T_WORK/evil/tmp" "$T_WORK/evil/mnt"
 ln -s "$T_WORK/victim" "$T_WORK/evil/tmp"
 ln -s ../../../../../../../.."$T_WORK/victim" "$T_WORK/evil/mnt"
-sb --net none --bind "$T_WORK/host" /mnt/x "$T_WORK/evil" sh -c 'echo pwned >/tmp/pwned; echo pwned >/mnt/x/pwned2' >/dev/null 2>&1
+sb --net none "$T_WORK/evil" sh -c 'echo pwned >/tmp/pwned' >/dev/null 2>&1
 t_check "a /tmp symlink out of the rootfs: nothing lands on the host" test ! -e "$T_WORK/victim/pwned"
-t_check "a destination behind a ../ symlink stays inside the rootfs" test -n "$(find "$T_WORK/evil" -name x -type d)"
+sb_run --net none --bind "$T_WORK/host" /mnt/x "$T_WORK/evil" sh -c 'echo pwned >/mnt/x/pwned2'
+t_check "a destination behind a ../ symlink is refused (it would leave the rootfs)" test "$SB_RC" -eq 125
 t_check "and the host directory it names is untouched" test -z "$(ls -A "$T_WORK/victim")"
 ROOTFS=$T_WORK/rootfs
 

@@ -1,0 +1,38 @@
+#!/bin/bash
+# badinput.sh: every bad input ends with exit 125 and one line "sandbox: WHAT: WHY".
+. "$(dirname "$0")/lib.sh"
+make_rootfs
+touch "$T_WORK/afile"
+
+t_setup_error "missing ROOTFS argument"
+t_setup_error "rootfs does not exist" --net none "$T_WORK/nope" true
+t_setup_error "rootfs is a file" --net none "$T_WORK/afile" true
+t_setup_error "unknown long option" --bogus "$ROOTFS" true
+t_setup_error "unknown short option" -Z "$ROOTFS" true
+t_setup_error "option without its argument" --hostname
+t_setup_error "hostname of 65 characters" --net none --hostname "$(printf 'h%.0s' $(seq 65))" "$ROOTFS" true
+t_setup_error "--net bogus" --net bogus "$ROOTFS" true
+t_setup_error "--map bogus" --map bogus "$ROOTFS" true
+t_setup_error "--mtu 0" --mtu 0 "$ROOTFS" true
+t_setup_error "--mtu 1000000" --mtu 1000000 "$ROOTFS" true
+t_setup_error "--user abc" --net none --user abc "$ROOTFS" true
+t_setup_error "--user of an id beyond the mapping" --net none --user 4000000000 "$ROOTFS" true
+t_setup_error "--timeout -1" --net none --timeout -1 "$ROOTFS" true
+t_setup_error "--timeout abc" --net none --timeout abc "$ROOTFS" true
+t_setup_error "--rlimit FOO=1" --net none --rlimit FOO=1 "$ROOTFS" true
+t_setup_error "--rlimit NOFILE=10:5 (soft above hard)" --net none --rlimit NOFILE=10:5 "$ROOTFS" true
+t_setup_error "--memory 12q" --net none --memory 12q "$ROOTFS" true
+t_setup_error "--tmp-size abc" --net none --tmp-size abc "$ROOTFS" true
+t_setup_error "--cap-add bogus" --net none --cap-add bogus "$ROOTFS" true
+t_setup_error "--cap-drop bogus" --net none --cap-drop CAP_BOGUS "$ROOTFS" true
+t_setup_error "--seccomp bogus" --net none --seccomp bogus "$ROOTFS" true
+t_setup_error "--bind without DST" --net none --bind "$T_WORK"
+t_setup_error "--bind of a missing source" --net none --bind "$T_WORK/missing" /mnt "$ROOTFS" true
+t_setup_error "--bind with a relative destination" --net none --bind "$T_WORK" mnt "$ROOTFS" true
+t_setup_error "--tmpfs /" --net none --tmpfs / "$ROOTFS" true
+t_setup_error "-w relative" --net none -w tmp "$ROOTFS" true
+t_setup_error "-w to a missing directory" --net none -w /no/such/dir "$ROOTFS" true
+t_setup_error "--status-fd of a closed fd" --net none --status-fd 77 "$ROOTFS" true
+t_setup_error "-e with an empty name" --net none -e =x "$ROOTFS" true
+t_setup_error "--ro with --overlay" --net none --ro --overlay "$ROOTFS" true
+t_setup_error "--publish with --net none" --net none -p 8080:80 "$ROOTFS" true
