@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -26,18 +27,7 @@ struct fixture {
 	char tree[64];
 	char outside[64]; /* a host directory the tree's links point at */
 	int rootfd;
-	bool no_openat2;
 };
-
-static struct fixture *get(void **state)
-{
-	struct fixture *fx = *state;
-	if (fx->no_openat2) {
-		print_message("openat2 is not available (Linux < 5.6): skipping\n");
-		skip();
-	}
-	return fx;
-}
 
 static void mkpath(const struct fixture *fx, const char *rel)
 {
@@ -83,7 +73,6 @@ static void assert_fd_is(int fd, const struct fixture *fx, const char *rel)
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
-	long r;
 
 	if (!fx)
 		return -1;
@@ -94,9 +83,6 @@ static int setup(void **state)
 	fx->rootfd = open(fx->tree, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fx->rootfd < 0)
 		return -1;
-	/* openat2 needs Linux 5.6; without it there is nothing to test. */
-	r = syscall(SYS_openat2, fx->rootfd, ".", NULL, 0);
-	fx->no_openat2 = r < 0 && errno == ENOSYS;
 	*state = fx;
 	return 0;
 }
@@ -117,7 +103,7 @@ static int teardown(void **state)
 /* etc -> /etc-target: absolute links are resolved against the tree. */
 static void test_absolute_symlink(void **state)
 {
-	struct fixture *fx = get(state);
+	struct fixture *fx = *state;
 	struct stat host_etc, st;
 	int fd;
 
@@ -145,7 +131,7 @@ static void test_absolute_symlink(void **state)
 
 static void test_dotdot_clamped(void **state)
 {
-	struct fixture *fx = get(state);
+	struct fixture *fx = *state;
 	int fd;
 
 	mkpath(fx, "etc");
@@ -166,7 +152,7 @@ static void test_dotdot_clamped(void **state)
 /* A relative link climbing out with "..": clamped at the tree's root. */
 static void test_relative_symlink_escape(void **state)
 {
-	struct fixture *fx = get(state);
+	struct fixture *fx = *state;
 	char target[PATH_MAX];
 	int fd;
 
@@ -198,7 +184,7 @@ static void test_relative_symlink_escape(void **state)
 
 static void test_create_dirs(void **state)
 {
-	struct fixture *fx = get(state);
+	struct fixture *fx = *state;
 	struct stat st;
 	int fd;
 
@@ -236,7 +222,7 @@ static void test_create_dirs(void **state)
 
 static void test_create_file(void **state)
 {
-	struct fixture *fx = get(state);
+	struct fixture *fx = *state;
 	struct stat st;
 	int fd;
 
@@ -271,7 +257,7 @@ static void test_create_file(void **state)
  * neither in the tree nor on the host. */
 static void test_dangling_symlink(void **state)
 {
-	struct fixture *fx = get(state);
+	struct fixture *fx = *state;
 	char target[PATH_MAX], p[PATH_MAX];
 	struct stat st;
 
@@ -297,7 +283,7 @@ static void test_dangling_symlink(void **state)
 /* A link loop: -ELOOP, not a hang. */
 static void test_symlink_loop(void **state)
 {
-	struct fixture *fx = get(state);
+	struct fixture *fx = *state;
 
 	mklink(fx, "/loop2", "loop1");
 	mklink(fx, "/loop1", "loop2");
@@ -307,6 +293,18 @@ static void test_symlink_loop(void **state)
 
 int main(void)
 {
+	/* openat2 needs Linux 5.6; without it there is nothing to test. A whole-file skip, since
+	 * cmocka 1.1's TAP output reports skip() as "not ok". */
+	if (syscall(SYS_openat2, AT_FDCWD, ".", NULL, 0) < 0 && errno == ENOSYS) {
+		const char *out = getenv("CMOCKA_MESSAGE_OUTPUT");
+		if (out && strcasecmp(out, "TAP") == 0) {
+			puts("1..0 # SKIP openat2 is not available (Linux < 5.6)");
+			return 0;
+		}
+		fputs("test_resolve: openat2 is not available (Linux < 5.6): skipped\n", stderr);
+		return 77;
+	}
+
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_absolute_symlink, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dotdot_clamped, setup, teardown),
