@@ -126,11 +126,13 @@ int mountplan_build(const struct config *cfg, struct mountplan *plan, char *err,
 	for (size_t i = 0; i < cfg->nmounts; i++) {
 		const struct user_mount *m = &cfg->mounts[i];
 		char norm[4096];
+		int r = mountplan_normalize(m->dst, norm, sizeof(norm));
 
-		if (mountplan_normalize(m->dst, norm, sizeof(norm)) < 0) {
-			snprintf(err, errlen, "mount destination %s: not an absolute path", m->dst);
+		if (r < 0) {
+			snprintf(err, errlen, "mount destination %s: %s", m->dst,
+				 r == -ENAMETOOLONG ? "path too long" : "not an absolute path");
 			mountplan_free(plan);
-			return -EINVAL;
+			return r;
 		}
 		if (strcmp(norm, "/") == 0) {
 			snprintf(err, errlen, "mount destination %s: cannot cover the root", m->dst);

@@ -191,7 +191,10 @@ static int parse_seconds_ms(const char *s, unsigned long long *ms)
 	v = strtod(s, &end);
 	if (*end != '\0' || errno || !isfinite(v) || v <= 0 || v > 1e9)
 		return -EINVAL;
-	*ms = (unsigned long long)ceil(v * 1000);
+	/* Round up to whole milliseconds, but not a binary fraction's error: 2.007 s is 2007 ms
+	 * (2.007 * 1000 is 2007.0000000000002), and a tiny timeout stays one (0 means none). */
+	v = ceil(v * 1000 - 1e-6);
+	*ms = v < 1 ? 1 : (unsigned long long)v;
 	return 0;
 }
 

@@ -1,0 +1,236 @@
+/* Unit tests for env.c: COMMAND's environment in rootfs and host mode, with -e, built from
+ * configs that options_parse made and a caller environment given as data. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "env.h"
+#include "options.h"
+#include "util.h"
+
+static char *caller_full[] = {
+	"PATH=/host/bin", "HOME=/home/me", "TERM=xterm-256color", "FOO=bar", "EMPTY=", "X=1=2", NULL,
+};
+
+static void parse(struct config *cfg, char **argv)
+{
+	char err[256];
+	int argc = 0;
+
+	while (argv[argc])
+		argc++;
+	if (options_parse(argc, argv, cfg, err, sizeof(err)) != 0)
+		fail_msg("options_parse: %s", err);
+}
+#define CFG(cfg, ...) parse(cfg, (char *[]){ "sandbox", __VA_ARGS__, NULL })
+
+/* env is exactly want, in order. */
+static void assert_env(char **env, const char *const *want)
+{
+	size_t i;
+
+	assert_non_null(env);
+	for (i = 0; want[i]; i++) {
+		if (!env[i])
+			fail_msg("entry %zu missing, want '%s'", i, want[i]);
+		if (strcmp(env[i], want[i]) != 0)
+			fail_msg("entry %zu: '%s', want '%s'", i, env[i], want[i]);
+	}
+	if (env[i])
+		fail_msg("entry %zu '%s' is extra", i, env[i]);
+}
+
+static void check(char *const *caller, const char *const *want, char **argv)
+{
+	struct config cfg;
+	char **env;
+	int argc = 0;
+	char err[256];
+
+	while (argv[argc])
+		argc++;
+	if (options_parse(argc, argv, &cfg, err, sizeof(err)) != 0)
+		fail_msg("options_parse: %s", err);
+	env = env_build(&cfg, caller);
+	assert_env(env, want);
+	env_free(env);
+	config_free(&cfg);
+}
+#define CHECK(caller, want, ...) check(caller, want, (char *[]){ "sandbox", __VA_ARGS__, NULL })
+#define WANT(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+static void test_rootfs_clean(void **state)
+{
+	(void)state;
+	CHECK(caller_full,
+	      WANT("PATH=" SANDBOX_PATH, "HOME=/root", "TERM=xterm-256color", "container=sandbox"), "/srv");
+	assert_string_equal(SANDBOX_PATH, "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+
+	/* TERM only when the caller has it. */
+	char *no_term[] = { "PATH=/x", "TERMINAL=y", "TERM", "XTERM=z", NULL };
+	CHECK(no_term, WANT("PATH=" SANDBOX_PATH, "HOME=/root", "container=sandbox"), "/srv");
+	/* Set but empty is set. */
+	char *empty_term[] = { "TERM=", NULL };
+	CHECK(empty_term, WANT("PATH=" SANDBOX_PATH, "HOME=/root", "TERM=", "container=sandbox"), "/srv");
+	/* No caller environment at all. */
+	CHECK(NULL, WANT("PATH=" SANDBOX_PATH, "HOME=/root", "container=sandbox"), "/srv");
+	char *nothing[] = { NULL };
+	CHECK(nothing, WANT("PATH=" SANDBOX_PATH, "HOME=/root", "container=sandbox"), "/srv");
+}
+
+static void test_rootfs_home(void **state)
+{
+	(void)state;
+	CHECK(NULL, WANT("PATH=" SANDBOX_PATH, "HOME=/", "container=sandbox"), "--user", "1000", "/srv");
+	CHECK(NULL, WANT("PATH=" SANDBOX_PATH, "HOME=/", "container=sandbox"), "--user", "1000:0", "/srv");
+	CHECK(NULL, WANT("PATH=" SANDBOX_PATH, "HOME=/root", "container=sandbox"), "--user", "0", "/srv");
+	/* Root is uid 0, whatever the group. */
+	CHECK(NULL, WANT("PATH=" SANDBOX_PATH, "HOME=/root", "container=sandbox"), "--user", "0:1000", "/srv");
+}
+
+static void test_host_mode(void **state)
+{
+	(void)state;
+	CHECK(caller_full,
+	      WANT("PATH=/host/bin", "HOME=/home/me", "TERM=xterm-256color", "FOO=bar", "EMPTY=", "X=1=2",
+		   "container=sandbox"),
+	      "/");
+	/* --user does not touch HOME in host mode. */
+	CHECK(caller_full,
+	      WANT("PATH=/host/bin", "HOME=/home/me", "TERM=xterm-256color", "FOO=bar", "EMPTY=", "X=1=2",
+		   "container=sandbox"),
+	      "--user", "1000", "//");
+	/* A caller's container= is replaced in place; entries without '=' are dropped; a name given
+	 * twice keeps its first place and its last value. */
+	char *odd[] = { "container=docker", "A=1", "NOEQUALS", "A=2", "=x", NULL };
+	CHECK(odd, WANT("container=sandbox", "A=2", "=x"), "/");
+	CHECK(NULL, WANT("container=sandbox"), "/");
+}
+
+static void test_dash_e(void **state)
+{
+	(void)state;
+	/* NAME=VALUE adds, or overrides in place. */
+	CHECK(caller_full,
+	      WANT("PATH=/opt/bin", "HOME=/root", "TERM=xterm-256color", "container=sandbox", "NEW=v"), "-e",
+	      "NEW=v", "-e", "PATH=/opt/bin", "/srv");
+	/* NAME copies from the caller; unset in the caller: skipped; set but empty: copied. */
+	CHECK(caller_full,
+	      WANT("PATH=" SANDBOX_PATH, "HOME=/root", "TERM=xterm-256color", "container=sandbox", "FOO=bar",
+		   "EMPTY=", "X=1=2"),
+	      "-e", "FOO", "-e", "MISSING", "-e", "EMPTY", "-e", "X", "/srv");
+	/* Later -e wins. */
+	CHECK(NULL, WANT("PATH=" SANDBOX_PATH, "HOME=/root", "container=sandbox", "A=2"), "-e", "A=1", "-e",
+	      "A=2", "/srv");
+	/* A copy from the caller after a value replaces it... */
+	CHECK(caller_full,
+	      WANT("PATH=" SANDBOX_PATH, "HOME=/root", "TERM=xterm-256color", "container=sandbox", "FOO=bar"),
+	      "-e", "FOO=mine", "-e", "FOO", "/srv");
+	/* ...but a name the caller lacks leaves the earlier value. */
+	CHECK(NULL, WANT("PATH=" SANDBOX_PATH, "HOME=/root", "container=sandbox", "A=1"), "-e", "A=1", "-e",
+	      "A", "/srv");
+	/* Values keep their '=' and may be empty. */
+	CHECK(NULL, WANT("PATH=" SANDBOX_PATH, "HOME=/root", "container=sandbox", "A=b=c", "E="), "-e", "A=b=c",
+	      "-e", "E=", "/srv");
+	/* container itself, HOME and TERM can be set. */
+	CHECK(NULL, WANT("PATH=" SANDBOX_PATH, "HOME=/home/x", "container=other", "TERM=dumb"), "-e",
+	      "container=other", "-e", "HOME=/home/x", "-e", "TERM=dumb", "/srv");
+	/* -e TERM with TERM unset adds nothing. */
+	CHECK(NULL, WANT("PATH=" SANDBOX_PATH, "HOME=/root", "container=sandbox"), "-e", "TERM", "/srv");
+	/* Host mode: the caller's, then -e on top. */
+	char *small[] = { "A=1", "B=2", NULL };
+	CHECK(small, WANT("A=x", "B=2", "container=sandbox", "C=3"), "-e", "A=x", "-e", "C=3", "-e", "B", "/");
+	/* A name copied from the caller matches whole names only. */
+	char *prefix[] = { "FOOBAR=1", "FO=2", NULL };
+	CHECK(prefix, WANT("PATH=" SANDBOX_PATH, "HOME=/root", "container=sandbox"), "-e", "FOO", "/srv");
+}
+
+/* The caller's strings are copied, not shared. */
+static void test_copies(void **state)
+{
+	(void)state;
+	struct config cfg;
+	char foo[] = "FOO=bar";
+	char *caller[] = { foo, NULL };
+	char **env;
+
+	CFG(&cfg, "-e", "FOO", "/");
+	env = env_build(&cfg, caller);
+	assert_non_null(env);
+	assert_ptr_not_equal(env[0], foo);
+	foo[4] = 'X';
+	assert_string_equal(env_get(env, "FOO"), "bar");
+	env_free(env);
+	env_free(NULL);
+	config_free(&cfg);
+}
+
+static void test_env_get(void **state)
+{
+	(void)state;
+	char *env[] = { "PATHX=1", "PATH=/bin", "EMPTY=", "A=b=c", "NOEQ", NULL };
+
+	assert_string_equal(env_get(env, "PATH"), "/bin");
+	assert_string_equal(env_get(env, "PATHX"), "1");
+	assert_string_equal(env_get(env, "EMPTY"), "");
+	assert_string_equal(env_get(env, "A"), "b=c");
+	assert_null(env_get(env, "PAT"));
+	assert_null(env_get(env, "NOEQ"));
+	assert_null(env_get(env, "MISSING"));
+	/* A name holding '=' is no name; like getenv(3), it matches as a prefix of the entry. */
+	assert_string_equal(env_get(env, "A=b"), "c");
+	assert_null(env_get(NULL, "PATH"));
+	char *none[] = { NULL };
+	assert_null(env_get(none, "PATH"));
+	/* The first of duplicates. */
+	char *dup[] = { "A=1", "A=2", NULL };
+	assert_string_equal(env_get(dup, "A"), "1");
+}
+
+/* Many variables: the array grows past its first allocation. */
+static void test_many(void **state)
+{
+	(void)state;
+	enum { N = 1000 };
+	char **caller = calloc(N + 1, sizeof(*caller));
+	struct config cfg;
+	char **env;
+
+	assert_non_null(caller);
+	for (int i = 0; i < N; i++)
+		assert_true(asprintf(&caller[i], "V%d=%d", i, i) > 0);
+	CFG(&cfg, "/");
+	env = env_build(&cfg, caller);
+	assert_non_null(env);
+	for (int i = 0; i < N; i++) {
+		char want[32];
+		snprintf(want, sizeof(want), "V%d=%d", i, i);
+		assert_string_equal(env[i], want);
+	}
+	assert_string_equal(env[N], "container=sandbox");
+	assert_null(env[N + 1]);
+	env_free(env);
+	config_free(&cfg);
+	for (int i = 0; i < N; i++)
+		free(caller[i]);
+	free(caller);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rootfs_clean), cmocka_unit_test(test_rootfs_home),
+		cmocka_unit_test(test_host_mode),    cmocka_unit_test(test_dash_e),
+		cmocka_unit_test(test_copies),	     cmocka_unit_test(test_env_get),
+		cmocka_unit_test(test_many),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

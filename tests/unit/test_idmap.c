@@ -1,0 +1,305 @@
+/* Unit tests for idmap.c: building, formatting and parsing id maps; the newuidmap argv. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "idmap.h"
+#include "util.h"
+
+static void assert_range(const struct idmap_range *r, uint32_t inside, uint32_t outside, uint32_t count)
+{
+	if (r->inside != inside || r->outside != outside || r->count != count)
+		fail_msg("range {%u %u %u}, want {%u %u %u}", r->inside, r->outside, r->count, inside, outside,
+			 count);
+}
+
+static void test_single(void **state)
+{
+	(void)state;
+	struct idmap m;
+
+	memset(&m, 0xaa, sizeof(m));
+	idmap_single(1000, &m);
+	assert_int_equal(m.n, 1);
+	assert_range(&m.r[0], 0, 1000, 1);
+	idmap_single(0, &m);
+	assert_int_equal(m.n, 1);
+	assert_range(&m.r[0], 0, 0, 1);
+	idmap_single(UINT32_MAX - 1, &m);
+	assert_range(&m.r[0], 0, UINT32_MAX - 1, 1);
+}
+
+static void test_with_range(void **state)
+{
+	(void)state;
+	static const struct {
+		uint32_t own, start, count;
+		int ret;
+		uint32_t want_count; /* of r[1] */
+	} cases[] = {
+		{ 1000, 100000, 65536, 0, 65536 },
+		{ 1000, 1001, 1, 0, 1 },
+		{ 1000, 999, 1, 0, 1 },
+		/* The own id inside the range, at the first, a middle and the last id. */
+		{ 100000, 100000, 65536, -EINVAL, 0 },
+		{ 120000, 100000, 65536, -EINVAL, 0 },
+		{ 165535, 100000, 65536, -EINVAL, 0 },
+		/* Just outside it on either side. */
+		{ 165536, 100000, 65536, 0, 65536 },
+		{ 99999, 100000, 65536, 0, 65536 },
+		{ 1000, 100000, 0, -EINVAL, 0 },
+		{ 0, UINT32_MAX, 2, -EINVAL, 0 },
+		{ 0, 2, UINT32_MAX, -EINVAL, 0 },
+		{ 0, UINT32_MAX, 1, 0, 1 },
+		/* Inside ids 1..count must stay below 2^32-1: the count is clamped. */
+		{ UINT32_MAX, 0, UINT32_MAX, 0, UINT32_MAX - 1 },
+		{ 0, 1, UINT32_MAX - 1, 0, UINT32_MAX - 1 },
+		{ 0, 1, UINT32_MAX - 2, 0, UINT32_MAX - 2 },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct subid_span span = { cases[i].start, cases[i].count };
+		struct idmap m, before;
+		int r;
+
+		memset(&m, 0x5a, sizeof(m));
+		before = m;
+		r = idmap_with_range(cases[i].own, &span, &m);
+		if (r != cases[i].ret)
+			fail_msg("case %zu (own %u, %u+%u): got %d, want %d", i, cases[i].own, cases[i].start,
+				 cases[i].count, r, cases[i].ret);
+		if (r < 0) {
+			/* Untouched, so the caller's fallback starts clean. */
+			assert_memory_equal(&m, &before, sizeof(m));
+			continue;
+		}
+		assert_int_equal(m.n, 2);
+		assert_range(&m.r[0], 0, cases[i].own, 1);
+		assert_range(&m.r[1], 1, cases[i].start, cases[i].want_count);
+	}
+}
+
+static void test_format(void **state)
+{
+	(void)state;
+	struct idmap m;
+	struct subid_span span = { 100000, 65536 };
+	char buf[128];
+
+	idmap_single(1000, &m);
+	assert_int_equal(idmap_format(&m, buf, sizeof(buf)), 9);
+	assert_string_equal(buf, "0 1000 1\n");
+
+	assert_int_equal(idmap_with_range(1000, &span, &m), 0);
+	assert_int_equal(idmap_format(&m, buf, sizeof(buf)), 24);
+	assert_string_equal(buf, "0 1000 1\n1 100000 65536\n");
+
+	m.n = 2;
+	m.r[0] = (struct idmap_range){ 0, UINT32_MAX - 1, 1 };
+	m.r[1] = (struct idmap_range){ 1, 0, UINT32_MAX - 1 };
+	assert_int_equal(idmap_format(&m, buf, sizeof(buf)), 30);
+	assert_string_equal(buf, "0 4294967294 1\n1 0 4294967294\n");
+
+	m.n = 0;
+	assert_int_equal(idmap_format(&m, buf, sizeof(buf)), 0);
+}
+
+/* Every buffer too small by any amount: -ENOSPC, and never a byte past the end. */
+static void test_format_nospace(void **state)
+{
+	(void)state;
+	struct idmap m;
+	struct subid_span span = { 100000, 65536 };
+	const char *want = "0 1000 1\n1 100000 65536\n";
+	const size_t full = strlen(want);
+	char buf[64];
+
+	assert_int_equal(idmap_with_range(1000, &span, &m), 0);
+	for (size_t len = 0; len <= full + 1; len++) {
+		memset(buf, '#', sizeof(buf));
+		int r = idmap_format(&m, buf, len);
+		if (len <= full) {
+			if (r != -ENOSPC)
+				fail_msg("len %zu: got %d, want -ENOSPC", len, r);
+		} else {
+			assert_int_equal(r, (int)full);
+			assert_string_equal(buf, want);
+		}
+		for (size_t k = len; k < sizeof(buf); k++)
+			if (buf[k] != '#')
+				fail_msg("len %zu: byte %zu written", len, k);
+	}
+}
+
+static void test_parse_line(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *line;
+		int ret;
+		uint32_t inside, outside, count;
+	} cases[] = {
+		/* As /proc/self/uid_map shows them. */
+		{ "         0       1000          1", 0, 0, 1000, 1 },
+		{ "         0       1000          1\n", 0, 0, 1000, 1 },
+		{ "         1     100000      65536\n", 0, 1, 100000, 65536 },
+		{ "         0          0 4294967295\n", 0, 0, 0, UINT32_MAX },
+		{ "0 1000 1", 0, 0, 1000, 1 },
+		{ "\t0\t1000\t1\t", 0, 0, 1000, 1 },
+		{ " 0 \t 1000 \t 1 \n", 0, 0, 1000, 1 },
+		{ "0 4294967295 1", 0, 0, UINT32_MAX, 1 },
+		{ "4294967295 0 1", 0, UINT32_MAX, 0, 1 },
+		{ "0 4294967294 2", 0, 0, UINT32_MAX - 1, 2 },
+		{ "0 4294967295 2", -EINVAL, 0, 0, 0 },
+		{ "4294967295 0 2", -EINVAL, 0, 0, 0 },
+		{ "0 4294967296 1", -EINVAL, 0, 0, 0 },
+		{ "4294967296 0 1", -EINVAL, 0, 0, 0 },
+		{ "0 0 4294967296", -EINVAL, 0, 0, 0 },
+		{ "0 0 99999999999999999999999", -EINVAL, 0, 0, 0 },
+		{ "0 1000 0", -EINVAL, 0, 0, 0 },
+		{ "", -EINVAL, 0, 0, 0 },
+		{ "\n", -EINVAL, 0, 0, 0 },
+		{ "   ", -EINVAL, 0, 0, 0 },
+		{ "0", -EINVAL, 0, 0, 0 },
+		{ "0 1000", -EINVAL, 0, 0, 0 },
+		{ "0 1000\n", -EINVAL, 0, 0, 0 },
+		{ "0 1000 1 5", -EINVAL, 0, 0, 0 },
+		{ "0 1000 1 x", -EINVAL, 0, 0, 0 },
+		{ "0 1000 1x", -EINVAL, 0, 0, 0 },
+		{ "0 1000 1\r\n", -EINVAL, 0, 0, 0 },
+		{ "0,1000,1", -EINVAL, 0, 0, 0 },
+		{ "a b c", -EINVAL, 0, 0, 0 },
+		{ "-1 1000 1", -EINVAL, 0, 0, 0 },
+		{ "0 -1000 1", -EINVAL, 0, 0, 0 },
+		{ "+0 1000 1", -EINVAL, 0, 0, 0 },
+		{ "0x0 1000 1", -EINVAL, 0, 0, 0 },
+		{ "garbage", -EINVAL, 0, 0, 0 },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct idmap_range r = { 7, 7, 7 };
+		int ret = idmap_parse_line(cases[i].line, &r);
+		if (ret != cases[i].ret)
+			fail_msg("'%s': got %d, want %d", cases[i].line, ret, cases[i].ret);
+		if (ret == 0)
+			assert_range(&r, cases[i].inside, cases[i].outside, cases[i].count);
+		else
+			assert_range(&r, 7, 7, 7);
+	}
+}
+
+static void test_contains(void **state)
+{
+	(void)state;
+	struct idmap m;
+	struct subid_span span = { 100000, 65536 };
+
+	m.n = 0;
+	assert_false(idmap_contains(&m, 0));
+
+	idmap_single(1000, &m);
+	assert_true(idmap_contains(&m, 0));
+	assert_false(idmap_contains(&m, 1));
+	assert_false(idmap_contains(&m, 1000)); /* inside ids, not outside ones */
+	assert_false(idmap_contains(&m, UINT32_MAX));
+
+	assert_int_equal(idmap_with_range(1000, &span, &m), 0);
+	assert_true(idmap_contains(&m, 0));
+	assert_true(idmap_contains(&m, 1));
+	assert_true(idmap_contains(&m, 65535));
+	assert_true(idmap_contains(&m, 65536));
+	assert_false(idmap_contains(&m, 65537));
+	assert_false(idmap_contains(&m, 100000));
+	assert_false(idmap_contains(&m, UINT32_MAX));
+
+	/* A range reaching 2^32: no wrap-around to 0. */
+	m.n = 1;
+	m.r[0] = (struct idmap_range){ 0xfffffff0u, 0, 0x10 };
+	assert_false(idmap_contains(&m, 0));
+	assert_false(idmap_contains(&m, 0xffffffefu));
+	assert_true(idmap_contains(&m, 0xfffffff0u));
+	assert_true(idmap_contains(&m, UINT32_MAX));
+	m.r[0] = (struct idmap_range){ 1, 0, UINT32_MAX };
+	assert_false(idmap_contains(&m, 0));
+	assert_true(idmap_contains(&m, UINT32_MAX));
+}
+
+static void test_helper_argv(void **state)
+{
+	(void)state;
+	struct idmap m;
+	struct subid_span span = { 100000, 65536 };
+	char store[256];
+	char *argv[3 * IDMAP_MAX + 3];
+	static const char *const want[] = { "newuidmap", "1234", "0", "1000", "1", "1", "100000", "65536" };
+
+	assert_int_equal(idmap_with_range(1000, &span, &m), 0);
+	assert_int_equal(idmap_helper_argv("newuidmap", 1234, &m, store, sizeof(store), argv), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(want); i++)
+		assert_string_equal(argv[i], want[i]);
+	assert_null(argv[ARRAY_SIZE(want)]);
+
+	idmap_single(0, &m);
+	assert_int_equal(idmap_helper_argv("/usr/bin/newgidmap", 1, &m, store, sizeof(store), argv), 0);
+	assert_string_equal(argv[0], "/usr/bin/newgidmap");
+	assert_string_equal(argv[1], "1");
+	assert_string_equal(argv[2], "0");
+	assert_string_equal(argv[3], "0");
+	assert_string_equal(argv[4], "1");
+	assert_null(argv[5]);
+
+	/* The largest values print in full. */
+	m.n = 2;
+	m.r[0] = (struct idmap_range){ 0, UINT32_MAX - 1, 1 };
+	m.r[1] = (struct idmap_range){ 1, 0, UINT32_MAX - 1 };
+	assert_int_equal(idmap_helper_argv("p", 2147483647, &m, store, sizeof(store), argv), 0);
+	assert_string_equal(argv[1], "2147483647");
+	assert_string_equal(argv[3], "4294967294");
+	assert_string_equal(argv[7], "4294967294");
+	assert_null(argv[8]);
+}
+
+/* "1234\0" "0\0" "1000\0" "1\0" "1\0" "100000\0" "65536\0" = 29 bytes; any less is -ENOSPC
+ * and nothing is written past storelen. */
+static void test_helper_argv_nospace(void **state)
+{
+	(void)state;
+	struct idmap m;
+	struct subid_span span = { 100000, 65536 };
+	char store[64];
+	char *argv[3 * IDMAP_MAX + 3];
+	const size_t need = 29;
+
+	assert_int_equal(idmap_with_range(1000, &span, &m), 0);
+	for (size_t len = 0; len <= need; len++) {
+		memset(store, '#', sizeof(store));
+		int r = idmap_helper_argv("newuidmap", 1234, &m, store, len, argv);
+		if (r != (len < need ? -ENOSPC : 0))
+			fail_msg("storelen %zu: got %d", len, r);
+		for (size_t k = len; k < sizeof(store); k++)
+			if (store[k] != '#')
+				fail_msg("storelen %zu: byte %zu written", len, k);
+	}
+	assert_string_equal(argv[7], "65536");
+	assert_null(argv[8]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_single),
+		cmocka_unit_test(test_with_range),
+		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_format_nospace),
+		cmocka_unit_test(test_parse_line),
+		cmocka_unit_test(test_contains),
+		cmocka_unit_test(test_helper_argv),
+		cmocka_unit_test(test_helper_argv_nospace),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

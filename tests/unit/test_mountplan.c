@@ -1,0 +1,393 @@
+/* Unit tests for mountplan.c: path normalization and the ordered steps of the filesystem
+ * contract, built from configs that options_parse made. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mountplan.h"
+#include "options.h"
+#include "util.h"
+
+static void test_normalize(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in;
+		int ret;
+		const char *out;
+	} cases[] = {
+		{ "/", 0, "/" },
+		{ "//", 0, "/" },
+		{ "///", 0, "/" },
+		{ "/.", 0, "/" },
+		{ "/./", 0, "/" },
+		{ "/..", 0, "/" },
+		{ "/../..", 0, "/" },
+		{ "/a", 0, "/a" },
+		{ "/a/", 0, "/a" },
+		{ "/a/./b", 0, "/a/b" },
+		{ "/a/../../b", 0, "/b" },
+		{ "/../a", 0, "/a" },
+		{ "/a/b/..", 0, "/a" },
+		{ "/a/b/../", 0, "/a" },
+		{ "/a/b/../..", 0, "/" },
+		{ "/a/b/../../..", 0, "/" },
+		{ "/a//b/", 0, "/a/b" },
+		{ "//a///b//", 0, "/a/b" },
+		{ "/a/./././b/.", 0, "/a/b" },
+		{ "/aa/bb/../cc", 0, "/aa/cc" },
+		{ "/a/bb/ccc/../../d", 0, "/a/d" },
+		{ "/usr/lib/../bin", 0, "/usr/bin" },
+		/* Only exact "." and ".." are special. */
+		{ "/...", 0, "/..." },
+		{ "/a/...", 0, "/a/..." },
+		{ "/..a", 0, "/..a" },
+		{ "/a..", 0, "/a.." },
+		{ "/.a/b.", 0, "/.a/b." },
+		{ "/a b/c", 0, "/a b/c" },
+		{ "relative", -EINVAL, NULL },
+		{ "a/b", -EINVAL, NULL },
+		{ "./a", -EINVAL, NULL },
+		{ "../a", -EINVAL, NULL },
+		{ "", -EINVAL, NULL },
+		{ " /a", -EINVAL, NULL },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char out[4096];
+		int r;
+
+		strcpy(out, "untouched");
+		r = mountplan_normalize(cases[i].in, out, sizeof(out));
+		if (r != cases[i].ret)
+			fail_msg("'%s': got %d, want %d", cases[i].in, r, cases[i].ret);
+		if (r == 0 && strcmp(out, cases[i].out) != 0)
+			fail_msg("'%s': got '%s', want '%s'", cases[i].in, out, cases[i].out);
+	}
+	char out[16];
+	assert_int_equal(mountplan_normalize(NULL, out, sizeof(out)), -EINVAL);
+}
+
+static void test_normalize_lengths(void **state)
+{
+	(void)state;
+	char in[10000], out[4096];
+
+	/* "/" + 4094 bytes = 4095: the longest that fits in 4096. */
+	in[0] = '/';
+	memset(in + 1, 'a', 4094);
+	in[4095] = '\0';
+	assert_int_equal(mountplan_normalize(in, out, sizeof(out)), 0);
+	assert_int_equal(strlen(out), 4095);
+	in[4095] = 'a';
+	in[4096] = '\0';
+	assert_int_equal(mountplan_normalize(in, out, sizeof(out)), -ENAMETOOLONG);
+	memset(in + 1, 'a', 8000);
+	in[8001] = '\0';
+	assert_int_equal(mountplan_normalize(in, out, sizeof(out)), -ENAMETOOLONG);
+
+	/* A long input that normalizes to a short path is fine. */
+	size_t n = 0;
+	in[n++] = '/';
+	while (n + 6 < sizeof(in) - 8) {
+		memcpy(in + n, "abc/../", 7);
+		n += 7;
+	}
+	strcpy(in + n, "x//");
+	assert_true(strlen(in) > 4096);
+	assert_int_equal(mountplan_normalize(in, out, sizeof(out)), 0);
+	assert_string_equal(out, "/x");
+
+	/* Tiny buffers: never written past outlen. */
+	static const struct {
+		const char *in;
+		size_t len;
+		int ret;
+	} cases[] = {
+		{ "/", 0, -ENAMETOOLONG }, { "/", 1, -ENAMETOOLONG }, { "/", 2, 0 },
+		{ "/a", 2, -ENAMETOOLONG }, { "/a", 3, 0 },	      { "/ab/c", 5, -ENAMETOOLONG },
+		{ "/ab/c", 6, 0 },	   { "/ab/..", 2, -ENAMETOOLONG }, { "/a/..", 3, 0 },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char buf[32];
+		memset(buf, '#', sizeof(buf));
+		int r = mountplan_normalize(cases[i].in, buf, cases[i].len);
+		if (r != cases[i].ret)
+			fail_msg("'%s' in %zu: got %d, want %d", cases[i].in, cases[i].len, r, cases[i].ret);
+		for (size_t k = cases[i].len; k < sizeof(buf); k++)
+			if (buf[k] != '#')
+				fail_msg("'%s' in %zu: byte %zu written", cases[i].in, cases[i].len, k);
+	}
+}
+
+struct want_step {
+	enum mstep_kind kind;
+	const char *dst;
+	bool optional, create;
+};
+
+/* The fixed part of every plan, in order. */
+static const struct want_step fixed_steps[] = {
+	{ MSTEP_PROC, "/proc", false, true },
+	{ MSTEP_DEV, "/dev", false, true },
+	{ MSTEP_SYS, "/sys", false, true },
+	{ MSTEP_MASK, "/proc/acpi", true, false },
+	{ MSTEP_MASK, "/proc/kcore", true, false },
+	{ MSTEP_MASK, "/proc/keys", true, false },
+	{ MSTEP_MASK, "/proc/latency_stats", true, false },
+	{ MSTEP_MASK, "/proc/timer_list", true, false },
+	{ MSTEP_MASK, "/proc/timer_stats", true, false },
+	{ MSTEP_MASK, "/proc/sched_debug", true, false },
+	{ MSTEP_MASK, "/proc/scsi", true, false },
+	{ MSTEP_MASK, "/proc/interrupts", true, false },
+	{ MSTEP_MASK, "/sys/firmware", true, false },
+	{ MSTEP_MASK, "/sys/devices/virtual/powercap", true, false },
+	{ MSTEP_RO_PATH, "/proc/asound", true, false },
+	{ MSTEP_RO_PATH, "/proc/bus", true, false },
+	{ MSTEP_RO_PATH, "/proc/fs", true, false },
+	{ MSTEP_RO_PATH, "/proc/irq", true, false },
+	{ MSTEP_RO_PATH, "/proc/sys", true, false },
+	{ MSTEP_RO_PATH, "/proc/sysrq-trigger", true, false },
+	{ MSTEP_TMPFS, "/tmp", false, true },
+};
+#define N_FIXED ARRAY_SIZE(fixed_steps)
+
+static void check_fixed(const struct mountplan *plan, unsigned long long tmp_size)
+{
+	assert_true(plan->n >= N_FIXED);
+	for (size_t i = 0; i < N_FIXED; i++) {
+		const struct mstep *s = &plan->steps[i];
+		if (s->kind != fixed_steps[i].kind || strcmp(s->dst, fixed_steps[i].dst) != 0)
+			fail_msg("step %zu: kind %d %s, want %d %s", i, s->kind, s->dst, fixed_steps[i].kind,
+				 fixed_steps[i].dst);
+		if (s->optional != fixed_steps[i].optional || s->create != fixed_steps[i].create)
+			fail_msg("step %zu (%s): optional %d create %d", i, s->dst, s->optional, s->create);
+		assert_null(s->src);
+	}
+	const struct mstep *tmp = &plan->steps[N_FIXED - 1];
+	assert_int_equal(tmp->size, tmp_size);
+	assert_int_equal(tmp->mode, 01777);
+}
+
+/* The /etc steps from index i; returns the index after them. */
+static size_t check_etc(const struct mountplan *plan, size_t i, bool resolv)
+{
+	if (resolv) {
+		assert_true(plan->n > i);
+		assert_int_equal(plan->steps[i].kind, MSTEP_ETC);
+		assert_string_equal(plan->steps[i].dst, "/etc/resolv.conf");
+		assert_int_equal(plan->steps[i].etc, ETC_RESOLV_CONF);
+		assert_true(plan->steps[i].optional);
+		assert_false(plan->steps[i].create);
+		i++;
+	}
+	assert_true(plan->n >= i + 2);
+	assert_int_equal(plan->steps[i].kind, MSTEP_ETC);
+	assert_string_equal(plan->steps[i].dst, "/etc/hosts");
+	assert_int_equal(plan->steps[i].etc, ETC_HOSTS);
+	assert_true(plan->steps[i].optional);
+	assert_false(plan->steps[i].create);
+	i++;
+	assert_int_equal(plan->steps[i].kind, MSTEP_ETC);
+	assert_string_equal(plan->steps[i].dst, "/etc/hostname");
+	assert_int_equal(plan->steps[i].etc, ETC_HOSTNAME);
+	assert_true(plan->steps[i].optional);
+	assert_false(plan->steps[i].create);
+	return i + 1;
+}
+
+static int parse(struct config *cfg, char **argv)
+{
+	char err[256];
+	int argc = 0, r;
+
+	while (argv[argc])
+		argc++;
+	r = options_parse(argc, argv, cfg, err, sizeof(err));
+	if (r < 0)
+		fail_msg("options_parse: %s", err);
+	return r;
+}
+#define CFG(cfg, ...) parse(cfg, (char *[]){ "sandbox", __VA_ARGS__, NULL })
+
+static void test_build_default(void **state)
+{
+	(void)state;
+	struct config cfg;
+	struct mountplan plan;
+	char err[256] = "";
+
+	CFG(&cfg, "/srv/root");
+	assert_int_equal(mountplan_build(&cfg, &plan, err, sizeof(err)), 0);
+	check_fixed(&plan, 512ULL << 20);
+	assert_int_equal(check_etc(&plan, N_FIXED, true), plan.n);
+	assert_int_equal(plan.n, N_FIXED + 3);
+	mountplan_free(&plan);
+	assert_null(plan.steps);
+	assert_int_equal(plan.n, 0);
+	mountplan_free(&plan); /* twice is harmless */
+	config_free(&cfg);
+
+	CFG(&cfg, "--tmp-size", "1g", "/srv/root");
+	assert_int_equal(mountplan_build(&cfg, &plan, err, sizeof(err)), 0);
+	check_fixed(&plan, 1ULL << 30);
+	mountplan_free(&plan);
+	config_free(&cfg);
+}
+
+/* resolv.conf is the host's only with the host's network in host mode. */
+static void test_build_resolv_conf(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *rootfs, *net;
+		bool resolv;
+	} cases[] = {
+		{ "/", "host", false }, { "//", "host", false }, { "/", "slirp", true },
+		{ "/", "none", true },	{ "/srv", "host", true }, { "/srv", "none", true },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct config cfg;
+		struct mountplan plan;
+		char err[256];
+
+		CFG(&cfg, "--net", (char *)cases[i].net, (char *)cases[i].rootfs);
+		assert_int_equal(mountplan_build(&cfg, &plan, err, sizeof(err)), 0);
+		check_fixed(&plan, 512ULL << 20);
+		if (check_etc(&plan, N_FIXED, cases[i].resolv) != plan.n)
+			fail_msg("%s --net %s: extra steps", cases[i].rootfs, cases[i].net);
+		mountplan_free(&plan);
+		config_free(&cfg);
+	}
+}
+
+static void test_build_user_mounts(void **state)
+{
+	(void)state;
+	struct config cfg;
+	struct mountplan plan;
+	char err[256];
+	size_t i;
+
+	CFG(&cfg, "--bind", "/host/a", "/a//b/", "--tmpfs", "/scratch/./x", "--ro-bind", "/host/c", "/proc/../c",
+	    "--bind", "/host/d", "/tmp", "/srv");
+	assert_int_equal(mountplan_build(&cfg, &plan, err, sizeof(err)), 0);
+	check_fixed(&plan, 512ULL << 20);
+	i = check_etc(&plan, N_FIXED, true);
+	assert_int_equal(plan.n, i + 4);
+
+	assert_int_equal(plan.steps[i].kind, MSTEP_BIND);
+	assert_string_equal(plan.steps[i].src, "/host/a");
+	assert_string_equal(plan.steps[i].dst, "/a/b");
+	assert_true(plan.steps[i].create);
+	assert_false(plan.steps[i].optional);
+	i++;
+	assert_int_equal(plan.steps[i].kind, MSTEP_TMPFS);
+	assert_null(plan.steps[i].src);
+	assert_string_equal(plan.steps[i].dst, "/scratch/x");
+	assert_int_equal(plan.steps[i].mode, 0755);
+	assert_int_equal(plan.steps[i].size, 0);
+	assert_true(plan.steps[i].create);
+	i++;
+	assert_int_equal(plan.steps[i].kind, MSTEP_RO_BIND);
+	assert_string_equal(plan.steps[i].src, "/host/c");
+	assert_string_equal(plan.steps[i].dst, "/c");
+	assert_true(plan.steps[i].create);
+	i++;
+	/* Later than /tmp's own tmpfs, so it covers it. */
+	assert_int_equal(plan.steps[i].kind, MSTEP_BIND);
+	assert_string_equal(plan.steps[i].src, "/host/d");
+	assert_string_equal(plan.steps[i].dst, "/tmp");
+	mountplan_free(&plan);
+	config_free(&cfg);
+}
+
+static void test_build_refused(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *dst;
+		int ret;
+		const char *needle;
+	} cases[] = {
+		{ "/", -EINVAL, "/" },
+		{ "//", -EINVAL, "//" },
+		{ "/../..", -EINVAL, "/../.." },
+		{ "/a/..", -EINVAL, "/a/.." },
+		{ "/.", -EINVAL, "/." },
+		/* Not through options_parse (which refuses it), but the planner checks on its own. */
+		{ "relative", -EINVAL, "relative" },
+		{ "", -EINVAL, "destination" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		for (int kind = MOUNT_BIND; kind <= MOUNT_TMPFS; kind++) {
+			struct user_mount mounts[2] = {
+				{ MOUNT_BIND, "/ok", "/ok" },
+				{ (enum mount_kind)kind, kind == MOUNT_TMPFS ? NULL : "/host", cases[i].dst },
+			};
+			struct config cfg;
+			struct mountplan plan;
+			char err[256] = "";
+			int r;
+
+			CFG(&cfg, "/srv");
+			cfg.mounts = mounts;
+			cfg.nmounts = 2;
+			r = mountplan_build(&cfg, &plan, err, sizeof(err));
+			if (r != cases[i].ret)
+				fail_msg("dst '%s' kind %d: got %d, want %d", cases[i].dst, kind, r, cases[i].ret);
+			if (!strstr(err, cases[i].needle))
+				fail_msg("dst '%s': reason '%s' does not mention '%s'", cases[i].dst, err,
+					 cases[i].needle);
+			/* Nothing left to free on failure. */
+			assert_null(plan.steps);
+			assert_int_equal(plan.n, 0);
+			cfg.mounts = NULL;
+			cfg.nmounts = 0;
+			config_free(&cfg);
+		}
+	}
+}
+
+/* An absolute destination too long for a path: refused as too long, not as relative. */
+static void test_build_dst_too_long(void **state)
+{
+	(void)state;
+	char dst[5000];
+	struct user_mount m = { MOUNT_TMPFS, NULL, dst };
+	struct config cfg;
+	struct mountplan plan;
+	char err[256] = "";
+
+	dst[0] = '/';
+	memset(dst + 1, 'x', sizeof(dst) - 2);
+	dst[sizeof(dst) - 1] = '\0';
+	CFG(&cfg, "/srv");
+	cfg.mounts = &m;
+	cfg.nmounts = 1;
+	assert_int_equal(mountplan_build(&cfg, &plan, err, sizeof(err)), -ENAMETOOLONG);
+	assert_non_null(strstr(err, "/xxxx"));
+	assert_null(strstr(err, "not an absolute path"));
+	assert_null(plan.steps);
+	cfg.mounts = NULL;
+	cfg.nmounts = 0;
+	config_free(&cfg);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_normalize),	  cmocka_unit_test(test_normalize_lengths),
+		cmocka_unit_test(test_build_default),	  cmocka_unit_test(test_build_resolv_conf),
+		cmocka_unit_test(test_build_user_mounts), cmocka_unit_test(test_build_refused),
+		cmocka_unit_test(test_build_dst_too_long),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
