@@ -11,7 +11,7 @@
 
 bool log_verbose;
 
-static void emit(const char *fmt, va_list ap, int err)
+__attribute__((format(printf, 1, 0))) static void emit(const char *fmt, va_list ap, int err)
 {
 	char line[1024];
 	int n = snprintf(line, sizeof(line), "sandbox: ");

@@ -233,7 +233,7 @@ static int step_dev(int rootfd, const struct mstep *s, const struct config *cfg,
 	static const char *const pts_opts[] = { "newinstance", NULL, "ptmxmode", "0666", "mode", "0620", NULL };
 	char shm_size[32];
 	const char *shm_opts[] = { "mode", "1777", "size", shm_size, NULL };
-	_cleanup_close_ int devfd = -1, target = -1, mnt = -1;
+	_cleanup_close_ int devfd = -1;
 	int r;
 
 	r = mount_new_fs_at(rootfd, s->dst, "tmpfs", dev_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, err, errlen);
