@@ -18,7 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "usernet_filter.h"
 
 #define ETH_HLEN_MAX 14
 /* Frames read from the tap per wake-up before libslirp's sockets get their turn. The tap stays
@@ -350,7 +349,7 @@ static int loop_drain_tap(struct loop *l)
 		}
 		if (n == 0)
 			return 1;
-		if (usernet_frame_allowed(l->frame, (size_t)n))
+		if (usernet_guard_in(l->guard, l->frame, (size_t)n))
 			slirp_input(l->slirp, l->frame, (int)n);
 	}
 	return 0;

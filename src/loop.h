@@ -14,6 +14,8 @@
 
 #include <slirp/libslirp.h>
 
+#include "usernet_filter.h"
+
 struct loop_timer {
 	struct loop_timer *next;
 	int64_t expire_ms; /* on the loop's clock; -1: not armed */
@@ -45,6 +47,8 @@ struct loop {
 	size_t nreg, reg_cap;
 
 	struct loop_timer *timers;
+	/* Judges every frame from the tap before libslirp sees it (owned by the caller). */
+	const struct usernet_guard *guard;
 
 	unsigned char *frame; /* one tap frame: MTU + Ethernet header */
 	size_t frame_len;

@@ -30,6 +30,7 @@ static ssize_t usernet_send_packet(const void *buf, size_t len, void *opaque)
 {
 	struct usernet *u = usernet_of(opaque);
 
+	usernet_guard_out(&u->guard, buf, len);
 	for (;;) {
 		ssize_t n = write(u->tap_fd, buf, len);
 
@@ -131,6 +132,8 @@ int usernet_init(struct usernet *u, const struct config *cfg, char *err, size_t 
 	r = loop_init(&u->loop, mtu, err, errlen);
 	if (r < 0)
 		return r;
+	usernet_guard_init(&u->guard, cfg->allow_host_loopback);
+	u->loop.guard = &u->guard;
 
 	memset(&sc, 0, sizeof(sc));
 	sc.version = USERNET_CONFIG_VERSION;
@@ -153,9 +156,10 @@ int usernet_init(struct usernet *u, const struct config *cfg, char *err, size_t 
 	 * carries (MSS 65480 at the default): fewer round trips through the loop. */
 	sc.if_mtu = mtu;
 	sc.if_mru = mtu;
-	/* Without --allow-host-loopback, 10.0.2.2 and fd00::2 do not lead to the host's
-	 * 127.0.0.1 and ::1 (the other ways there are closed by usernet_frame_allowed). */
-	sc.disable_host_loopback = !cfg->allow_host_loopback;
+	/* Off on purpose, whatever --allow-host-loopback says: the guard in front of libslirp
+	 * (usernet_filter.h) decides instead, because libslirp's own check leaves crafted
+	 * loopback destinations open and breaks replies on published UDP ports. */
+	sc.disable_host_loopback = false;
 	sc.enable_emu = false;
 
 	/* The clock must be current before slirp_new: it arms its timers from it. */
@@ -271,6 +275,15 @@ int usernet_publish(struct usernet *u, const struct publish *p, char *err, size_
 		glen = sizeof(*g);
 	}
 
+	if (p->udp) {
+		r = usernet_guard_add_udp_port(&u->guard, p->sandbox_port);
+		if (r < 0) {
+			if (err && errlen)
+				snprintf(err, errlen, "%s: too many published UDP ports (at most %d)",
+					 what, USERNET_GUARD_PORTS);
+			return r;
+		}
+	}
 	errno = 0;
 	if (slirp_add_hostxfwd(u->slirp, (struct sockaddr *)&host, hlen, (struct sockaddr *)&guest,
 			       glen, flags) < 0) {

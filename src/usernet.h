@@ -14,6 +14,7 @@
 struct usernet {
 	Slirp *slirp;
 	struct loop loop;
+	struct usernet_guard guard;
 	int tap_fd; /* -1 until usernet_run */
 };
 
