@@ -93,6 +93,9 @@ static bool guard_l4(const struct usernet_guard *g, enum guard_dst c, int proto,
 		return true;
 	if (c == DST_FORBIDDEN)
 		return false;
+	/* Allowed loopback: the aliases lead to the host's loopback by the user's choice. */
+	if (g->allow_loopback)
+		return true;
 	if (proto == PROTO_ICMP || proto == PROTO_ICMPV6)
 		return true; /* answered by libslirp itself: echo, NDP */
 	if (proto != PROTO_TCP && proto != PROTO_UDP)
@@ -100,9 +103,7 @@ static bool guard_l4(const struct usernet_guard *g, enum guard_dst c, int proto,
 	if (!l4 || l4len < (proto == PROTO_TCP ? 14u : 8u))
 		return false; /* no header to judge: a fragment or a runt */
 	if (c == DST_DNS)
-		return get16(l4 + 2) == DNS_PORT || g->allow_loopback;
-	if (g->allow_loopback)
-		return true;
+		return get16(l4 + 2) == DNS_PORT;
 	if (proto == PROTO_TCP)
 		return (l4[13] & (TCP_SYN | TCP_ACK)) != TCP_SYN;
 	return guard_udp_reply_ok(g, get16(l4), get16(l4 + 2));
