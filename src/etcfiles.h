@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "mountplan.h"
 #include "options.h"
 
 /* The addresses of the user-mode network (--net slirp), as the contract gives them. */
@@ -24,3 +25,8 @@ int etcfiles_resolv_conf(char *buf, size_t len, enum net_mode mode, const char *
 int etcfiles_hosts(char *buf, size_t len, const char *hostname, enum net_mode mode);
 /* "hostname\n" */
 int etcfiles_hostname(char *buf, size_t len, const char *hostname);
+
+/* The core's entry point (mount.c): the text of file `which` for cfg, built by the functions
+ * above. For --net host it reads the host's /etc/resolv.conf (call it before pivot_root): the
+ * only function here that does I/O. Length or -ENOSPC/-EINVAL/-errno. */
+int etcfiles_text(enum etc_file which, const struct config *cfg, char *buf, size_t len);

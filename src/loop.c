@@ -7,6 +7,8 @@
  * Why fds that libslirp did not ask for this round are removed from the set rather than left
  * with no events: epoll reports EPOLLHUP/EPOLLERR even when no event is requested, and a
  * level-triggered report that libslirp will not look at would wake the loop again at once. */
+#include "config.h"
+
 #include "loop.h"
 
 #include <errno.h>

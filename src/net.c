@@ -1,4 +1,6 @@
 /* net.c: the network helper's life and the child's side of the network (see net.h). */
+#include "config.h"
+
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif

@@ -2,6 +2,8 @@
  *
  * One request at a time, each with NLM_F_ACK, read back until the ack with our sequence number:
  * the setup is a handful of messages, so simplicity beats batching. Buffers live on the stack. */
+#include "config.h"
+
 #include "netlink.h"
 
 #include <errno.h>

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "publish.h"
@@ -84,7 +85,9 @@ struct config {
  * into argv; the arrays are heap-allocated (config_free). */
 int options_parse(int argc, char *const argv[], struct config *cfg, char *err, size_t errlen);
 void config_free(struct config *cfg);
-/* The --help text. */
-extern const char options_usage[];
-/* Every long option name, NULL-terminated (the doc test reads it). */
-extern const char *const options_long_names[];
+/* UID[:GID], numeric; GID defaults to UID. 0 or -EINVAL. */
+int options_parse_user(const char *s, uid_t *uid, gid_t *gid);
+/* Write the --help text, built from the option table. */
+void options_usage(FILE *out);
+/* The long option names of the table, in order; NULL at the end (the doc test reads them). */
+const char *options_long_name(size_t i);

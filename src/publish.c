@@ -3,6 +3,8 @@
  * Pure: no I/O, no printing. Every rejection names the spec and the part that is wrong, so the
  * caller can print "sandbox: -p: <reason>" and exit 125.
  */
+#include "config.h"
+
 #include "publish.h"
 
 #include <arpa/inet.h>

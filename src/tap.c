@@ -3,6 +3,8 @@
  * No IFF_VNET_HDR: libslirp takes plain frames, and a virtio header would only help if the
  * loop offloaded checksums or segmentation, which libslirp 4.7 cannot use. No IFF_MULTI_QUEUE:
  * one thread reads it. */
+#include "config.h"
+
 #include "tap.h"
 
 #include <errno.h>

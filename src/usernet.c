@@ -1,4 +1,6 @@
 /* usernet.c: libslirp glue (see usernet.h). */
+#include "config.h"
+
 #include "usernet.h"
 
 #include <arpa/inet.h>

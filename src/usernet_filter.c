@@ -1,5 +1,7 @@
 /* usernet_filter.c: the guard (see usernet_filter.h). Called for every frame in both
  * directions, so it only reads header bytes at fixed offsets and never allocates. */
+#include "config.h"
+
 #include "usernet_filter.h"
 
 #include <errno.h>

@@ -1,4 +1,6 @@
 /* usernet_lockdown.c: the network helper's confinement (see usernet_lockdown.h). */
+#include "config.h"
+
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif

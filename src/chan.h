@@ -1,0 +1,36 @@
+/* chan.h: typed messages between the supervisor and the sandbox's child, over one
+ * SOCK_SEQPACKET socketpair, with file descriptors passed by SCM_RIGHTS. */
+#pragma once
+
+#include <stdint.h>
+#include <sys/types.h>
+
+enum chan_msg_type {
+	CHAN_MSG_GO = 1,   /* supervisor -> child: the maps are written, go on */
+	CHAN_MSG_ERROR,    /* child -> supervisor: setup failed: err, text = the step */
+	CHAN_MSG_STARTED,  /* child -> supervisor: COMMAND started; its host pid by SCM_CREDENTIALS */
+	CHAN_MSG_EXIT,     /* child -> supervisor: COMMAND ended; value = wait status */
+	CHAN_MSG_PTY,      /* child -> supervisor: the pty master, by SCM_RIGHTS */
+};
+
+struct chan_msg {
+	uint32_t type;
+	int32_t err;   /* errno for CHAN_MSG_ERROR */
+	int32_t value; /* wait status, pid, ... */
+	char text[244];
+};
+
+/* 0 or -errno. */
+int chan_send(int sock, const struct chan_msg *m);
+/* 0, -EPIPE at EOF (the peer is gone), or -errno. */
+int chan_recv(int sock, struct chan_msg *m);
+/* Send m with fd attached. 0 or -errno. */
+int chan_send_fd(int sock, const struct chan_msg *m, int fd);
+/* Receive m and, when one is attached, *fd (else -1). Also the sender's credentials when
+ * the socket has SO_PASSCRED: *pid (else 0). pid and fd may be NULL. */
+int chan_recv_full(int sock, struct chan_msg *m, int *fd, pid_t *pid);
+/* Send m with the credentials of process pid (translated into the receiver's pid namespace
+ * by the kernel). 0 or -errno. */
+int chan_send_creds(int sock, const struct chan_msg *m, pid_t pid);
+/* Helpers for the child: send CHAN_MSG_ERROR (step, err). Never fails loudly. */
+void chan_send_error(int sock, int err, const char *step);

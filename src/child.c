@@ -1,0 +1,97 @@
+/* child.c: setup inside the new namespaces, one step a line. The order:
+ *  1. die with the supervisor (PR_SET_PDEATHSIG), then wait for GO: until the supervisor has
+ *     written our uid/gid maps we are nobody and can do nothing that needs an id;
+ *  2. drop supplementary groups (when setgroups is allowed) and set the hostname;
+ *  3. the network: lo up, and for slirp the tap device, whose fd goes out to the helper; done
+ *     before pivot_root because /dev/net/tun is the host's;
+ *  4. the filesystem (mount.c), ending with pivot_root into the new root;
+ *  5. a pseudo-terminal from the sandbox's own devpts when COMMAND gets one; its master goes
+ *     out to the supervisor;
+ *  6. become init (init.c), which forks COMMAND.
+ * A failing step sends (errno, text) to the supervisor, which prints it, and exits 125. */
+#include "config.h"
+
+#include "child.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "chan.h"
+#include "init.h"
+#include "log.h"
+#include "mount.h"
+#include "net.h"
+#include "tty.h"
+
+__attribute__((noreturn)) static void child_fail(int chan, int err, const char *text)
+{
+	chan_send_error(chan, err, text);
+	_exit(EXIT_SETUP);
+}
+
+static void wait_for_go(int chan)
+{
+	struct chan_msg m;
+	int r = chan_recv(chan, &m);
+
+	/* EOF: the supervisor is gone; there is nobody to report to. */
+	if (r < 0 || m.type != CHAN_MSG_GO)
+		_exit(EXIT_SETUP);
+}
+
+static void setup_identity(const struct child_args *a)
+{
+	char text[128];
+
+	if (setgroups(0, NULL) < 0 && errno != EPERM) {
+		snprintf(text, sizeof(text), "setgroups: %s", strerror(errno));
+		child_fail(a->chan, errno, text);
+	}
+	if (sethostname(a->cfg->hostname, strlen(a->cfg->hostname)) < 0) {
+		snprintf(text, sizeof(text), "hostname %s: %s", a->cfg->hostname, strerror(errno));
+		child_fail(a->chan, errno, text);
+	}
+}
+
+static int open_tty(const struct child_args *a)
+{
+	char err[256];
+	int master, slave;
+
+	if (tty_open_pair(&master, &slave, err, sizeof(err)) < 0)
+		child_fail(a->chan, errno, err);
+	struct chan_msg m = { .type = CHAN_MSG_PTY };
+	if (chan_send_fd(a->chan, &m, master) < 0)
+		child_fail(a->chan, errno, "tty: pass the master to the supervisor");
+	close(master);
+	return slave;
+}
+
+void child_main(const struct child_args *a)
+{
+	char err[512];
+	struct command_ctx ctx = { .cfg = a->cfg, .workdir = a->workdir, .tty_slave = -1 };
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		child_fail(a->chan, errno, "prctl PR_SET_PDEATHSIG");
+	wait_for_go(a->chan);
+	/* Only now: a process that is not dumpable has its /proc files owned by the host's root,
+	 * and the maps had to be written there first. Afterwards nothing inside may read
+	 * /proc/1/mem or /proc/1/exe, nor ptrace us (runc CVE-2019-5736). */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		child_fail(a->chan, errno, "prctl PR_SET_DUMPABLE");
+	setup_identity(a);
+	if (net_child_setup(a->cfg, a->net_sock, err, sizeof(err)) < 0)
+		child_fail(a->chan, errno, err);
+	if (mount_setup_root(a->cfg, a->plan, err, sizeof(err)) < 0)
+		child_fail(a->chan, errno, err);
+	if (a->want_tty)
+		ctx.tty_slave = open_tty(a);
+	init_run(&ctx, a->chan);
+}

@@ -1,0 +1,16 @@
+/* child.h: the sandbox's first process, from clone to PID 1. */
+#pragma once
+
+#include "mountplan.h"
+#include "options.h"
+
+struct child_args {
+	const struct config *cfg;
+	const struct mountplan *plan;
+	const char *workdir; /* resolved working directory inside */
+	int chan;            /* our end of the supervisor's socketpair */
+	int net_sock;        /* the network helper's socket, or -1 */
+	bool want_tty;       /* give COMMAND a new pseudo-terminal */
+};
+
+__attribute__((noreturn)) void child_main(const struct child_args *a);

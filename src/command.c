@@ -1,0 +1,110 @@
+/* command.c: the process that becomes COMMAND. It runs after pivot_root, forked by the
+ * sandbox's init; the order of its last steps matters: limits first, then identity
+ * (user, capabilities), then no_new_privs and the seccomp filter, which must come last
+ * so that everything before it may still use the calls it forbids. */
+#include "config.h"
+
+#include "command.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "env.h"
+#include "log.h"
+#include "rlimit.h"
+#include "security.h"
+#include "tty.h"
+#include "util.h"
+
+extern char **environ;
+
+int command_execvpe(const char *name, char *const argv[], char *const envp[], const char *path)
+{
+	char buf[PATH_MAX];
+	bool denied = false;
+
+	if (name[0] == '\0') {
+		errno = ENOENT;
+		return EXIT_NOTFOUND;
+	}
+	if (strchr(name, '/')) {
+		execve(name, argv, envp);
+		return errno == ENOENT || errno == ENOTDIR ? EXIT_NOTFOUND : EXIT_NOEXEC;
+	}
+	if (!path)
+		path = SANDBOX_PATH;
+	for (const char *p = path;; p++) {
+		const char *end = strchrnul(p, ':');
+		size_t dlen = (size_t)(end - p);
+
+		/* An empty PATH element means the current directory, as in execvp(3). */
+		if (dlen + 1 + strlen(name) + 1 <= sizeof(buf)) {
+			snprintf(buf, sizeof(buf), "%.*s%s%s", (int)dlen, dlen ? p : "", dlen ? "/" : "", name);
+			execve(buf, argv, envp);
+			if (errno == EACCES)
+				denied = true;
+			else if (errno != ENOENT && errno != ENOTDIR && errno != ENAMETOOLONG && errno != ELOOP)
+				return EXIT_NOEXEC;
+		}
+		p = end;
+		if (*p == '\0')
+			break;
+	}
+	errno = denied ? EACCES : ENOENT;
+	return denied ? EXIT_NOEXEC : EXIT_NOTFOUND;
+}
+
+static void reset_signals(void)
+{
+	sigset_t none;
+
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+void command_exec(const struct command_ctx *ctx)
+{
+	const struct config *cfg = ctx->cfg;
+	char err[512] = "";
+	char **envp;
+	int code;
+
+	reset_signals();
+	/* Either way a new session: without a pty COMMAND has no controlling terminal, so
+	 * nothing inside can reach the caller's terminal (TIOCSTI) or its process group. */
+	if ((ctx->tty_slave >= 0 ? tty_make_controlling(ctx->tty_slave, err, sizeof(err))
+				 : tty_new_session(err, sizeof(err))) < 0)
+		die("%s", err);
+	if (rlimit_apply(cfg->rlimits, cfg->nrlimits, err, sizeof(err)) < 0)
+		die("%s", err);
+	if (chdir(ctx->workdir) < 0) {
+		/* Host mode starts where the caller is; a directory hidden by the private /tmp
+		 * falls back to "/" rather than failing. An explicit -w must exist. */
+		if (cfg->workdir || !cfg->host_mode || chdir("/") < 0)
+			die_errno(errno, "workdir %s", ctx->workdir);
+		debug("workdir %s is not visible inside, using /", ctx->workdir);
+	}
+	envp = env_build(cfg, environ);
+	if (!envp)
+		die_errno(ENOMEM, "environment");
+	/* Only 0, 1 and 2 go to COMMAND. */
+	if (close_fds_from(3) < 0)
+		die_errno(errno, "close inherited file descriptors");
+	if (security_apply(cfg, err, sizeof(err)) < 0)
+		die("%s", err);
+	code = command_execvpe(cfg->argv[0], cfg->argv, envp, env_get(envp, "PATH"));
+	if (code == EXIT_NOTFOUND && errno == ENOENT && !strchr(cfg->argv[0], '/'))
+		warnx("%s: command not found", cfg->argv[0]);
+	else
+		warn_errno(errno, "exec %s", cfg->argv[0]);
+	_exit(code);
+}

@@ -1,0 +1,18 @@
+/* command.h: the last steps in the process that becomes COMMAND, and the PATH search. */
+#pragma once
+
+#include "options.h"
+
+struct command_ctx {
+	const struct config *cfg;
+	const char *workdir; /* resolved: -w, the caller's cwd in host mode, or "/" */
+	int tty_slave;       /* -1: no pty, run in a new session with the caller's fds */
+};
+
+/* Never returns: exec COMMAND, or print one line and _exit 125 (setup), 126 (not executable)
+ * or 127 (not found). */
+__attribute__((noreturn)) void command_exec(const struct command_ctx *ctx);
+
+/* execve name (with '/') or search it in path (a PATH value). Returns only on failure: the
+ * exit status of the contract, 126 or 127, with errno set to the reason. */
+int command_execvpe(const char *name, char *const argv[], char *const envp[], const char *path);

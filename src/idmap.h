@@ -1,0 +1,38 @@
+/* idmap.h: user namespace id maps: build, format, parse (pure). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "subid.h"
+
+struct idmap_range {
+	uint32_t inside;
+	uint32_t outside;
+	uint32_t count;
+};
+
+#define IDMAP_MAX 2
+
+struct idmap {
+	struct idmap_range r[IDMAP_MAX];
+	size_t n;
+};
+
+/* 0 -> own. */
+void idmap_single(uint32_t own, struct idmap *m);
+/* 0 -> own, 1..count -> the subordinate range. -EINVAL when the range holds own id (the kernel
+ * refuses overlapping ranges), so the caller falls back to the single mapping. */
+int idmap_with_range(uint32_t own, const struct subid_span *range, struct idmap *m);
+/* "inside outside count\n" lines as /proc/PID/uid_map takes them. Length, or -ENOSPC. */
+int idmap_format(const struct idmap *m, char *buf, size_t len);
+/* One line of /proc/PID/uid_map ("  0  1000  1"). 0 or -EINVAL. */
+int idmap_parse_line(const char *line, struct idmap_range *out);
+/* Whether id is mapped inside. */
+bool idmap_contains(const struct idmap *m, uint32_t inside);
+/* The argv of newuidmap/newgidmap: PROG PID inside outside count ...; strings in store.
+ * 0 or -ENOSPC. argv needs 3 * IDMAP_MAX + 3 slots. */
+int idmap_helper_argv(const char *prog, pid_t pid, const struct idmap *m, char *store, size_t storelen,
+		      char **argv);

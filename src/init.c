@@ -1,0 +1,96 @@
+/* init.c: a minimal PID 1. Signals are blocked and taken with sigwaitinfo, so there is no
+ * handler code to race with; the no-op handlers exist only because the kernel drops signals
+ * to a namespace's init for which it has none. */
+#include "config.h"
+
+#include "init.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "chan.h"
+#include "log.h"
+
+const int init_forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+const size_t init_nforwarded_signals = sizeof(init_forwarded_signals) / sizeof(init_forwarded_signals[0]);
+
+static void noop(int sig)
+{
+	(void)sig;
+}
+
+static bool is_forwarded(int sig)
+{
+	for (size_t i = 0; i < init_nforwarded_signals; i++)
+		if (init_forwarded_signals[i] == sig)
+			return true;
+	return false;
+}
+
+static int exit_code_of(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return EXIT_SETUP;
+}
+
+void init_run(const struct command_ctx *ctx, int chan)
+{
+	struct sigaction sa = { .sa_handler = noop };
+	struct chan_msg msg = { .type = CHAN_MSG_STARTED };
+	sigset_t all;
+	pid_t cmd;
+
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < init_nforwarded_signals; i++)
+		sigaction(init_forwarded_signals[i], &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);
+
+	cmd = fork();
+	if (cmd < 0) {
+		chan_send_error(chan, errno, "init: fork COMMAND");
+		_exit(EXIT_SETUP);
+	}
+	if (cmd == 0) {
+		close(chan);
+		command_exec(ctx);
+	}
+	if (ctx->tty_slave >= 0)
+		close(ctx->tty_slave);
+	/* The kernel translates this pid into the supervisor's namespace. */
+	msg.value = cmd;
+	if (chan_send_creds(chan, &msg, cmd) < 0)
+		(void)chan_send(chan, &msg);
+	prctl(PR_SET_NAME, "sandbox-init", 0, 0, 0);
+
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(&all, &si);
+		int status;
+		pid_t p;
+
+		if (sig < 0)
+			continue;
+		if (sig != SIGCHLD) {
+			if (is_forwarded(sig))
+				kill(cmd, sig);
+			continue;
+		}
+		while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
+			if (p != cmd)
+				continue;
+			msg = (struct chan_msg){ .type = CHAN_MSG_EXIT, .value = status };
+			(void)chan_send(chan, &msg);
+			_exit(exit_code_of(status));
+		}
+	}
+}

@@ -1,0 +1,485 @@
+/* mount.c: the filesystem of the sandbox, built with the new mount API (fsopen, fsmount,
+ * open_tree, move_mount, mount_setattr; Linux >= 5.12). Every destination is opened with
+ * openat2(RESOLVE_IN_ROOT) relative to the new root, so no symlink of an untrusted rootfs can
+ * make a mount land outside it; the mounts are then attached to those file descriptors. */
+#include "config.h"
+
+#include "mount.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "etcfiles.h"
+#include "log.h"
+#include "util.h"
+
+static int fail(char *err, size_t errlen, int e, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int fail(char *err, size_t errlen, int e, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	n = strlen(err);
+	if (e && n < errlen)
+		snprintf(err + n, errlen - n, ": %s", strerror(e));
+	return -e;
+}
+
+static int openat2_in_root(int rootfd, const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = (unsigned long long)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+
+	return fd < 0 ? -errno : (int)fd;
+}
+
+int mount_open_in_root(int rootfd, const char *path, bool create, bool as_file)
+{
+	char parent[4096];
+	const char *name;
+	_cleanup_close_ int pfd = -1;
+	int fd, r;
+
+	fd = openat2_in_root(rootfd, path, O_PATH);
+	if (fd >= 0 || fd != -ENOENT || !create)
+		return fd;
+	name = strrchr(path, '/');
+	if (!name || name[1] == '\0' || (size_t)(name - path) >= sizeof(parent))
+		return -EINVAL;
+	memcpy(parent, path, (size_t)(name - path));
+	parent[name - path] = '\0';
+	name++;
+	pfd = mount_open_in_root(rootfd, parent[0] ? parent : "/", true, false);
+	if (pfd < 0)
+		return pfd;
+	/* Both refuse to follow a symlink in the last component: a dangling link stays EEXIST. */
+	if (as_file) {
+		r = openat(pfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644);
+		if (r >= 0)
+			close(r);
+	} else {
+		r = mkdirat(pfd, name, 0755);
+	}
+	if (r < 0 && errno != EEXIST)
+		return -errno;
+	return openat2_in_root(rootfd, path, O_PATH);
+}
+
+static int attach(int mntfd, int targetfd)
+{
+	if (move_mount(mntfd, "", targetfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return -errno;
+	return 0;
+}
+
+/* A new filesystem as a detached mount. opts: NULL-terminated key/value pairs. The kernel's
+ * own message (fsopen's log) is added to err when it says more than errno. */
+static int new_fs(const char *type, const char *const *opts, unsigned attrs, char *err, size_t errlen)
+{
+	_cleanup_close_ int fs = fsopen(type, FSOPEN_CLOEXEC);
+	int mnt;
+
+	if (fs < 0)
+		return fail(err, errlen, errno, "fsopen %s", type);
+	for (; opts && opts[0]; opts += 2)
+		if (fsconfig(fs, opts[1] ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, opts[0], opts[1], 0) < 0)
+			goto fscfg;
+	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		goto fscfg;
+	mnt = fsmount(fs, FSMOUNT_CLOEXEC, attrs);
+	if (mnt < 0)
+		return fail(err, errlen, errno, "fsmount %s", type);
+	return mnt;
+fscfg:;
+	int e = errno;
+	char log[256];
+	ssize_t n = read(fs, log, sizeof(log) - 1);
+	if (n > 0) {
+		log[n] = '\0';
+		log[strcspn(log, "\n")] = '\0';
+		return fail(err, errlen, e, "%s (%s)", type, log);
+	}
+	return fail(err, errlen, e, "%s", type);
+}
+
+static int mount_new_fs_at(int rootfd, const char *dst, const char *type, const char *const *opts,
+			   unsigned attrs, char *err, size_t errlen)
+{
+	_cleanup_close_ int target = mount_open_in_root(rootfd, dst, true, false);
+	_cleanup_close_ int mnt = -1;
+
+	if (target < 0)
+		return fail(err, errlen, -target, "mount %s: destination", dst);
+	mnt = new_fs(type, opts, attrs, err, errlen);
+	if (mnt < 0) {
+		char why[256];
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errlen, "mount %s: %s", dst, why);
+		return mnt;
+	}
+	if (attach(mnt, target) < 0)
+		return fail(err, errlen, errno, "mount %s: attach %s", dst, type);
+	return 0;
+}
+
+static int make_readonly(int mntfd, bool recursive)
+{
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+
+	if (mount_setattr(mntfd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof(attr)) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Clone the tree at path (host side, or relative to dirfd). */
+static int clone_tree(int dirfd, const char *path, bool recursive)
+{
+	int fd = open_tree(dirfd, path,
+			   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0) |
+				   (path[0] ? 0 : AT_EMPTY_PATH));
+	return fd < 0 ? -errno : fd;
+}
+
+static int step_proc(int rootfd, const struct mstep *s, char *err, size_t errlen)
+{
+	return mount_new_fs_at(rootfd, s->dst, "proc", NULL,
+			       MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err, errlen);
+}
+
+static int step_sys(int rootfd, const struct mstep *s, char *err, size_t errlen)
+{
+	_cleanup_close_ int target = -1, tree = -1;
+	char ignored[256];
+
+	/* A new sysfs needs a network namespace of our own; with --net host, bind the host's. */
+	if (mount_new_fs_at(rootfd, s->dst, "sysfs", NULL,
+			    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, ignored,
+			    sizeof(ignored)) == 0)
+		return 0;
+	target = mount_open_in_root(rootfd, s->dst, true, false);
+	if (target < 0)
+		return fail(err, errlen, -target, "mount %s: destination", s->dst);
+	tree = clone_tree(AT_FDCWD, "/sys", true);
+	if (tree < 0)
+		return fail(err, errlen, -tree, "mount %s: clone the host's /sys", s->dst);
+	if (make_readonly(tree, true) < 0)
+		return fail(err, errlen, errno, "mount %s: read-only", s->dst);
+	if (attach(tree, target) < 0)
+		return fail(err, errlen, errno, "mount %s: attach", s->dst);
+	return 0;
+}
+
+static int step_tmpfs(int rootfd, const struct mstep *s, char *err, size_t errlen)
+{
+	char size[32], mode[16];
+	const char *opts[] = { "mode", mode, "size", size, NULL };
+
+	snprintf(mode, sizeof(mode), "%o", s->mode ? s->mode : 0755);
+	snprintf(size, sizeof(size), "%llu", s->size);
+	if (s->size == 0)
+		opts[2] = NULL;
+	return mount_new_fs_at(rootfd, s->dst, "tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err, errlen);
+}
+
+/* The device nodes of the contract, bound from the host's /dev. */
+static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+
+static int dev_bind_node(int devfd, const char *name, char *err, size_t errlen)
+{
+	char host[64];
+	_cleanup_close_ int tree = -1, target = -1;
+	int fd;
+
+	fd = openat(devfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOCTTY, 0666);
+	if (fd < 0)
+		return fail(err, errlen, errno, "mount /dev/%s: create", name);
+	close(fd);
+	snprintf(host, sizeof(host), "/dev/%s", name);
+	tree = clone_tree(AT_FDCWD, host, false);
+	if (tree < 0)
+		return fail(err, errlen, -tree, "mount /dev/%s: clone the host's", name);
+	target = openat(devfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (target < 0)
+		return fail(err, errlen, errno, "mount /dev/%s: open", name);
+	if (attach(tree, target) < 0)
+		return fail(err, errlen, errno, "mount /dev/%s: attach", name);
+	return 0;
+}
+
+static int step_dev(int rootfd, const struct mstep *s, const struct config *cfg, char *err, size_t errlen)
+{
+	static const char *const links[][2] = {
+		{ "ptmx", "pts/ptmx" },		 { "fd", "/proc/self/fd" },
+		{ "stdin", "/proc/self/fd/0" },	 { "stdout", "/proc/self/fd/1" },
+		{ "stderr", "/proc/self/fd/2" },
+	};
+	static const char *const dev_opts[] = { "mode", "0755", "size", "1m", "nr_inodes", "1024", NULL };
+	static const char *const pts_opts[] = { "newinstance", NULL, "ptmxmode", "0666", "mode", "0620", NULL };
+	char shm_size[32];
+	const char *shm_opts[] = { "mode", "1777", "size", shm_size, NULL };
+	_cleanup_close_ int devfd = -1, target = -1, mnt = -1;
+	int r;
+
+	r = mount_new_fs_at(rootfd, s->dst, "tmpfs", dev_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, err, errlen);
+	if (r < 0)
+		return r;
+	devfd = openat2_in_root(rootfd, s->dst, O_PATH | O_DIRECTORY);
+	if (devfd < 0)
+		return fail(err, errlen, -devfd, "mount %s: reopen", s->dst);
+	for (size_t i = 0; i < ARRAY_SIZE(dev_nodes); i++) {
+		r = dev_bind_node(devfd, dev_nodes[i], err, errlen);
+		if (r < 0)
+			return r;
+	}
+	if (mkdirat(devfd, "pts", 0755) < 0 || mkdirat(devfd, "shm", 01777) < 0)
+		return fail(err, errlen, errno, "mount /dev: mkdir pts, shm");
+	r = mount_new_fs_at(rootfd, "/dev/pts", "devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, err,
+			    errlen);
+	if (r < 0)
+		return r;
+	snprintf(shm_size, sizeof(shm_size), "%llu", cfg->tmp_size);
+	r = mount_new_fs_at(rootfd, "/dev/shm", "tmpfs", shm_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err,
+			    errlen);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
+		if (symlinkat(links[i][1], devfd, links[i][0]) < 0)
+			return fail(err, errlen, errno, "mount /dev: symlink %s", links[i][0]);
+	return 0;
+}
+
+static int step_mask(int rootfd, const struct mstep *s, char *err, size_t errlen)
+{
+	_cleanup_close_ int target = openat2_in_root(rootfd, s->dst, O_PATH | O_NOFOLLOW);
+	_cleanup_close_ int mnt = -1;
+	struct stat st;
+
+	if (target == -ENOENT && s->optional)
+		return 0;
+	if (target < 0)
+		return fail(err, errlen, -target, "mask %s", s->dst);
+	if (fstat(target, &st) < 0)
+		return fail(err, errlen, errno, "mask %s: stat", s->dst);
+	if (S_ISDIR(st.st_mode)) {
+		static const char *const opts[] = { "mode", "0555", "size", "4k", NULL };
+		mnt = new_fs("tmpfs", opts, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+			     err, errlen);
+	} else {
+		/* The sandbox's own /dev/null, bound there already. */
+		mnt = clone_tree(rootfd, "dev/null", false);
+		if (mnt < 0)
+			return fail(err, errlen, -mnt, "mask %s: clone /dev/null", s->dst);
+	}
+	if (mnt < 0)
+		return mnt;
+	if (attach(mnt, target) < 0)
+		return fail(err, errlen, errno, "mask %s: attach", s->dst);
+	return 0;
+}
+
+static int step_ro_path(int rootfd, const struct mstep *s, char *err, size_t errlen)
+{
+	_cleanup_close_ int target = openat2_in_root(rootfd, s->dst, O_PATH | O_NOFOLLOW);
+	_cleanup_close_ int tree = -1;
+
+	if (target == -ENOENT && s->optional)
+		return 0;
+	if (target < 0)
+		return fail(err, errlen, -target, "read-only %s", s->dst);
+	tree = clone_tree(target, "", true);
+	if (tree < 0)
+		return fail(err, errlen, -tree, "read-only %s: clone", s->dst);
+	if (make_readonly(tree, true) < 0)
+		return fail(err, errlen, errno, "read-only %s", s->dst);
+	if (attach(tree, target) < 0)
+		return fail(err, errlen, errno, "read-only %s: attach", s->dst);
+	return 0;
+}
+
+static int step_bind(int rootfd, const struct mstep *s, int srcfd, char *err, size_t errlen)
+{
+	_cleanup_close_ int target = -1;
+	struct stat st;
+
+	if (fstat(srcfd, &st) < 0)
+		return fail(err, errlen, errno, "bind %s: stat", s->src);
+	target = mount_open_in_root(rootfd, s->dst, true, !S_ISDIR(st.st_mode));
+	if (target < 0)
+		return fail(err, errlen, -target, "bind %s: destination %s", s->src, s->dst);
+	if (s->kind == MSTEP_RO_BIND && make_readonly(srcfd, true) < 0)
+		return fail(err, errlen, errno, "bind %s: read-only", s->src);
+	if (attach(srcfd, target) < 0)
+		return fail(err, errlen, errno, "bind %s on %s", s->src, s->dst);
+	return 0;
+}
+
+/* Generated files are written into the sandbox's /dev tmpfs, bound over their destination and
+ * unlinked again: the bind mount keeps them, and nothing is left in /dev or the rootfs. */
+static int step_etc(int rootfd, const struct mstep *s, const struct config *cfg, char *err, size_t errlen)
+{
+	_cleanup_close_ int target = openat2_in_root(rootfd, s->dst, O_PATH);
+	_cleanup_close_ int devfd = -1, fd = -1, tree = -1;
+	char text[4096], name[64];
+	int len;
+
+	if (target == -ENOENT || target == -ENOTDIR)
+		return 0;
+	if (target < 0)
+		return fail(err, errlen, -target, "generate %s", s->dst);
+	len = etcfiles_text(s->etc, cfg, text, sizeof(text));
+	if (len < 0)
+		return fail(err, errlen, -len, "generate %s", s->dst);
+	devfd = openat2_in_root(rootfd, "/dev", O_PATH | O_DIRECTORY);
+	if (devfd < 0)
+		return fail(err, errlen, -devfd, "generate %s: open /dev", s->dst);
+	snprintf(name, sizeof(name), ".sandbox-etc-%d", (int)s->etc);
+	fd = openat(devfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0 || write_all(fd, text, (size_t)len) < 0)
+		return fail(err, errlen, errno, "generate %s: write", s->dst);
+	tree = clone_tree(devfd, name, false);
+	if (tree < 0)
+		return fail(err, errlen, -tree, "generate %s: clone", s->dst);
+	if (attach(tree, target) < 0)
+		return fail(err, errlen, errno, "generate %s: attach", s->dst);
+	if (unlinkat(devfd, name, 0) < 0)
+		return fail(err, errlen, errno, "generate %s: unlink the staging file", s->dst);
+	return 0;
+}
+
+static int run_step(int rootfd, const struct mstep *s, int srcfd, const struct config *cfg, char *err,
+		    size_t errlen)
+{
+	debug("mount: step %d at %s", (int)s->kind, s->dst);
+	switch (s->kind) {
+	case MSTEP_PROC:
+		return step_proc(rootfd, s, err, errlen);
+	case MSTEP_DEV:
+		return step_dev(rootfd, s, cfg, err, errlen);
+	case MSTEP_SYS:
+		return step_sys(rootfd, s, err, errlen);
+	case MSTEP_MASK:
+		return step_mask(rootfd, s, err, errlen);
+	case MSTEP_RO_PATH:
+		return step_ro_path(rootfd, s, err, errlen);
+	case MSTEP_TMPFS:
+		return step_tmpfs(rootfd, s, err, errlen);
+	case MSTEP_BIND:
+	case MSTEP_RO_BIND:
+		return step_bind(rootfd, s, srcfd, err, errlen);
+	case MSTEP_ETC:
+		return step_etc(rootfd, s, cfg, err, errlen);
+	}
+	return fail(err, errlen, EINVAL, "mount %s: unknown step", s->dst);
+}
+
+/* The new root as an attached mount: a clone of the rootfs on top of itself, or of the host's
+ * root, read-only, on a private /tmp of this mount namespace. */
+static int attach_root(const struct config *cfg, char *err, size_t errlen)
+{
+	_cleanup_close_ int tree = -1, target = -1;
+
+	tree = clone_tree(AT_FDCWD, cfg->host_mode ? "/" : cfg->rootfs, true);
+	if (tree < 0)
+		return fail(err, errlen, -tree, "rootfs %s: clone", cfg->rootfs);
+	if (cfg->host_mode && make_readonly(tree, true) < 0)
+		return fail(err, errlen, errno, "host mode: make the host's root read-only");
+	target = open(cfg->host_mode ? "/tmp" : cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (target < 0)
+		return fail(err, errlen, errno, "rootfs %s: open", cfg->rootfs);
+	if (attach(tree, target) < 0)
+		return fail(err, errlen, errno, "rootfs %s: attach", cfg->rootfs);
+	/* After move_mount the tree's fd refers to the attached root. */
+	return steal_fd(&tree);
+}
+
+static int pivot(int rootfd, char *err, size_t errlen)
+{
+	if (fchdir(rootfd) < 0)
+		return fail(err, errlen, errno, "pivot_root: enter the new root");
+	/* pivot_root(".", ".") stacks the old root on the new one; detaching "." then drops it
+	 * without needing a directory for it in the rootfs. */
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return fail(err, errlen, errno, "pivot_root");
+	if (umount2(".", MNT_DETACH) < 0)
+		return fail(err, errlen, errno, "pivot_root: detach the old root");
+	if (chdir("/") < 0)
+		return fail(err, errlen, errno, "pivot_root: chdir /");
+	return 0;
+}
+
+int mount_setup_root(const struct config *cfg, const struct mountplan *plan, char *err, size_t errlen)
+{
+	_cleanup_free_ int *srcfds = calloc(plan->n ? plan->n : 1, sizeof(*srcfds));
+	_cleanup_close_ int rootfd = -1;
+	int r = 0;
+
+	if (!srcfds)
+		return fail(err, errlen, ENOMEM, "mount plan");
+	for (size_t i = 0; i < plan->n; i++)
+		srcfds[i] = -1;
+	/* Nothing mounted in here may propagate to the host, nor the host's mounts in here. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return fail(err, errlen, errno, "mount: make / private");
+	/* Bind sources are host paths: open them all before anything covers the host's tree. */
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct mstep *s = &plan->steps[i];
+		if (s->kind != MSTEP_BIND && s->kind != MSTEP_RO_BIND)
+			continue;
+		srcfds[i] = clone_tree(AT_FDCWD, s->src, true);
+		if (srcfds[i] < 0) {
+			r = fail(err, errlen, -srcfds[i], "bind source %s", s->src);
+			goto out;
+		}
+	}
+	rootfd = attach_root(cfg, err, errlen);
+	if (rootfd < 0) {
+		r = rootfd;
+		goto out;
+	}
+	if (cfg->ro) {
+		/* The system mount points first, while the rootfs can still take them. */
+		for (size_t i = 0; i < plan->n; i++) {
+			const struct mstep *s = &plan->steps[i];
+			if (s->kind == MSTEP_PROC || s->kind == MSTEP_DEV || s->kind == MSTEP_SYS ||
+			    (s->kind == MSTEP_TMPFS && strcmp(s->dst, "/tmp") == 0)) {
+				int fd = mount_open_in_root(rootfd, s->dst, true, false);
+				if (fd < 0) {
+					r = fail(err, errlen, -fd, "mount %s: destination", s->dst);
+					goto out;
+				}
+				close(fd);
+			}
+		}
+		if (make_readonly(rootfd, true) < 0) {
+			r = fail(err, errlen, errno, "--ro: make the rootfs read-only");
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < plan->n; i++) {
+		r = run_step(rootfd, &plan->steps[i], srcfds[i], cfg, err, errlen);
+		if (r < 0)
+			goto out;
+	}
+	r = pivot(rootfd, err, errlen);
+out:
+	for (size_t i = 0; i < plan->n; i++)
+		if (srcfds[i] >= 0)
+			close(srcfds[i]);
+	return r;
+}

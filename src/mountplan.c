@@ -1,0 +1,167 @@
+/* mountplan.c: from the config to ordered mount steps. Pure: no syscalls, so every rule of
+ * the filesystem contract can be unit-tested. */
+#include "config.h"
+
+#include "mountplan.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* What container runtimes hide or make read-only in /proc and /sys (runc/podman defaults). */
+static const char *const masked_paths[] = {
+	"/proc/acpi",	     "/proc/kcore",	  "/proc/keys",	 "/proc/latency_stats",
+	"/proc/timer_list",  "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+	"/proc/interrupts", "/sys/firmware",	  "/sys/devices/virtual/powercap",
+};
+static const char *const readonly_paths[] = {
+	"/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+};
+
+int mountplan_normalize(const char *in, char *out, size_t outlen)
+{
+	size_t len = 0;
+	const char *p = in;
+
+	if (!in || in[0] != '/')
+		return -EINVAL;
+	if (outlen < 2)
+		return -ENAMETOOLONG;
+	while (*p) {
+		const char *start;
+		size_t n;
+
+		while (*p == '/')
+			p++;
+		start = p;
+		while (*p && *p != '/')
+			p++;
+		n = (size_t)(p - start);
+		if (n == 0 || (n == 1 && start[0] == '.'))
+			continue;
+		if (n == 2 && start[0] == '.' && start[1] == '.') {
+			while (len > 0 && out[len] != '/')
+				len--;
+			/* Cut at the '/' before the last component (or to nothing). */
+			out[len] = '\0';
+			continue;
+		}
+		if (len + 1 + n + 1 > outlen)
+			return -ENAMETOOLONG;
+		out[len++] = '/';
+		memcpy(out + len, start, n);
+		len += n;
+		out[len] = '\0';
+		/* Keep the invariant for ".." above: out[len] == '\0' and components start at '/'. */
+	}
+	if (len == 0)
+		out[len++] = '/';
+	out[len] = '\0';
+	return 0;
+}
+
+static struct mstep *add(struct mountplan *plan, enum mstep_kind kind, const char *dst)
+{
+	struct mstep *s = realloc(plan->steps, (plan->n + 1) * sizeof(*s));
+
+	if (!s)
+		return NULL;
+	plan->steps = s;
+	s = &plan->steps[plan->n];
+	memset(s, 0, sizeof(*s));
+	s->kind = kind;
+	if (mountplan_normalize(dst, s->dst, sizeof(s->dst)) < 0)
+		return NULL;
+	plan->n++;
+	return s;
+}
+
+#define ADD(kind, dst)                                  \
+	({                                              \
+		struct mstep *s_ = add(plan, kind, dst); \
+		if (!s_)                                \
+			goto nomem;                     \
+		s_;                                     \
+	})
+
+int mountplan_build(const struct config *cfg, struct mountplan *plan, char *err, size_t errlen)
+{
+	struct mstep *s;
+
+	memset(plan, 0, sizeof(*plan));
+
+	s = ADD(MSTEP_PROC, "/proc");
+	s->create = true;
+	s = ADD(MSTEP_DEV, "/dev");
+	s->create = true;
+	s = ADD(MSTEP_SYS, "/sys");
+	s->create = true;
+	for (size_t i = 0; i < sizeof(masked_paths) / sizeof(*masked_paths); i++) {
+		s = ADD(MSTEP_MASK, masked_paths[i]);
+		s->optional = true;
+	}
+	for (size_t i = 0; i < sizeof(readonly_paths) / sizeof(*readonly_paths); i++) {
+		s = ADD(MSTEP_RO_PATH, readonly_paths[i]);
+		s->optional = true;
+	}
+	s = ADD(MSTEP_TMPFS, "/tmp");
+	s->create = true;
+	s->size = cfg->tmp_size;
+	s->mode = 01777;
+
+	if (cfg->net != NET_HOST || !cfg->host_mode) {
+		s = ADD(MSTEP_ETC, "/etc/resolv.conf");
+		s->etc = ETC_RESOLV_CONF;
+		s->optional = true;
+	}
+	s = ADD(MSTEP_ETC, "/etc/hosts");
+	s->etc = ETC_HOSTS;
+	s->optional = true;
+	s = ADD(MSTEP_ETC, "/etc/hostname");
+	s->etc = ETC_HOSTNAME;
+	s->optional = true;
+
+	/* User mounts last, in order, so they can cover anything above. */
+	for (size_t i = 0; i < cfg->nmounts; i++) {
+		const struct user_mount *m = &cfg->mounts[i];
+		char norm[4096];
+
+		if (mountplan_normalize(m->dst, norm, sizeof(norm)) < 0) {
+			snprintf(err, errlen, "mount destination %s: not an absolute path", m->dst);
+			mountplan_free(plan);
+			return -EINVAL;
+		}
+		if (strcmp(norm, "/") == 0) {
+			snprintf(err, errlen, "mount destination %s: cannot cover the root", m->dst);
+			mountplan_free(plan);
+			return -EINVAL;
+		}
+		switch (m->kind) {
+		case MOUNT_BIND:
+			s = ADD(MSTEP_BIND, norm);
+			break;
+		case MOUNT_RO_BIND:
+			s = ADD(MSTEP_RO_BIND, norm);
+			break;
+		case MOUNT_TMPFS:
+			s = ADD(MSTEP_TMPFS, norm);
+			s->mode = 0755;
+			break;
+		}
+		s->src = m->src;
+		s->create = true;
+	}
+	return 0;
+nomem:
+	mountplan_free(plan);
+	snprintf(err, errlen, "mount plan: %s", strerror(ENOMEM));
+	return -ENOMEM;
+}
+
+void mountplan_free(struct mountplan *plan)
+{
+	free(plan->steps);
+	plan->steps = NULL;
+	plan->n = 0;
+}

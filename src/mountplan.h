@@ -1,0 +1,45 @@
+/* mountplan.h: the config turned into an ordered list of mount steps (pure). mount.c runs them. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "options.h"
+
+enum mstep_kind {
+	MSTEP_PROC,    /* a new procfs for the pid namespace */
+	MSTEP_MASK,    /* hide dst (a file: /dev/null over it; a directory: an empty read-only tmpfs) */
+	MSTEP_RO_PATH, /* make dst, which exists, read-only */
+	MSTEP_DEV,     /* tmpfs with the contract's nodes, devpts, shm, links */
+	MSTEP_SYS,     /* read-only sysfs */
+	MSTEP_TMPFS,   /* a tmpfs of size bytes (0: the kernel's default) */
+	MSTEP_BIND,    /* host src at dst */
+	MSTEP_RO_BIND, /* the same, read-only (submounts too) */
+	MSTEP_ETC,     /* a generated file over dst, only when dst exists in the rootfs */
+};
+
+enum etc_file { ETC_NONE, ETC_RESOLV_CONF, ETC_HOSTS, ETC_HOSTNAME };
+
+struct mstep {
+	enum mstep_kind kind;
+	const char *src;
+	char dst[4096];            /* normalized absolute path inside the sandbox */
+	unsigned long long size;   /* MSTEP_TMPFS */
+	int mode;                  /* MSTEP_TMPFS: permission bits of its root */
+	enum etc_file etc;         /* MSTEP_ETC */
+	bool optional;             /* MASK/RO_PATH/ETC: skip when dst is absent */
+	bool create;               /* create dst (as a directory, or a file for file binds) if absent */
+};
+
+struct mountplan {
+	struct mstep *steps;
+	size_t n;
+};
+
+/* Lexically normalize an absolute path: collapse "//", drop ".", resolve ".." (never above
+ * "/"), drop a trailing "/". 0, or -EINVAL (not absolute) / -ENAMETOOLONG. */
+int mountplan_normalize(const char *in, char *out, size_t outlen);
+
+/* Build the plan for cfg. 0 or -errno with a reason in err. */
+int mountplan_build(const struct config *cfg, struct mountplan *plan, char *err, size_t errlen);
+void mountplan_free(struct mountplan *plan);

@@ -1,0 +1,524 @@
+/* options.c: one option table feeding getopt_long and --help; fills a validated config. */
+#include "config.h"
+
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+enum {
+	OPT_MAP = CHAR_MAX + 1,
+	OPT_USER,
+	OPT_HOSTNAME,
+	OPT_NET,
+	OPT_MTU,
+	OPT_ALLOW_HOST_LOOPBACK,
+	OPT_RO,
+	OPT_OVERLAY,
+	OPT_TMP_SIZE,
+	OPT_BIND,
+	OPT_RO_BIND,
+	OPT_TMPFS,
+	OPT_NAME,
+	OPT_TIMEOUT,
+	OPT_NO_TTY,
+	OPT_CAP_ADD,
+	OPT_CAP_DROP,
+	OPT_SECCOMP,
+	OPT_RLIMIT,
+	OPT_MEMORY,
+	OPT_PIDS,
+	OPT_CPUS,
+	OPT_STATUS_FD,
+	OPT_JSON,
+};
+
+/* Which sub-commands take an option. */
+enum { FOR_RUN = 1, FOR_EXEC = 2, FOR_LIST = 4 };
+
+struct option_doc {
+	const char *name;
+	int has_arg;
+	int id;
+	int for_cmds;
+	const char *arg;  /* argument name(s) in --help */
+	const char *help;
+};
+
+static const struct option_doc option_table[] = {
+	{ "help", no_argument, 'h', FOR_RUN, NULL, "show this help and exit" },
+	{ "version", no_argument, 'V', FOR_RUN, NULL, "show the version and exit" },
+	{ "verbose", no_argument, 'v', FOR_RUN | FOR_EXEC, NULL, "print each setup step on stderr" },
+	{ "map", required_argument, OPT_MAP, FOR_RUN, "auto|self",
+	  "id mapping: subordinate ids when available (auto, default) or only your own id" },
+	{ "user", required_argument, OPT_USER, FOR_RUN | FOR_EXEC, "UID[:GID]",
+	  "run COMMAND as this id inside (default 0:0)" },
+	{ "hostname", required_argument, OPT_HOSTNAME, FOR_RUN, "NAME", "hostname inside (default sandbox)" },
+	{ "net", required_argument, OPT_NET, FOR_RUN, "slirp|none|host",
+	  "network: user-mode stack (default), loopback only, or the host's" },
+	{ "mtu", required_argument, OPT_MTU, FOR_RUN, "N", "MTU of eth0 with --net slirp (default 65520)" },
+	{ "publish", required_argument, 'p', FOR_RUN, "[HOST_IP:]HOST_PORT:SANDBOX_PORT[/tcp|/udp]",
+	  "forward a host port into the sandbox (repeatable)" },
+	{ "allow-host-loopback", no_argument, OPT_ALLOW_HOST_LOOPBACK, FOR_RUN, NULL,
+	  "let 10.0.2.2 reach the host's 127.0.0.1" },
+	{ "ro", no_argument, OPT_RO, FOR_RUN, NULL, "make the rootfs read-only" },
+	{ "overlay", no_argument, OPT_OVERLAY, FOR_RUN, NULL,
+	  "put an ephemeral writable layer over the rootfs" },
+	{ "tmp-size", required_argument, OPT_TMP_SIZE, FOR_RUN, "BYTES[k|m|g]", "size of /tmp (default 512m)" },
+	{ "bind", required_argument, OPT_BIND, FOR_RUN, "SRC DST", "bind-mount host path SRC at DST" },
+	{ "ro-bind", required_argument, OPT_RO_BIND, FOR_RUN, "SRC DST", "the same, read-only" },
+	{ "tmpfs", required_argument, OPT_TMPFS, FOR_RUN, "DST", "mount a new tmpfs at DST" },
+	{ "workdir", required_argument, 'w', FOR_RUN | FOR_EXEC, "DIR",
+	  "working directory inside (default /; the current one in host mode)" },
+	{ "env", required_argument, 'e', FOR_RUN | FOR_EXEC, "NAME[=VALUE]",
+	  "set a variable, or copy it from the caller" },
+	{ "name", required_argument, OPT_NAME, FOR_RUN, "NAME", "register the sandbox for exec and list" },
+	{ "timeout", required_argument, OPT_TIMEOUT, FOR_RUN, "SECONDS",
+	  "kill the whole sandbox after this time (exit 124)" },
+	{ "no-tty", no_argument, OPT_NO_TTY, FOR_RUN, NULL, "do not relay a new pseudo-terminal" },
+	{ "cap-add", required_argument, OPT_CAP_ADD, FOR_RUN, "CAP", "add a capability" },
+	{ "cap-drop", required_argument, OPT_CAP_DROP, FOR_RUN, "CAP|ALL", "drop a capability" },
+	{ "seccomp", required_argument, OPT_SECCOMP, FOR_RUN, "default|none", "the system call filter" },
+	{ "rlimit", required_argument, OPT_RLIMIT, FOR_RUN, "NAME=SOFT[:HARD]",
+	  "set a resource limit (repeatable)" },
+	{ "memory", required_argument, OPT_MEMORY, FOR_RUN, "BYTES[k|m|g]", "cgroup v2 memory limit" },
+	{ "pids", required_argument, OPT_PIDS, FOR_RUN, "N", "cgroup v2 limit on processes" },
+	{ "cpus", required_argument, OPT_CPUS, FOR_RUN, "N", "cgroup v2 CPU limit" },
+	{ "status-fd", required_argument, OPT_STATUS_FD, FOR_RUN, "FD", "write JSON status lines to FD" },
+	{ "json", no_argument, OPT_JSON, FOR_LIST, NULL, "list: one JSON object per line" },
+};
+
+const char *options_long_name(size_t i)
+{
+	return i < ARRAY_SIZE(option_table) ? option_table[i].name : NULL;
+}
+
+void options_usage(FILE *out)
+{
+	fputs("Usage: sandbox [OPTIONS] ROOTFS [--] [COMMAND [ARG...]]\n"
+	      "       sandbox exec [OPTIONS] NAME [--] COMMAND [ARG...]\n"
+	      "       sandbox list [--json]\n"
+	      "       sandbox --help | --version\n"
+	      "\n"
+	      "Run COMMAND (default /bin/sh) as root of a new user namespace, in new mount, pid,\n"
+	      "uts, ipc, cgroup and network namespaces, inside ROOTFS. ROOTFS / is host mode.\n"
+	      "\n"
+	      "Options:\n",
+	      out);
+	for (size_t i = 0; i < ARRAY_SIZE(option_table); i++) {
+		const struct option_doc *o = &option_table[i];
+		char left[96];
+		int id = o->id;
+
+		if (id < CHAR_MAX)
+			snprintf(left, sizeof(left), "-%c, --%s%s%s", id, o->name, o->arg ? " " : "",
+				 o->arg ? o->arg : "");
+		else
+			snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
+				 o->arg ? o->arg : "");
+		if (strlen(left) > 26)
+			fprintf(out, "  %s\n  %-26s  %s\n", left, "", o->help);
+		else
+			fprintf(out, "  %-26s  %s\n", left, o->help);
+	}
+	fputs("\nExit status: COMMAND's; 128+N if killed by signal N; 124 timeout; 125 setup failed;\n"
+	      "126 COMMAND not executable; 127 COMMAND not found. See sandbox(1).\n",
+	      out);
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* Grow *arr by one element of size sz; returns a pointer to the new, zeroed element. */
+static void *push(void *arr, size_t *n, size_t sz)
+{
+	void **a = arr;
+	char *p = realloc(*a, (*n + 1) * sz);
+	if (!p)
+		return NULL;
+	*a = p;
+	memset(p + *n * sz, 0, sz);
+	return p + (*n)++ * sz;
+}
+
+int options_parse_user(const char *s, uid_t *uid, gid_t *gid)
+{
+	unsigned long long u, g;
+	_cleanup_free_ char *copy = strdup(s);
+	char *colon;
+
+	if (!copy)
+		return -ENOMEM;
+	colon = strchr(copy, ':');
+	if (colon)
+		*colon = '\0';
+	/* (uid_t)-1 means "unchanged" to the set*id calls, so it is no valid id. */
+	if (parse_uint(copy, UINT32_MAX - 1, &u) < 0)
+		return -EINVAL;
+	if (colon) {
+		if (parse_uint(colon + 1, UINT32_MAX - 1, &g) < 0)
+			return -EINVAL;
+	} else {
+		g = u;
+	}
+	*uid = (uid_t)u;
+	*gid = (gid_t)g;
+	return 0;
+}
+
+static int parse_seconds_ms(const char *s, unsigned long long *ms)
+{
+	char *end;
+	double v;
+
+	if (!s || !((s[0] >= '0' && s[0] <= '9') || s[0] == '.'))
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (*end != '\0' || errno || !isfinite(v) || v <= 0 || v > 1e9)
+		return -EINVAL;
+	*ms = (unsigned long long)ceil(v * 1000);
+	return 0;
+}
+
+static int take_second_arg(int argc, char *const argv[], const char *opt, const char **out, char *err,
+			   size_t errlen)
+{
+	if (optind >= argc)
+		return fail(err, errlen, "--%s: needs two arguments, SRC and DST", opt);
+	*out = argv[optind++];
+	return 0;
+}
+
+static int check_dst(const char *opt, const char *dst, char *err, size_t errlen)
+{
+	if (dst[0] != '/')
+		return fail(err, errlen, "--%s: %s: the destination must be an absolute path", opt, dst);
+	return 0;
+}
+
+static int parse_one(int c, const char *arg, int argc, char *const argv[], struct config *cfg, char *err,
+		     size_t errlen)
+{
+	unsigned long long v;
+	struct user_mount *m;
+	const char *opt = "";
+	int r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(option_table); i++)
+		if (option_table[i].id == c)
+			opt = option_table[i].name;
+
+	switch (c) {
+	case 'h':
+		cfg->cmd = CMD_HELP;
+		return 0;
+	case 'V':
+		cfg->cmd = CMD_VERSION;
+		return 0;
+	case 'v':
+		cfg->verbose = true;
+		return 0;
+	case OPT_MAP:
+		if (strcmp(arg, "auto") == 0)
+			cfg->map = MAP_AUTO;
+		else if (strcmp(arg, "self") == 0)
+			cfg->map = MAP_SELF;
+		else
+			return fail(err, errlen, "--map: unknown mode '%s' (auto or self)", arg);
+		return 0;
+	case OPT_USER:
+		if (options_parse_user(arg, &cfg->user_uid, &cfg->user_gid) < 0)
+			return fail(err, errlen, "--user: '%s' is not UID[:GID] with numeric ids", arg);
+		cfg->user_set = true;
+		return 0;
+	case OPT_HOSTNAME:
+		if (arg[0] == '\0' || strlen(arg) > 64)
+			return fail(err, errlen, "--hostname: '%s' must be 1 to 64 characters", arg);
+		cfg->hostname = arg;
+		return 0;
+	case OPT_NET:
+		if (strcmp(arg, "slirp") == 0)
+			cfg->net = NET_SLIRP;
+		else if (strcmp(arg, "none") == 0)
+			cfg->net = NET_NONE;
+		else if (strcmp(arg, "host") == 0)
+			cfg->net = NET_HOST;
+		else
+			return fail(err, errlen, "--net: unknown mode '%s' (slirp, none or host)", arg);
+		return 0;
+	case OPT_MTU:
+		if (parse_uint(arg, MAX_MTU, &v) < 0 || v < MIN_MTU)
+			return fail(err, errlen, "--mtu: '%s' must be a number from %d to %d", arg, MIN_MTU,
+				    MAX_MTU);
+		cfg->mtu = (unsigned)v;
+		return 0;
+	case 'p': {
+		struct publish *p = push(&cfg->publish, &cfg->npublish, sizeof(*p));
+		char why[200];
+		if (!p)
+			return -ENOMEM;
+		if (publish_parse(arg, p, why, sizeof(why)) < 0)
+			return fail(err, errlen, "--publish: %s", why);
+		return 0;
+	}
+	case OPT_ALLOW_HOST_LOOPBACK:
+		cfg->allow_host_loopback = true;
+		return 0;
+	case OPT_RO:
+		cfg->ro = true;
+		return 0;
+	case OPT_OVERLAY:
+		cfg->overlay = true;
+		return 0;
+	case OPT_TMP_SIZE:
+		if (parse_size(arg, &cfg->tmp_size) < 0 || cfg->tmp_size == 0)
+			return fail(err, errlen, "--tmp-size: '%s' is not a size like 512m", arg);
+		return 0;
+	case OPT_BIND:
+	case OPT_RO_BIND:
+	case OPT_TMPFS:
+		m = push(&cfg->mounts, &cfg->nmounts, sizeof(*m));
+		if (!m)
+			return -ENOMEM;
+		if (c == OPT_TMPFS) {
+			m->kind = MOUNT_TMPFS;
+			m->dst = arg;
+		} else {
+			m->kind = c == OPT_BIND ? MOUNT_BIND : MOUNT_RO_BIND;
+			m->src = arg;
+			r = take_second_arg(argc, argv, opt, &m->dst, err, errlen);
+			if (r < 0)
+				return r;
+		}
+		return check_dst(opt, m->dst, err, errlen);
+	case 'w':
+		if (arg[0] != '/')
+			return fail(err, errlen, "--workdir: %s: must be an absolute path", arg);
+		cfg->workdir = arg;
+		return 0;
+	case 'e': {
+		struct env_setting *e = push(&cfg->env, &cfg->nenv, sizeof(*e));
+		const char *eq = strchr(arg, '=');
+		if (!e)
+			return -ENOMEM;
+		if (arg[0] == '\0' || eq == arg)
+			return fail(err, errlen, "--env: '%s' is not NAME=VALUE or NAME", arg);
+		e->name = arg;
+		e->value = eq ? eq + 1 : NULL;
+		return 0;
+	}
+	case OPT_NAME:
+		if (arg[0] == '\0' || strlen(arg) > 64 || strchr(arg, '/') || arg[0] == '.')
+			return fail(err, errlen, "--name: '%s' must be 1 to 64 characters, no '/', not starting with '.'",
+				    arg);
+		cfg->name = arg;
+		return 0;
+	case OPT_TIMEOUT:
+		if (parse_seconds_ms(arg, &cfg->timeout_ms) < 0)
+			return fail(err, errlen, "--timeout: '%s' is not a positive number of seconds", arg);
+		return 0;
+	case OPT_NO_TTY:
+		cfg->no_tty = true;
+		return 0;
+	case OPT_CAP_ADD:
+	case OPT_CAP_DROP: {
+		struct cap_change *cc = push(&cfg->caps, &cfg->ncaps, sizeof(*cc));
+		if (!cc)
+			return -ENOMEM;
+		cc->add = c == OPT_CAP_ADD;
+		cc->name = arg;
+		return 0;
+	}
+	case OPT_SECCOMP:
+		if (strcmp(arg, "default") == 0)
+			cfg->seccomp = SECCOMP_DEFAULT;
+		else if (strcmp(arg, "none") == 0)
+			cfg->seccomp = SECCOMP_NONE;
+		else
+			return fail(err, errlen, "--seccomp: unknown mode '%s' (default or none)", arg);
+		return 0;
+	case OPT_RLIMIT: {
+		struct rlimit_setting *rl = push(&cfg->rlimits, &cfg->nrlimits, sizeof(*rl));
+		char why[200];
+		if (!rl)
+			return -ENOMEM;
+		if (rlimit_parse(arg, rl, why, sizeof(why)) < 0)
+			return fail(err, errlen, "--rlimit: %s", why);
+		return 0;
+	}
+	case OPT_MEMORY:
+		if (parse_size(arg, &cfg->memory) < 0 || cfg->memory == 0)
+			return fail(err, errlen, "--memory: '%s' is not a size like 512m", arg);
+		return 0;
+	case OPT_PIDS:
+		if (parse_uint(arg, INT32_MAX, &cfg->pids) < 0 || cfg->pids == 0)
+			return fail(err, errlen, "--pids: '%s' is not a positive number", arg);
+		return 0;
+	case OPT_CPUS: {
+		char *end;
+		errno = 0;
+		cfg->cpus = strtod(arg, &end);
+		if (arg[0] < '0' || arg[0] > '9' || *end || errno || !isfinite(cfg->cpus) || cfg->cpus <= 0 ||
+		    cfg->cpus > 4096)
+			return fail(err, errlen, "--cpus: '%s' is not a positive number of CPUs", arg);
+		return 0;
+	}
+	case OPT_STATUS_FD:
+		if (parse_uint(arg, INT_MAX, &v) < 0)
+			return fail(err, errlen, "--status-fd: '%s' is not a file descriptor number", arg);
+		cfg->status_fd = (int)v;
+		return 0;
+	case OPT_JSON:
+		cfg->list_json = true;
+		return 0;
+	}
+	return fail(err, errlen, "internal error: option %d not handled", c);
+}
+
+static void config_defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->cmd = CMD_RUN;
+	cfg->map = MAP_AUTO;
+	cfg->hostname = DEFAULT_HOSTNAME;
+	cfg->net = NET_SLIRP;
+	cfg->mtu = DEFAULT_MTU;
+	cfg->tmp_size = DEFAULT_TMP_SIZE;
+	cfg->seccomp = SECCOMP_DEFAULT;
+	cfg->status_fd = -1;
+}
+
+/* The getopt tables for one sub-command. */
+static void build_tables(int cmd_bit, struct option *longopts, char *shortopts)
+{
+	size_t nl = 0, ns = 0;
+
+	shortopts[ns++] = '+'; /* stop at ROOTFS: the rest is COMMAND's */
+	shortopts[ns++] = ':'; /* report a missing argument apart from an unknown option */
+	for (size_t i = 0; i < ARRAY_SIZE(option_table); i++) {
+		const struct option_doc *o = &option_table[i];
+		if (!(o->for_cmds & cmd_bit))
+			continue;
+		longopts[nl++] = (struct option){ o->name, o->has_arg, NULL, o->id };
+		if (o->id < CHAR_MAX) {
+			shortopts[ns++] = (char)o->id;
+			if (o->has_arg == required_argument)
+				shortopts[ns++] = ':';
+		}
+	}
+	longopts[nl] = (struct option){ 0 };
+	shortopts[ns] = '\0';
+}
+
+static int check_combinations(struct config *cfg, char *err, size_t errlen)
+{
+	if (cfg->npublish > 0 && cfg->net != NET_SLIRP)
+		return fail(err, errlen, "--publish: needs --net slirp");
+	if (cfg->allow_host_loopback && cfg->net != NET_SLIRP)
+		return fail(err, errlen, "--allow-host-loopback: needs --net slirp");
+	if (cfg->host_mode && cfg->overlay)
+		return fail(err, errlen, "--overlay: not available in host mode (the host's root is read-only already)");
+	if (cfg->ro && cfg->overlay)
+		return fail(err, errlen, "--ro and --overlay: choose one");
+	return 0;
+}
+
+int options_parse(int argc, char *const argv[], struct config *cfg, char *err, size_t errlen)
+{
+	struct option longopts[ARRAY_SIZE(option_table) + 1];
+	char shortopts[2 * ARRAY_SIZE(option_table) + 3];
+	int cmd_bit = FOR_RUN;
+	int first = 1, c, r;
+
+	config_defaults(cfg);
+	if (argc > 1 && strcmp(argv[1], "exec") == 0) {
+		cfg->cmd = CMD_EXEC;
+		cmd_bit = FOR_EXEC;
+		first = 2;
+	} else if (argc > 1 && strcmp(argv[1], "list") == 0) {
+		cfg->cmd = CMD_LIST;
+		cmd_bit = FOR_LIST;
+		first = 2;
+	}
+	build_tables(cmd_bit, longopts, shortopts);
+
+	/* getopt keeps state in globals; optind = 0 re-initialises it for each parse. */
+	optind = 0;
+	opterr = 0;
+	/* Parse argv[first-1..]: getopt takes element 0 as the program name. */
+	while ((c = getopt_long(argc - first + 1, argv + first - 1, shortopts, longopts, NULL)) != -1) {
+		const char *bad = argv[first - 1 + optind - 1];
+		if (c == '?') {
+			if (optopt && optopt < CHAR_MAX)
+				return fail(err, errlen, "unknown option -%c (see sandbox --help)", optopt);
+			return fail(err, errlen, "unknown option %s (see sandbox --help)", bad);
+		}
+		if (c == ':')
+			return fail(err, errlen, "option %s needs an argument", bad);
+		/* --bind SRC DST takes a second word: let it see the shifted argv. */
+		optind += first - 1;
+		r = parse_one(c, optarg, argc, argv, cfg, err, errlen);
+		optind -= first - 1;
+		if (r < 0)
+			return r;
+		if (cfg->cmd == CMD_HELP || cfg->cmd == CMD_VERSION)
+			return 0;
+	}
+	optind += first - 1;
+
+	if (cfg->cmd == CMD_LIST) {
+		if (optind < argc)
+			return fail(err, errlen, "list: unexpected argument '%s'", argv[optind]);
+		return 0;
+	}
+	if (optind < argc && strcmp(argv[optind - 1], "--") != 0 && strcmp(argv[optind], "--") == 0)
+		optind++;
+	if (optind >= argc)
+		return fail(err, errlen, cfg->cmd == CMD_EXEC ? "exec: missing NAME (see sandbox --help)"
+							      : "missing ROOTFS (see sandbox --help)");
+	if (cfg->cmd == CMD_EXEC)
+		cfg->name = argv[optind++];
+	else
+		cfg->rootfs = argv[optind++];
+	if (optind < argc && strcmp(argv[optind], "--") == 0)
+		optind++;
+	if (optind >= argc) {
+		if (cfg->cmd == CMD_EXEC)
+			return fail(err, errlen, "exec: missing COMMAND");
+		static char *const default_cmd[] = { "/bin/sh", NULL };
+		cfg->argv = default_cmd;
+	} else {
+		cfg->argv = argv + optind;
+	}
+	if (cfg->rootfs) {
+		if (cfg->rootfs[0] == '\0')
+			return fail(err, errlen, "ROOTFS: the path is empty");
+		cfg->host_mode = strspn(cfg->rootfs, "/") == strlen(cfg->rootfs);
+	}
+	return check_combinations(cfg, err, errlen);
+}
+
+void config_free(struct config *cfg)
+{
+	free(cfg->publish);
+	free(cfg->mounts);
+	free(cfg->env);
+	free(cfg->caps);
+	free(cfg->rlimits);
+	memset(cfg, 0, sizeof(*cfg));
+}

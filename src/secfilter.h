@@ -1,0 +1,42 @@
+/* secfilter.h: the default seccomp filter (libseccomp) and no_new_privs.
+ *
+ * Named secfilter, not seccomp: libseccomp owns both the <seccomp.h> header name (ours would
+ * shadow it under -Isrc) and the seccomp_* prefix (as STYLE.md keeps us out of slirp_*). */
+#pragma once
+
+#include <linux/filter.h>
+#include <seccomp.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct secfilter_ioctl {
+	const char *name;
+	unsigned long request; /* compared on the low 32 bits: the kernel's cmd is unsigned int */
+};
+
+/* The syscalls the default filter fails with EPERM, NULL-terminated. Names a given
+ * architecture lacks (vm86 on x86_64) are filtered only on the ABIs that have them. */
+extern const char *const secfilter_blocked_syscalls[];
+/* The ioctl requests it fails with EPERM, on every ABI. */
+extern const struct secfilter_ioctl secfilter_blocked_ioctls[];
+extern const size_t secfilter_nblocked_ioctls;
+
+/* Load the default filter into the calling thread, for every ABI of the architecture (on
+ * x86_64: x86_64, i386 and x32); a syscall of any other ABI kills the process. Blocked
+ * calls fail with EPERM rather than killing, so programs can fall back. Everything else,
+ * including user namespaces for nesting, is allowed. 0 or -errno with the step in err. */
+int secfilter_apply_default(char *err, size_t errlen);
+
+/* The default filter as a libseccomp context, not loaded (for the build-time generator and
+ * tests). 0 or -errno with the step in err; *out is the caller's (seccomp_release). */
+int secfilter_build(scmp_filter_ctx *out, char *err, size_t errlen);
+/* The default filter as classic BPF for this architecture, as secfilter_build() makes it;
+ * *insns is malloc'd. 0 or -errno with the step in err. */
+int secfilter_export(struct sock_filter **insns, size_t *n, char *err, size_t errlen);
+/* true, with the program, when this build carries the filter precompiled (and
+ * secfilter_apply_default loads it without libseccomp's help). */
+bool secfilter_precompiled(const struct sock_filter **insns, size_t *n);
+
+/* PR_SET_NO_NEW_PRIVS: from here on execve never grants privileges (setuid bits, file
+ * capabilities). 0 or -errno with the step in err. */
+int security_no_new_privs(char *err, size_t errlen);

@@ -1,0 +1,14 @@
+/* status.h: JSON lines of --status-fd (pure encoders). */
+#pragma once
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Append s as a JSON string (quoted, escaped) to buf at *used. 0 or -ENOSPC. */
+int json_append_string(char *buf, size_t len, size_t *used, const char *s);
+
+/* {"pid": PID, "ip": "10.0.2.100", "command": [..]}\n  (ip null without a network)
+ * Length, or -ENOSPC. */
+int status_started(char *buf, size_t len, pid_t pid, const char *ip, char *const *argv);
+/* {"exit_code": N}\n or {"signal": N}\n from a wait status. Length, or -ENOSPC. */
+int status_exited(char *buf, size_t len, int wait_status);

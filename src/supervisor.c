@@ -1,0 +1,421 @@
+/* supervisor.c: the process the user started. It checks what can be checked before cloning,
+ * clones the sandbox's child into new namespaces, writes its id maps, lets it go, then relays
+ * signals and waits; it prints the child's setup errors and returns the contract's status.
+ * The child dies with it (PR_SET_PDEATHSIG), and with the child its whole pid namespace. */
+#include "config.h"
+
+#include "supervisor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "chan.h"
+#include "child.h"
+#include "init.h"
+#include "log.h"
+#include "mountplan.h"
+#include "net.h"
+#include "status.h"
+#include "tty.h"
+#include "userns.h"
+#include "util.h"
+
+struct supervisor {
+	const struct config *cfg;
+	pid_t child;
+	int pidfd;
+	int chan;
+	int sigfd;
+	int timerfd;
+	struct net_helper net;
+	bool started;     /* COMMAND is running */
+	bool setup_error; /* the child reported a failed step */
+	bool timed_out;
+	int exit_status;  /* COMMAND's wait status, from CHAN_MSG_EXIT */
+	bool have_exit;
+	struct tty_relay *relay; /* when COMMAND has a pseudo-terminal */
+};
+
+static int check_rootfs(const struct config *cfg)
+{
+	struct stat st;
+
+	if (cfg->host_mode)
+		return 0;
+	if (stat(cfg->rootfs, &st) < 0) {
+		warn_errno(errno, "rootfs %s", cfg->rootfs);
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		warnx("rootfs %s: not a directory", cfg->rootfs);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_user(const struct config *cfg, const struct userns_plan *ids)
+{
+	if (!cfg->user_set)
+		return 0;
+	if (!idmap_contains(&ids->uids, cfg->user_uid) || !idmap_contains(&ids->gids, cfg->user_gid)) {
+		warnx("--user %u:%u: not mapped in the sandbox (mapped: 0%s; see --map and subuid(5))",
+		      (unsigned)cfg->user_uid, (unsigned)cfg->user_gid,
+		      ids->use_helpers ? " and the subordinate range" : " only");
+		return -1;
+	}
+	return 0;
+}
+
+static int check_status_fd(const struct config *cfg)
+{
+	if (cfg->status_fd < 0)
+		return 0;
+	if (cfg->status_fd <= 2 || fcntl(cfg->status_fd, F_GETFD) < 0) {
+		warnx("--status-fd %d: %s", cfg->status_fd,
+		      cfg->status_fd <= 2 ? "must not be 0, 1 or 2" : "not an open file descriptor");
+		return -1;
+	}
+	/* COMMAND must not inherit it. */
+	return fd_set_cloexec(cfg->status_fd, true);
+}
+
+static void write_status(const struct supervisor *s, const char *line, int len)
+{
+	if (s->cfg->status_fd >= 0 && len > 0 && write_all(s->cfg->status_fd, line, (size_t)len) < 0)
+		debug("status-fd: write failed");
+}
+
+static pid_t clone_child(unsigned long long flags, int *pidfd)
+{
+	struct clone_args args = {
+		.flags = flags | CLONE_PIDFD,
+		.pidfd = (uint64_t)(uintptr_t)pidfd,
+		.exit_signal = SIGCHLD,
+	};
+	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+}
+
+static int block_signals(struct supervisor *s)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < init_nforwarded_signals; i++)
+		sigaddset(&set, init_forwarded_signals[i]);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	s->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	return s->sigfd < 0 ? -errno : 0;
+}
+
+static int start_timer(struct supervisor *s)
+{
+	struct itimerspec its = { 0 };
+
+	s->timerfd = -1;
+	if (!s->cfg->timeout_ms)
+		return 0;
+	s->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (s->timerfd < 0)
+		return -errno;
+	its.it_value.tv_sec = (time_t)(s->cfg->timeout_ms / 1000);
+	its.it_value.tv_nsec = (long)(s->cfg->timeout_ms % 1000) * 1000000L;
+	if (timerfd_settime(s->timerfd, 0, &its, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+static void start_relay(struct supervisor *s, int master)
+{
+	char err[256];
+
+	if (master < 0) {
+		warnx("tty: no pseudo-terminal master received");
+		return;
+	}
+	s->relay = malloc(sizeof(*s->relay));
+	if (!s->relay) {
+		close(master);
+		warn_errno(ENOMEM, "tty relay");
+		return;
+	}
+	if (tty_relay_start(s->relay, STDIN_FILENO, STDOUT_FILENO, master, err, sizeof(err)) < 0) {
+		warnx("%s", err);
+		free(s->relay);
+		s->relay = NULL;
+	}
+}
+
+static void handle_message(struct supervisor *s, const struct chan_msg *m, pid_t cred_pid, int fd)
+{
+	char line[8192];
+
+	switch (m->type) {
+	case CHAN_MSG_ERROR:
+		warnx("%s", m->text);
+		s->setup_error = true;
+		break;
+	case CHAN_MSG_STARTED:
+		s->started = true;
+		debug("COMMAND started, pid %d", (int)cred_pid);
+		write_status(s, line,
+			     status_started(line, sizeof(line), cred_pid ? cred_pid : -1,
+					    s->cfg->net == NET_SLIRP ? "10.0.2.100" : NULL, s->cfg->argv));
+		break;
+	case CHAN_MSG_EXIT:
+		s->exit_status = m->value;
+		s->have_exit = true;
+		break;
+	case CHAN_MSG_PTY:
+		start_relay(s, fd);
+		fd = -1;
+		break;
+	default:
+		debug("chan: unexpected message %u", m->type);
+	}
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Read what the child said; false at EOF. */
+static bool read_chan(struct supervisor *s)
+{
+	struct chan_msg m;
+	pid_t pid;
+	int fd;
+	int r = chan_recv_full(s->chan, &m, &fd, &pid);
+
+	if (r < 0)
+		return false;
+	handle_message(s, &m, pid, fd);
+	return true;
+}
+
+static void forward_signal(struct supervisor *s)
+{
+	struct signalfd_siginfo si;
+
+	while (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		int sig = (int)si.ssi_signo;
+		/* With a pty the window size travels through it; the kernel signals the
+		 * command's foreground process group itself. */
+		if (sig == SIGWINCH && s->relay) {
+			tty_relay_winch(s->relay);
+			continue;
+		}
+		debug("forwarding signal %d", sig);
+		/* Before COMMAND runs the child has no handlers yet and would ignore the signal:
+		 * a request to stop during setup ends the whole sandbox. */
+		if (!s->started && sig != SIGWINCH)
+			sig = SIGKILL;
+		if (syscall(SYS_pidfd_send_signal, s->pidfd, sig, NULL, 0) < 0 && errno != ESRCH)
+			warn_errno(errno, "forward signal %d", sig);
+	}
+}
+
+static void on_timeout(struct supervisor *s)
+{
+	s->timed_out = true;
+	warnx("timeout: killing the sandbox after %llu.%03llu s", s->cfg->timeout_ms / 1000,
+	      s->cfg->timeout_ms % 1000);
+	if (syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
+		warn_errno(errno, "timeout: kill");
+	close(s->timerfd);
+	s->timerfd = -1;
+}
+
+static int wait_child(struct supervisor *s)
+{
+	bool chan_open = true;
+	siginfo_t si;
+
+	for (;;) {
+		struct pollfd p[4 + TTY_RELAY_NFDS] = {
+			{ .fd = s->pidfd, .events = POLLIN },
+			{ .fd = chan_open ? s->chan : -1, .events = POLLIN },
+			{ .fd = s->sigfd, .events = POLLIN },
+			{ .fd = s->timerfd, .events = POLLIN },
+		};
+		bool relay_ready = false;
+
+		for (int i = 0; i < TTY_RELAY_NFDS; i++)
+			p[4 + i].fd = -1;
+		if (s->relay)
+			tty_relay_fds(s->relay, &p[4]);
+		if (poll(p, ARRAY_SIZE(p), -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			warn_errno(errno, "poll");
+			return EXIT_SETUP;
+		}
+		if (p[1].revents)
+			chan_open = read_chan(s);
+		if (p[2].revents)
+			forward_signal(s);
+		if (p[3].revents)
+			on_timeout(s);
+		for (int i = 0; i < TTY_RELAY_NFDS; i++)
+			relay_ready |= p[4 + i].revents != 0;
+		if (relay_ready && s->relay)
+			tty_relay_handle(s->relay);
+		if (p[0].revents)
+			break;
+	}
+	if (s->relay) {
+		/* What COMMAND wrote last is still in the pty. */
+		tty_relay_drain(s->relay, 200);
+		tty_relay_close(s->relay);
+		free(s->relay);
+		s->relay = NULL;
+	}
+	/* Everything in the pid namespace is gone once its init is: read what is left. */
+	while (chan_open)
+		chan_open = read_chan(s);
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PIDFD, (id_t)s->pidfd, &si, WEXITED) < 0) {
+		warn_errno(errno, "wait for the sandbox");
+		return EXIT_SETUP;
+	}
+	if (s->have_exit) {
+		char line[64];
+		write_status(s, line, status_exited(line, sizeof(line), s->exit_status));
+	}
+	if (s->timed_out)
+		return EXIT_TIMEOUT;
+	if (s->setup_error)
+		return EXIT_SETUP;
+	if (si.si_code == CLD_EXITED)
+		return si.si_status;
+	return 128 + si.si_status;
+}
+
+static const char *resolve_workdir(const struct config *cfg, char *buf, size_t len)
+{
+	if (cfg->workdir)
+		return cfg->workdir;
+	if (cfg->host_mode && getcwd(buf, len))
+		return buf;
+	return "/";
+}
+
+static unsigned long long clone_flags(const struct config *cfg)
+{
+	unsigned long long f = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
+			       CLONE_NEWCGROUP;
+	if (cfg->net != NET_HOST)
+		f |= CLONE_NEWNET;
+	return f;
+}
+
+static void explain_clone_failure(int e)
+{
+	if (e == EPERM || e == ENOSPC || e == EUSERS)
+		warn_errno(e, "clone: cannot create a user namespace (check the sysctls "
+			      "user.max_user_namespaces and kernel.unprivileged_userns_clone)");
+	else
+		warn_errno(e, "clone");
+}
+
+int supervisor_run(const struct config *cfg)
+{
+	struct supervisor s = { .cfg = cfg, .pidfd = -1, .chan = -1, .sigfd = -1, .timerfd = -1 };
+	struct child_args args = { .cfg = cfg, .net_sock = -1 };
+	struct userns_plan ids;
+	struct mountplan plan;
+	char err[512], cwd[PATH_MAX];
+	int sv[2], r, code = EXIT_SETUP;
+
+	if (check_rootfs(cfg) < 0 || check_status_fd(cfg) < 0)
+		return EXIT_SETUP;
+
+	userns_plan(cfg->map == MAP_AUTO, getuid(), getgid(), &ids);
+	if (check_user(cfg, &ids) < 0)
+		return EXIT_SETUP;
+	if (mountplan_build(cfg, &plan, err, sizeof(err)) < 0) {
+		warnx("%s", err);
+		return EXIT_SETUP;
+	}
+	args.plan = &plan;
+	args.workdir = resolve_workdir(cfg, cwd, sizeof(cwd));
+	args.want_tty = !cfg->no_tty && tty_interactive(STDIN_FILENO, STDOUT_FILENO);
+
+	if (net_helper_start(cfg, &s.net, &args.net_sock, err, sizeof(err)) < 0) {
+		warnx("%s", err);
+		goto out;
+	}
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		warn_errno(errno, "socketpair");
+		goto out;
+	}
+	s.chan = sv[0];
+	args.chan = sv[1];
+	r = 1;
+	if (setsockopt(s.chan, SOL_SOCKET, SO_PASSCRED, &r, sizeof(r)) < 0)
+		debug("SO_PASSCRED: %s", strerror(errno));
+	if (block_signals(&s) < 0 || start_timer(&s) < 0) {
+		warn_errno(errno, "signals and timer");
+		goto out;
+	}
+
+	s.child = clone_child(clone_flags(cfg), &s.pidfd);
+	if (s.child < 0) {
+		explain_clone_failure(errno);
+		goto out;
+	}
+	if (s.child == 0) {
+		close(sv[0]);
+		child_main(&args);
+	}
+	close(sv[1]);
+	if (args.net_sock >= 0)
+		close(args.net_sock);
+	debug("child %d cloned", (int)s.child);
+
+	if (userns_apply(&ids, s.child, err, sizeof(err)) < 0 ||
+	    net_helper_wait_ready(&s.net, err, sizeof(err)) < 0) {
+		warnx("%s", err);
+		syscall(SYS_pidfd_send_signal, s.pidfd, SIGKILL, NULL, 0);
+		waitpid(s.child, NULL, 0);
+		goto out;
+	}
+	/* Nothing may read our memory or attach to us. Not before the maps are written: a clone
+	 * of a non-dumpable process has /proc files only the host's root can write. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		debug("prctl PR_SET_DUMPABLE: %s", strerror(errno));
+	struct chan_msg go = { .type = CHAN_MSG_GO };
+	if (chan_send(s.chan, &go) < 0) {
+		warn_errno(errno, "start the sandbox");
+		goto out;
+	}
+	code = wait_child(&s);
+out:
+	net_helper_stop(&s.net);
+	tty_restore();
+	if (s.chan >= 0)
+		close(s.chan);
+	if (s.pidfd >= 0)
+		close(s.pidfd);
+	if (s.sigfd >= 0)
+		close(s.sigfd);
+	if (s.timerfd >= 0)
+		close(s.timerfd);
+	mountplan_free(&plan);
+	return code;
+}

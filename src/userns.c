@@ -1,0 +1,206 @@
+/* userns.c: write uid_map/gid_map of the sandbox's child, through newuidmap/newgidmap when the
+ * user has subordinate ranges, else as the single mapping with setgroups denied. */
+#include "config.h"
+
+#include "userns.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util.h"
+
+extern char **environ;
+
+/* A setuid helper in the usual places; no PATH games with a setuid program. */
+static bool find_helper(const char *name, char *out, size_t len)
+{
+	static const char *const dirs[] = { "/usr/bin", "/bin", "/usr/sbin", "/sbin", "/usr/local/bin" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
+		snprintf(out, len, "%s/%s", dirs[i], name);
+		if (access(out, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+void userns_plan(bool map_auto, uid_t uid, gid_t gid, struct userns_plan *plan)
+{
+	struct subid_span ur, gr;
+	const char *user = NULL;
+	struct passwd *pw;
+
+	memset(plan, 0, sizeof(*plan));
+	idmap_single(uid, &plan->uids);
+	idmap_single(gid, &plan->gids);
+	if (!map_auto)
+		return;
+	if (!find_helper("newuidmap", plan->newuidmap, sizeof(plan->newuidmap)) ||
+	    !find_helper("newgidmap", plan->newgidmap, sizeof(plan->newgidmap))) {
+		debug("map: newuidmap/newgidmap not found, mapping only uid %u", (unsigned)uid);
+		return;
+	}
+	/* The host's own user database, before anything of the rootfs is touched. */
+	pw = getpwuid(uid);
+	if (pw)
+		user = pw->pw_name;
+	if (subid_lookup("/etc/subuid", user, uid, SUBID_UIDS, &ur) < 0 ||
+	    subid_lookup("/etc/subgid", user, uid, SUBID_GIDS, &gr) < 0) {
+		debug("map: no subordinate id range for %s, mapping only uid %u", user ? user : "?",
+		      (unsigned)uid);
+		return;
+	}
+	struct idmap u, g;
+	if (idmap_with_range(uid, &ur, &u) < 0 || idmap_with_range(gid, &gr, &g) < 0) {
+		warnx("map: the subordinate range of %s holds its own id; mapping only uid %u",
+		      user ? user : "?", (unsigned)uid);
+		return;
+	}
+	plan->uids = u;
+	plan->gids = g;
+	plan->use_helpers = true;
+	debug("map: 0 -> %u, 1..%u -> %u.. (uids), via %s", (unsigned)uid, ur.count, ur.start,
+	      plan->newuidmap);
+}
+
+static int write_proc(pid_t pid, const char *file, const char *text, char *err, size_t errlen)
+{
+	char path[64];
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	r = write_file_at(AT_FDCWD, path, text);
+	if (r < 0)
+		snprintf(err, errlen, "map: writing %s: %s", path, strerror(-r));
+	return r;
+}
+
+static int apply_single(const struct userns_plan *plan, pid_t pid, char *err, size_t errlen)
+{
+	char buf[64];
+	int r;
+
+	/* Without setgroups denied the kernel refuses an unprivileged gid_map. */
+	r = write_proc(pid, "setgroups", "deny", err, errlen);
+	if (r < 0)
+		return r;
+	if (idmap_format(&plan->uids, buf, sizeof(buf)) < 0)
+		return -ENOSPC;
+	r = write_proc(pid, "uid_map", buf, err, errlen);
+	if (r < 0)
+		return r;
+	if (idmap_format(&plan->gids, buf, sizeof(buf)) < 0)
+		return -ENOSPC;
+	return write_proc(pid, "gid_map", buf, err, errlen);
+}
+
+struct helper_run {
+	pid_t pid;
+	int errfd; /* read end of its stderr */
+};
+
+static int spawn_helper(const char *prog, const struct idmap *m, pid_t target, struct helper_run *run)
+{
+	char store[256];
+	char *argv[3 * IDMAP_MAX + 3];
+	int pipefd[2];
+	posix_spawn_file_actions_t fa;
+	int r;
+
+	if (idmap_helper_argv(prog, target, m, store, sizeof(store), argv) < 0)
+		return -ENOSPC;
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -errno;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDERR_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
+	r = posix_spawn(&run->pid, prog, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pipefd[1]);
+	if (r != 0) {
+		close(pipefd[0]);
+		return -r;
+	}
+	run->errfd = pipefd[0];
+	return 0;
+}
+
+/* Wait for a helper; on failure describe it from its own first line of output. */
+static int finish_helper(const char *prog, struct helper_run *run, char *err, size_t errlen)
+{
+	char out[512];
+	ssize_t n = read_all(run->errfd, out, sizeof(out) - 1);
+	int status;
+
+	close(run->errfd);
+	while (waitpid(run->pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	out[n > 0 ? n : 0] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	snprintf(err, errlen, "map: %s failed%s%s (try --map self)", prog, out[0] ? ": " : "", out);
+	return -EPERM;
+}
+
+static bool map_written(pid_t pid, const char *file)
+{
+	char path[64], c;
+	_cleanup_close_ int fd = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd >= 0 && read(fd, &c, 1) == 1;
+}
+
+static int apply_helpers(const struct userns_plan *plan, pid_t pid, char *err, size_t errlen)
+{
+	struct helper_run u, g;
+	char gerr[256] = "";
+	int r, ru, rg;
+
+	/* Two setuid execs cost about 1.5 ms each: run them side by side. */
+	r = spawn_helper(plan->newuidmap, &plan->uids, pid, &u);
+	if (r < 0) {
+		snprintf(err, errlen, "map: starting %s: %s", plan->newuidmap, strerror(-r));
+		return r;
+	}
+	r = spawn_helper(plan->newgidmap, &plan->gids, pid, &g);
+	if (r < 0) {
+		snprintf(err, errlen, "map: starting %s: %s", plan->newgidmap, strerror(-r));
+		finish_helper(plan->newuidmap, &u, gerr, sizeof(gerr));
+		return r;
+	}
+	ru = finish_helper(plan->newuidmap, &u, err, errlen);
+	rg = finish_helper(plan->newgidmap, &g, gerr, sizeof(gerr));
+	if (ru == 0 && rg == 0)
+		return 0;
+	if (ru == 0)
+		snprintf(err, errlen, "%s", gerr);
+	/* Nothing written yet (a helper that refused our range): the single mapping still works. */
+	if (!map_written(pid, "uid_map") && !map_written(pid, "gid_map")) {
+		debug("%s; falling back to the single mapping", err);
+		struct userns_plan single = *plan;
+		idmap_single(plan->uids.r[0].outside, &single.uids);
+		idmap_single(plan->gids.r[0].outside, &single.gids);
+		return apply_single(&single, pid, err, errlen);
+	}
+	return -EPERM;
+}
+
+int userns_apply(const struct userns_plan *plan, pid_t pid, char *err, size_t errlen)
+{
+	if (plan->use_helpers)
+		return apply_helpers(plan, pid, err, errlen);
+	return apply_single(plan, pid, err, errlen);
+}

@@ -1,0 +1,83 @@
+#!/bin/bash
+# filesystem.sh: the mounts of the contract, checked by their effects on the host.
+. "$(dirname "$0")/lib.sh"
+make_rootfs
+mkdir -p "$T_WORK/host"
+
+sb --net none "$ROOTFS" sh -c 'echo secret >/tmp/canary' >/dev/null 2>&1
+t_check "a file written in /tmp is not in the rootfs' /tmp" test ! -e "$ROOTFS/tmp/canary"
+t_check "nor in the host's /tmp" test ! -e /tmp/canary
+t_eq "/tmp is a tmpfs" "tmpfs" "$(sb --net none "$ROOTFS" sh -c "awk '\$2 == \"/tmp\" { print \$3 }' /proc/mounts")"
+
+sb --net none "$ROOTFS" sh -c 'echo kept >/written-by-sandbox'
+t_eq "the rootfs is writable by default" "kept" "$(cat "$ROOTFS/written-by-sandbox" 2>/dev/null)"
+sb_run --net none --ro "$ROOTFS" sh -c 'echo x >/ro-test'
+t_check "--ro: a write to / fails" test "$SB_RC" -ne 0
+t_check "--ro: nothing written in the rootfs" test ! -e "$ROOTFS/ro-test"
+t_eq "--ro: /tmp stays writable" "ok" "$(sb --net none --ro "$ROOTFS" sh -c 'echo ok >/tmp/x && cat /tmp/x')"
+
+echo from-host >"$T_WORK/host/in"
+sb --net none --bind "$T_WORK/host" /mnt/host "$ROOTFS" sh -c 'cat /mnt/host/in >/mnt/host/out'
+t_eq "--bind: a file written inside is on the host" "from-host" "$(cat "$T_WORK/host/out" 2>/dev/null)"
+sb_run --net none --ro-bind "$T_WORK/host" /mnt/ro "$ROOTFS" sh -c 'cat /mnt/ro/in; echo x >/mnt/ro/new'
+t_eq "--ro-bind: readable" "from-host" "$SB_OUT"
+t_check "--ro-bind: a write fails and leaves nothing" test "$SB_RC" -ne 0 -a ! -e "$T_WORK/host/new"
+echo one >"$T_WORK/file"
+t_eq "--bind of a single file" "one" "$(sb --net none --bind "$T_WORK/file" /etc/single "$ROOTFS" cat /etc/single)"
+sb --net none --tmpfs /var/scratch "$ROOTFS" sh -c 'echo x >/var/scratch/f'
+t_check "--tmpfs: writes stay out of the rootfs" test ! -e "$ROOTFS/var/scratch/f"
+t_eq "mounts apply in order: a later --tmpfs covers a --bind" "" \
+    "$(sb --net none --bind "$T_WORK/host" /mnt/h --tmpfs /mnt/h "$ROOTFS" ls /mnt/h)"
+
+# Nothing mounted inside appears on the host, even while the sandbox runs.
+sb --net none "$ROOTFS" sleep 2 &
+pid=$!
+sleep 0.5
+if grep -q "$ROOTFS" /proc/self/mountinfo; then t_notok "no mount of the sandbox is visible on the host"; else t_ok "no mount of the sandbox is visible on the host"; fi
+wait $pid
+
+# An untrusted rootfs: symlinks at mount destinations point out of it.
+mkdir -p "$T_WORK/victim"
+make_rootfs "$T_WORK/evil"
+rm -rf "$T_WORK/evil/tmp" "$T_WORK/evil/mnt"
+ln -s "$T_WORK/victim" "$T_WORK/evil/tmp"
+ln -s ../../../../../../../.."$T_WORK/victim" "$T_WORK/evil/mnt"
+sb --net none --bind "$T_WORK/host" /mnt/x "$T_WORK/evil" sh -c 'echo pwned >/tmp/pwned; echo pwned >/mnt/x/pwned2' >/dev/null 2>&1
+t_check "a /tmp symlink out of the rootfs: nothing lands on the host" test ! -e "$T_WORK/victim/pwned"
+t_check "a destination behind a ../ symlink stays inside the rootfs" test -n "$(find "$T_WORK/evil" -name x -type d)"
+t_check "and the host directory it names is untouched" test -z "$(ls -A "$T_WORK/victim")"
+ROOTFS=$T_WORK/rootfs
+
+t_eq "/dev holds the contract's entries" "fd full null ptmx pts random shm stderr stdin stdout tty urandom zero" \
+    "$(sb --net none "$ROOTFS" ls /dev | tr '\n' ' ' | sed 's/ $//')"
+t_eq "/dev/null works" "" "$(sb --net none "$ROOTFS" sh -c 'echo x >/dev/null; cat /dev/null')"
+t_eq "/dev/zero works" "4" "$(sb --net none "$ROOTFS" sh -c 'head -c 4 /dev/zero | wc -c')"
+t_eq "/dev/pts is a new devpts instance" "devpts" "$(sb --net none "$ROOTFS" sh -c "awk '\$2 == \"/dev/pts\" { print \$3 }' /proc/mounts")"
+sb_run --net none "$ROOTFS" sh -c 'echo 1 >/proc/sys/kernel/domainname'
+t_check "/proc/sys is read-only" test "$SB_RC" -ne 0
+sb_run --net none "$ROOTFS" sh -c 'echo 1 >/sys/kernel/profiling || touch /sys/x'
+t_check "/sys is read-only" test "$SB_RC" -ne 0
+sb_run --net none "$ROOTFS" sh -c 'echo b >/proc/sysrq-trigger'
+t_check "/proc/sysrq-trigger refuses writes" test "$SB_RC" -ne 0
+t_eq "/proc is the sandbox's own (the host's pids are not in it)" "no" \
+    "$(sb --net none "$ROOTFS" sh -c "test -e /proc/$$ && echo yes || echo no")"
+
+sb_run --net none --tmp-size 1m "$ROOTFS" sh -c 'head -c 2000000 /dev/zero >/tmp/big'
+t_check "--tmp-size 1m: writing 2 MB to /tmp fails" test "$SB_RC" -ne 0
+
+t_eq "generated /etc/hostname" "box" "$(sb --net none --hostname box "$ROOTFS" cat /etc/hostname)"
+t_match "generated /etc/hosts names the hostname" "box" "$(sb --net none --hostname box "$ROOTFS" cat /etc/hosts)"
+before=$(md5sum "$ROOTFS/etc/hosts" "$ROOTFS/etc/resolv.conf" "$ROOTFS/etc/hostname")
+sb --net none "$ROOTFS" sh -c 'echo x >>/etc/hosts' 2>/dev/null
+t_eq "the rootfs' own /etc files stay untouched" "$before" "$(md5sum "$ROOTFS/etc/hosts" "$ROOTFS/etc/resolv.conf" "$ROOTFS/etc/hostname")"
+
+# Host mode: the host's root, read-only, with private /tmp.
+sb_run --net none / sh -c 'touch /usr/sandbox-test-ro'
+t_check "host mode: the host's root is read-only" test "$SB_RC" -ne 0 -a ! -e /usr/sandbox-test-ro
+sb --net none / sh -c 'echo x >/tmp/host-mode-canary'
+t_check "host mode: /tmp is private" test ! -e /tmp/host-mode-canary
+t_eq "host mode: the working directory is the caller's" "$HOME" "$(cd "$HOME" && sb --net none / pwd)"
+t_eq "host mode: the environment is inherited" "yes" "$(SB_MARK=yes sb --net none / sh -c 'echo $SB_MARK')"
+t_eq "host mode: --bind opens a writable directory" "w" \
+    "$(sb --net none --bind "$T_WORK/host" "$T_WORK/host" / sh -c "echo w >$T_WORK/host/hm"; cat "$T_WORK/host/hm")"
+t_eq "-w sets the working directory" "/etc" "$(sb --net none -w /etc "$ROOTFS" pwd)"

@@ -1,0 +1,118 @@
+# lib.sh: sourced by every integration test. It runs the test's body as an unprivileged user,
+# since only that proves anything about a rootless tool: run as root (as in CI), the script
+# re-runs itself once as $SANDBOX_TEST_USER (who has an /etc/subuid range) and once as
+# $SANDBOX_TEST_USER_NOSUB (who has none), on a world-readable copy of the binary; run as a
+# normal user it runs once as that user. Output is TAP; the plan comes last.
+#
+# Environment: top_srcdir, top_builddir (set by make check), SANDBOX (the binary; default
+# $top_builddir/src/sandbox), SANDBOX_TEST_USER (sbtest), SANDBOX_TEST_USER_NOSUB
+# (sbtest-nosub), SANDBOX_TEST_MUST_RUN=1 turns every skip into a failure (CI).
+set -u
+: "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+: "${SANDBOX_TEST_USER:=sbtest}" "${SANDBOX_TEST_USER_NOSUB:=sbtest-nosub}"
+: "${SANDBOX_TEST_MUST_RUN:=0}"
+T_SCRIPT=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
+
+# --- as root: once per test user -------------------------------------------------------------
+if [ "$(id -u)" -eq 0 ] && [ -z "${T_INNER:-}" ]; then
+    stage=$(mktemp -d /tmp/sandbox-test.XXXXXX) || exit 99
+    chmod 755 "$stage"
+    cp "${SANDBOX:-$top_builddir/src/sandbox}" "$stage/sandbox" || exit 99
+    mkdir -p "$stage/src/tests/integration" "$stage/src/contrib" "$stage/src/docs"
+    cp "$top_srcdir"/tests/integration/*.sh "$stage/src/tests/integration/"
+    cp "$top_srcdir"/contrib/*.sh "$stage/src/contrib/"
+    cp "$top_srcdir"/docs/sandbox.1 "$stage/src/docs/"
+    chmod -R a+rX "$stage"
+    out=$stage/tap
+    : >"$out"
+    for u in "$SANDBOX_TEST_USER" "$SANDBOX_TEST_USER_NOSUB"; do
+        if ! id "$u" >/dev/null 2>&1; then
+            if [ "$SANDBOX_TEST_MUST_RUN" = 1 ]; then
+                echo "not ok - test user $u does not exist (create it: see .ci/run)" >>"$out"
+            else
+                echo "ok - [$u] # SKIP no test user $u (see .ci/run)" >>"$out"
+            fi
+            continue
+        fi
+        (cd / && runuser -u "$u" -- env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
+            HOME="$(getent passwd "$u" | cut -d: -f6)" USER="$u" LANG=C T_INNER=1 \
+            SANDBOX="$stage/sandbox" top_srcdir="$stage/src" top_builddir="$stage" \
+            SANDBOX_TEST_MUST_RUN="$SANDBOX_TEST_MUST_RUN" \
+            bash "$stage/src/tests/integration/$(basename "$0")") >>"$out" 2>&1
+        grep -q '^\(not \)\?ok' "$out" || echo "not ok - [$u] the test printed no result" >>"$out"
+    done
+    cat "$out"
+    echo "1..$(grep -c '^\(not \)\?ok' "$out")"
+    rm -rf "$stage"
+    exit 0
+fi
+
+# --- as the test user ------------------------------------------------------------------------
+: "${SANDBOX:=$top_builddir/src/sandbox}"
+T_WORK=$(mktemp -d "${TMPDIR:-/tmp}/sandbox-it.XXXXXX") || exit 99
+T_COUNT=0
+T_USER=$(id -un)
+if grep -q "^\($T_USER\|$(id -u)\):" /etc/subuid 2>/dev/null && command -v newuidmap >/dev/null; then
+    T_SUBID=1
+    T_TAG="[subid]"
+else
+    T_SUBID=0
+    T_TAG="[nosub]"
+fi
+t_cleanup() {
+    rm -rf "$T_WORK" 2>/dev/null
+    [ "${T_INNER:-}" ] || echo "1..$T_COUNT"
+}
+trap t_cleanup EXIT
+
+t_ok() { T_COUNT=$((T_COUNT + 1)); echo "ok - $T_TAG $*"; }
+t_notok() { T_COUNT=$((T_COUNT + 1)); echo "not ok - $T_TAG $1"; shift; [ $# -gt 0 ] && printf '#   %s\n' "$@"; true; }
+t_skip() {
+    if [ "$SANDBOX_TEST_MUST_RUN" = 1 ]; then t_notok "$1 (skipped: $2; SANDBOX_TEST_MUST_RUN=1)"
+    else T_COUNT=$((T_COUNT + 1)); echo "ok - $T_TAG $1 # SKIP $2"; fi
+}
+# t_check DESC CMD...: ok when CMD succeeds.
+t_check() { local d=$1; shift; if "$@" >/dev/null 2>&1; then t_ok "$d"; else t_notok "$d" "failed: $*"; fi; }
+# t_eq DESC EXPECTED ACTUAL
+t_eq() {
+    if [ "$2" = "$3" ]; then t_ok "$1"; else t_notok "$1" "expected: $(printf %q "$2")" "got:      $(printf %q "$3")"; fi
+}
+# t_match DESC REGEX ACTUAL
+t_match() {
+    if printf '%s' "$3" | grep -Eq -- "$2"; then t_ok "$1"; else t_notok "$1" "expected to match: $2" "got: $(printf %q "$3")"; fi
+}
+
+# sb ARGS...: run the sandbox; sb_run ARGS... also captures SB_OUT, SB_ERR and SB_RC.
+sb() { "$SANDBOX" "$@"; }
+sb_run() {
+    SB_OUT=$("$SANDBOX" "$@" 2>"$T_WORK/stderr")
+    SB_RC=$?
+    SB_ERR=$(cat "$T_WORK/stderr")
+}
+
+# t_setup_error DESC ARGS...: the sandbox must end with 125 and one line "sandbox: ...".
+t_setup_error() {
+    local d=$1; shift
+    sb_run "$@" </dev/null
+    local lines
+    lines=$(printf '%s\n' "$SB_ERR" | grep -c .)
+    if [ "$SB_RC" -eq 125 ] && [ "$lines" -eq 1 ] && printf '%s' "$SB_ERR" | grep -q '^sandbox: .*: '; then
+        t_ok "$d"
+    else
+        t_notok "$d" "exit $SB_RC (want 125), $lines stderr lines (want 1): $SB_ERR"
+    fi
+}
+
+# make_rootfs [DIR]: a fresh busybox rootfs (default $T_WORK/rootfs); sets ROOTFS.
+make_rootfs() {
+    ROOTFS=${1:-$T_WORK/rootfs}
+    "$top_srcdir/contrib/mkrootfs-busybox.sh" "$ROOTFS" >/dev/null 2>&1 || { t_notok "make a busybox rootfs"; exit 0; }
+}
+
+# wait_until SECONDS CMD...: poll CMD every 50 ms.
+wait_until() {
+    local n=$(($1 * 20)); shift
+    while [ $n -gt 0 ]; do "$@" && return 0; sleep 0.05; n=$((n - 1)); done
+    return 1
+}
