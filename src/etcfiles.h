@@ -1,4 +1,8 @@
-/* etcfiles.h: text of the generated /etc/resolv.conf, /etc/hosts and /etc/hostname (pure). */
+/* etcfiles.h: the text of the generated /etc/resolv.conf, /etc/hosts and /etc/hostname (pure).
+ *
+ * Each builder writes a NUL-terminated file into buf and returns its length (without the NUL),
+ * -ENOSPC when buf is too small, or -EINVAL for a hostname that cannot appear in these files
+ * (empty, or holding whitespace, '#' or control characters). The caller writes and mounts them. */
 #pragma once
 
 #include <stddef.h>
@@ -6,6 +10,23 @@
 #include "mountplan.h"
 #include "options.h"
 
-/* Length written to buf (NUL-terminated), or -ENOSPC. For --net host the host's own
- * /etc/resolv.conf is copied (it is read before pivot_root). */
+/* The addresses of the user-mode network (--net slirp), as the contract gives them. */
+#define ETCFILES_SLIRP_DNS "10.0.2.3"
+#define ETCFILES_SLIRP_ADDR4 "10.0.2.100"
+#define ETCFILES_SLIRP_ADDR6 "fd00::100"
+/* Debian's convention for the host's own name when it has no fixed address. */
+#define ETCFILES_LOCAL_NAME_ADDR "127.0.1.1"
+
+/* NET_SLIRP: the forwarder at 10.0.2.3. NET_HOST: host_text (the host's own resolv.conf, may be
+ * NULL when it has none) copied as it is, since the sandbox shares the host's network. NET_NONE:
+ * only comments, so resolvers fail at once instead of timing out. */
+int etcfiles_resolv_conf(char *buf, size_t len, enum net_mode mode, const char *host_text);
+/* localhost on 127.0.0.1 and ::1, and hostname on the sandbox's address (slirp) or 127.0.1.1. */
+int etcfiles_hosts(char *buf, size_t len, const char *hostname, enum net_mode mode);
+/* "hostname\n" */
+int etcfiles_hostname(char *buf, size_t len, const char *hostname);
+
+/* The core's entry point (mount.c): the text of file `which` for cfg, built by the functions
+ * above. For --net host it reads the host's /etc/resolv.conf (call it before pivot_root): the
+ * only function here that does I/O. Length or -ENOSPC/-EINVAL/-errno. */
 int etcfiles_text(enum etc_file which, const struct config *cfg, char *buf, size_t len);

@@ -1,4 +1,32 @@
-/* net.h: the sandbox's network behind a small interface (provisional: lo only). */
+/* net.h: the network of the sandbox, as the core sees it. Four calls, in this order:
+ *
+ *   supervisor                                   sandbox's child (new user + net namespace)
+ *   ----------                                   ------------------------------------------
+ *   net_helper_start(cfg, &h, &child_sock)
+ *   clone(child), child inherits child_sock  ->  net_child_setup(cfg, child_sock)
+ *   close(child_sock)                              (before pivot_root: it opens /dev/net/tun)
+ *   net_helper_wait_ready(&h)  (exit 125 on error, before COMMAND starts)
+ *   ... wait for the sandbox ...
+ *   net_helper_stop(&h)
+ *
+ * Only --net slirp has a helper: for the other modes net_helper_start sets child_sock to -1 and
+ * h->pid to -1, and the wait/stop calls do nothing, so the core can call them unconditionally.
+ *
+ * The helper is a forked child of the supervisor running libslirp in the host's namespaces. It
+ * binds every -p listener at once, reports "ready" (or the first error) on h->ctl_fd, then
+ * receives the tap fd from the sandbox's child over child_sock, locks itself down
+ * (usernet_lockdown.h) and runs the loop. It dies with the supervisor (PR_SET_PDEATHSIG, and
+ * the loop ends at EOF on ctl_fd), and ends by itself when the sandbox's network namespace is
+ * gone (the tap hangs up). If the network fails while the sandbox runs, it prints one line
+ * "sandbox: network: WHY" on stderr and exits; the sandbox goes on without network.
+ *
+ * Notes for the caller:
+ * - child_sock is CLOEXEC: clear it in the child (or dup it) if the child execs before using
+ *   it; the supervisor must close its copy right after clone, or the helper never sees EOF when
+ *   the child dies before sending the tap.
+ * - The helper is a child process of the supervisor: a waitpid(-1, ...) in the supervisor can
+ *   reap it; compare the pid with h->pid (net_helper_stop tolerates an already-reaped helper).
+ * - All calls return 0 or -errno with a one-line reason in err (no "sandbox: " prefix). */
 #pragma once
 
 #include <stddef.h>
@@ -7,11 +35,23 @@
 #include "options.h"
 
 struct net_helper {
-	pid_t pid;
-	int ctl_fd;
+	pid_t pid;  /* -1: none */
+	int ctl_fd; /* supervisor's end of the control socket; -1: none */
 };
 
-int net_helper_start(const struct config *cfg, struct net_helper *h, int *child_sock, char *err, size_t errlen);
+#define NET_HELPER_INIT { .pid = -1, .ctl_fd = -1 }
+
+/* Supervisor, before it clones the sandbox's child. Forks the helper for NET_SLIRP. */
+int net_helper_start(const struct config *cfg, struct net_helper *h, int *child_sock, char *err,
+		     size_t errlen);
+/* Supervisor: block until the helper has set up libslirp and bound every -p listener, or
+ * return its error, e.g. "publish 127.0.0.1:8080/tcp: Address already in use". Never hangs on
+ * a dead helper (EOF is an error). */
 int net_helper_wait_ready(struct net_helper *h, char *err, size_t errlen);
+/* Supervisor, when the sandbox ends: SIGKILL and reap the helper, close ctl_fd. Idempotent. */
 void net_helper_stop(struct net_helper *h);
+/* The sandbox's child, as uid 0 of its user namespace, in its new network namespace, before
+ * pivot_root. NET_NONE: lo up. NET_SLIRP: lo up, tap eth0 with MTU cfg->mtu (0: DEFAULT_MTU),
+ * 10.0.2.100/24 via 10.0.2.2 and fd00::100/64 via fd00::2, link up, tap fd sent to the helper
+ * over child_sock. NET_HOST: nothing. child_sock (may be -1 when not NET_SLIRP) is closed. */
 int net_child_setup(const struct config *cfg, int child_sock, char *err, size_t errlen);

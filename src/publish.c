@@ -1,14 +1,150 @@
-/* publish.c: provisional until the network lands. */
+/* publish.c: parse -p/--publish [HOST_IP:]HOST_PORT:SANDBOX_PORT[/tcp|/udp].
+ *
+ * Pure: no I/O, no printing. Every rejection names the spec and the part that is wrong, so the
+ * caller can print "sandbox: -p: <reason>" and exit 125.
+ */
 #include "config.h"
 
 #include "publish.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/* Longest text form of an IPv6 address, with a zone would be longer, but a zone makes no sense
+ * for a listener address given on the command line, so anything longer is rejected. */
+#define PUBLISH_ADDR_MAX INET6_ADDRSTRLEN
+
+__attribute__((format(printf, 4, 5))) static int publish_fail(char *err, size_t errlen,
+							       const char *spec, const char *fmt, ...)
+{
+	char why[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (err && errlen)
+		snprintf(err, errlen, "\"%s\": %s", spec, why);
+	return -EINVAL;
+}
+
+/* A port is 1-65535 in plain decimal: no sign, no spaces, no hex, no empty string. strtoul
+ * accepts all of those, so parse by hand. */
+static int publish_port(const char *s, size_t n, uint16_t *out)
+{
+	unsigned long v = 0;
+
+	if (n == 0 || n > 5)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	if (v < 1 || v > 65535)
+		return -EINVAL;
+	*out = (uint16_t)v;
+	return 0;
+}
 
 int publish_parse(const char *spec, struct publish *out, char *err, size_t errlen)
 {
-	(void)out;
-	snprintf(err, errlen, "'%s': publishing ports needs --net slirp, not available yet", spec);
-	return -EINVAL;
+	char addr[PUBLISH_ADDR_MAX];
+	const char *ports, *slash, *colon, *end;
+	struct publish p;
+
+	memset(&p, 0, sizeof(p));
+	p.family = AF_INET;
+	p.host_addr.v4.s_addr = htonl(INADDR_LOOPBACK);
+
+	if (!spec || !*spec)
+		return publish_fail(err, errlen, spec ? spec : "",
+				    "expected [HOST_IP:]HOST_PORT:SANDBOX_PORT[/tcp|/udp]");
+
+	/* The protocol suffix first: '/' cannot appear anywhere else. */
+	end = spec + strlen(spec);
+	slash = strchr(spec, '/');
+	if (slash) {
+		if (strcmp(slash + 1, "tcp") == 0)
+			p.udp = false;
+		else if (strcmp(slash + 1, "udp") == 0)
+			p.udp = true;
+		else
+			return publish_fail(err, errlen, spec, "protocol must be tcp or udp");
+		end = slash;
+	}
+
+	if (spec[0] == '[') {
+		/* IPv6 in brackets, the only place colons may appear inside the address. */
+		const char *close = memchr(spec, ']', (size_t)(end - spec));
+		size_t n;
+
+		if (!close)
+			return publish_fail(err, errlen, spec, "missing ']' after IPv6 address");
+		n = (size_t)(close - spec - 1);
+		if (n == 0)
+			return publish_fail(err, errlen, spec, "host address is empty");
+		if (n >= sizeof(addr))
+			return publish_fail(err, errlen, spec, "bad IPv6 host address");
+		memcpy(addr, spec + 1, n);
+		addr[n] = '\0';
+		if (inet_pton(AF_INET6, addr, &p.host_addr.v6) != 1)
+			return publish_fail(err, errlen, spec, "bad IPv6 host address \"%s\"", addr);
+		p.family = AF_INET6;
+		if (close + 1 >= end || close[1] != ':')
+			return publish_fail(err, errlen, spec,
+					    "expected ':' and ports after the IPv6 address");
+		ports = close + 2;
+	} else {
+		/* Count the colons: one means HOST_PORT:SANDBOX_PORT, two HOST_IP:..., anything
+		 * else is malformed (an IPv6 address without brackets lands here too). */
+		int ncolons = 0;
+		const char *first = NULL;
+
+		for (const char *c = spec; c < end; c++) {
+			if (*c == ':') {
+				if (!first)
+					first = c;
+				ncolons++;
+			}
+		}
+		if (ncolons == 2) {
+			size_t n = (size_t)(first - spec);
+
+			if (n == 0)
+				return publish_fail(err, errlen, spec, "host address is empty");
+			if (n >= sizeof(addr))
+				return publish_fail(err, errlen, spec, "bad host address");
+			memcpy(addr, spec, n);
+			addr[n] = '\0';
+			if (inet_pton(AF_INET, addr, &p.host_addr.v4) != 1)
+				return publish_fail(err, errlen, spec,
+						    "bad host address \"%s\" (IPv6 needs brackets: [::1]:8080:80)",
+						    addr);
+			ports = first + 1;
+		} else if (ncolons == 1) {
+			ports = spec;
+		} else {
+			return publish_fail(err, errlen, spec,
+					    ncolons > 2 ? "too many ':' (IPv6 needs brackets: [::1]:8080:80)"
+							: "expected [HOST_IP:]HOST_PORT:SANDBOX_PORT[/tcp|/udp]");
+		}
+	}
+
+	colon = memchr(ports, ':', (size_t)(end - ports));
+	if (!colon)
+		return publish_fail(err, errlen, spec, "expected HOST_PORT:SANDBOX_PORT");
+	if (memchr(colon + 1, ':', (size_t)(end - colon - 1)))
+		return publish_fail(err, errlen, spec, "too many ':'");
+	if (publish_port(ports, (size_t)(colon - ports), &p.host_port) < 0)
+		return publish_fail(err, errlen, spec, "host port must be 1-65535");
+	if (publish_port(colon + 1, (size_t)(end - colon - 1), &p.sandbox_port) < 0)
+		return publish_fail(err, errlen, spec, "sandbox port must be 1-65535");
+
+	*out = p;
+	return 0;
 }

@@ -1,0 +1,163 @@
+/* usernet_lockdown.c: the network helper's confinement (see usernet_lockdown.h). */
+#include "config.h"
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "usernet_lockdown.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "util.h"
+
+static int lockdown_fail(char *err, size_t errlen, int e, const char *step)
+{
+	if (err && errlen)
+		snprintf(err, errlen, "%s: %s", step, strerror(e));
+	return -e;
+}
+
+int usernet_lockdown_read_resolv(char *buf, size_t len)
+{
+	_cleanup_close_ int fd = open("/etc/resolv.conf", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	ssize_t n;
+
+	if (len == 0)
+		return -ENOSPC;
+	buf[0] = '\0';
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	n = read_all(fd, buf, len - 1);
+	if (n < 0)
+		return (int)n;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int lockdown_write(const char *path, const char *text)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_CREAT | O_TRUNC | O_NOFOLLOW,
+				      0644);
+	if (fd < 0)
+		return -errno;
+	return write_all(fd, text, strlen(text));
+}
+
+/* Map our own ids into the new user namespace (one each, the only map an unprivileged process
+ * may write): files created in the tmpfs then have an owner, and sockets keep our identity. */
+static int lockdown_map_ids(uid_t uid, gid_t gid)
+{
+	char line[64];
+	int r;
+
+	snprintf(line, sizeof(line), "%u %u 1\n", (unsigned)uid, (unsigned)uid);
+	r = lockdown_write("/proc/self/uid_map", line);
+	if (r < 0)
+		return r;
+	/* The kernel refuses a gid map from an unprivileged writer until setgroups is denied. */
+	r = lockdown_write("/proc/self/setgroups", "deny\n");
+	if (r < 0 && r != -ENOENT)
+		return r;
+	snprintf(line, sizeof(line), "%u %u 1\n", (unsigned)gid, (unsigned)gid);
+	return lockdown_write("/proc/self/gid_map", line);
+}
+
+static int lockdown_newroot(const char *resolv_text, char *err, size_t errlen)
+{
+	/* Any existing directory serves as the mount point; the tmpfs hides it only in our
+	 * private mount namespace. */
+	static const char *const points[] = { "/tmp", "/mnt", "/" };
+	const char *point = NULL;
+	int r;
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return lockdown_fail(err, errlen, errno, "make mounts private");
+	for (size_t i = 0; i < sizeof(points) / sizeof(points[0]); i++) {
+		if (mount("tmpfs", points[i], "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			  "size=64k,nr_inodes=16,mode=0755") == 0) {
+			point = points[i];
+			break;
+		}
+	}
+	if (!point)
+		return lockdown_fail(err, errlen, errno, "mount tmpfs");
+	if (chdir(point) < 0)
+		return lockdown_fail(err, errlen, errno, "chdir to the new root");
+	if (mkdir("etc", 0755) < 0)
+		return lockdown_fail(err, errlen, errno, "mkdir etc");
+	r = lockdown_write("etc/resolv.conf", resolv_text);
+	if (r < 0)
+		return lockdown_fail(err, errlen, -r, "write etc/resolv.conf");
+	/* pivot_root(".", "."): the old root ends up on top of the new one, and detaching it
+	 * leaves only the tmpfs, with no directory to name for the old root. */
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return lockdown_fail(err, errlen, errno, "pivot_root");
+	if (umount2(".", MNT_DETACH) < 0)
+		return lockdown_fail(err, errlen, errno, "detach the old root");
+	if (chdir("/") < 0)
+		return lockdown_fail(err, errlen, errno, "chdir /");
+	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  NULL) < 0)
+		return lockdown_fail(err, errlen, errno, "remount the new root read-only");
+	return 0;
+}
+
+static int lockdown_drop_caps(char *err, size_t errlen)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2];
+
+	/* The bounding set first (it needs CAP_SETPCAP, which we may still have); stop at the
+	 * first number the kernel does not know. Outside a new user namespace we hold no
+	 * CAP_SETPCAP and EPERM is expected: the set is then irrelevant, since we have no
+	 * capabilities and no_new_privs keeps it so. */
+	for (int cap = 0; cap < 64; cap++) {
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+			if (errno == EINVAL || errno == EPERM)
+				break;
+			return lockdown_fail(err, errlen, errno, "drop the bounding set");
+		}
+	}
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return lockdown_fail(err, errlen, errno, "clear ambient capabilities");
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return lockdown_fail(err, errlen, errno, "drop capabilities");
+	return 0;
+}
+
+int usernet_lockdown(const char *resolv_text, char *err, size_t errlen)
+{
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	int r;
+
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0) {
+		r = lockdown_map_ids(uid, gid);
+		if (r < 0)
+			return lockdown_fail(err, errlen, -r, "map ids in the helper's user namespace");
+		r = lockdown_newroot(resolv_text, err, errlen);
+		if (r < 0)
+			return r;
+	} else if (errno != EPERM && errno != EINVAL && errno != ENOSPC && errno != EUSERS) {
+		/* EPERM/EINVAL/ENOSPC/EUSERS: user namespaces disabled or exhausted here; go on
+		 * with what the next steps give. Anything else is unexpected. */
+		return lockdown_fail(err, errlen, errno, "unshare user and mount namespaces");
+	}
+	r = lockdown_drop_caps(err, errlen);
+	if (r < 0)
+		return r;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return lockdown_fail(err, errlen, errno, "set no_new_privs");
+	return 0;
+}
