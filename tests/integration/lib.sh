@@ -20,12 +20,14 @@ if [ "$(id -u)" -eq 0 ] && [ -z "${T_INNER:-}" ]; then
     chmod 755 "$stage"
     cp "${SANDBOX:-$top_builddir/src/sandbox}" "$stage/sandbox" || exit 99
     mkdir -p "$stage/src/tests/integration" "$stage/src/contrib" "$stage/src/docs"
-    cp "$top_srcdir"/tests/integration/*.sh "$stage/src/tests/integration/"
+    cp "$top_srcdir"/tests/integration/*.sh "$top_srcdir"/tests/integration/*.c "$stage/src/tests/integration/"
     cp "$top_srcdir"/contrib/*.sh "$stage/src/contrib/"
     cp "$top_srcdir"/docs/sandbox.1 "$stage/src/docs/"
     chmod -R a+rX "$stage"
     out=$stage/tap
     : >"$out"
+    # A test may need something only root can do on the host first (a server on port 53).
+    declare -F t_root_setup >/dev/null && t_root_setup "$stage"
     for u in "$SANDBOX_TEST_USER" "$SANDBOX_TEST_USER_NOSUB"; do
         if ! id "$u" >/dev/null 2>&1; then
             if [ "$SANDBOX_TEST_MUST_RUN" = 1 ]; then
@@ -42,6 +44,7 @@ if [ "$(id -u)" -eq 0 ] && [ -z "${T_INNER:-}" ]; then
             bash "$stage/src/tests/integration/$(basename "$0")") >>"$out" 2>&1
         grep -q '^\(not \)\?ok' "$out" || echo "not ok - [$u] the test printed no result" >>"$out"
     done
+    declare -F t_root_teardown >/dev/null && t_root_teardown "$stage"
     cat "$out"
     echo "1..$(grep -c '^\(not \)\?ok' "$out")"
     rm -rf "$stage"
@@ -108,6 +111,22 @@ t_setup_error() {
 make_rootfs() {
     ROOTFS=${1:-$T_WORK/rootfs}
     "$top_srcdir/contrib/mkrootfs-busybox.sh" "$ROOTFS" >/dev/null 2>&1 || { t_notok "make a busybox rootfs"; exit 0; }
+}
+
+# free_port: a TCP and UDP port nothing uses on this host.
+free_port() {
+    local p
+    while :; do
+        p=$((20000 + RANDOM % 30000))
+        ss -Htuan 2>/dev/null | grep -q ":$p\b" || { echo "$p"; return; }
+    done
+}
+
+# build_nettool DIR: the static test tool (tests/integration/nettool.c) in DIR; sets NETTOOL.
+build_nettool() {
+    NETTOOL=$1/nettool
+    ${CC:-cc} -static -O2 -o "$NETTOOL" "$top_srcdir/tests/integration/nettool.c" 2>"$T_WORK/cc.log" ||
+        { t_notok "build tests/integration/nettool.c statically" "$(cat "$T_WORK/cc.log")"; exit 0; }
 }
 
 # wait_until SECONDS CMD...: poll CMD every 50 ms.

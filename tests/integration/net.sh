@@ -1,0 +1,122 @@
+#!/bin/bash
+# net.sh: the slirp network, with real traffic only to the host's loopback and to the
+# sandbox's own addresses.
+
+# DNS: a resolver on the host's 127.0.0.1:53 (only root may bind port 53), which the sandbox
+# reaches through 10.0.2.3 once the host-side resolv.conf names it (in a private mount ns).
+t_root_setup() {
+    cc -static -O2 -o "$1/nettool-root" "$top_srcdir/tests/integration/nettool.c" 2>/dev/null || return 0
+    "$1/nettool-root" dns-server 53 127.0.0.1 10.9.8.7 >/dev/null 2>&1 &
+    echo $! >"$1/dns.pid"
+}
+t_root_teardown() { [ -f "$1/dns.pid" ] && kill "$(cat "$1/dns.pid")" 2>/dev/null; true; }
+. "$(dirname "$0")/lib.sh"
+make_rootfs
+build_nettool "$T_WORK"
+cp "$NETTOOL" "$ROOTFS/bin/nettool"
+BG=()
+bg() { "$@" & BG+=($!); }
+stop_bg() { [ ${#BG[@]} -gt 0 ] && kill "${BG[@]}" 2>/dev/null; wait "${BG[@]}" 2>/dev/null; BG=(); }
+trap 'stop_bg; t_cleanup' EXIT
+
+# --- the interface -----------------------------------------------------------------------------
+t_eq "eth0 has 10.0.2.100/24" "10.0.2.100/24" "$(sb "$ROOTFS" sh -c "ip -4 addr show eth0 | awk '/inet / { print \$2 }'")"
+t_eq "eth0 has fd00::100/64" "fd00::100/64" "$(sb "$ROOTFS" sh -c "ip -6 addr show eth0 | awk '/inet6 fd00/ { print \$2 }'")"
+t_eq "MTU 65520 by default" "65520" "$(sb "$ROOTFS" cat /sys/class/net/eth0/mtu)"
+t_eq "--mtu 9000" "9000" "$(sb --mtu 9000 "$ROOTFS" cat /sys/class/net/eth0/mtu)"
+t_eq "lo is up" "up" "$(sb "$ROOTFS" sh -c 'ip link show lo | grep -q "UP" && echo up')"
+t_eq "default route via 10.0.2.2" "10.0.2.2" "$(sb "$ROOTFS" sh -c "ip -4 route | awk '/^default/ { print \$3 }'")"
+t_eq "IPv6 default route via fd00::2" "fd00::2" "$(sb "$ROOTFS" sh -c "ip -6 route | awk '/^default/ { print \$3 }'")"
+t_match "generated resolv.conf names 10.0.2.3" '^nameserver 10\.0\.2\.3$' "$(sb "$ROOTFS" grep nameserver /etc/resolv.conf)"
+t_eq "--net none: only lo" "lo" "$(sb --net none "$ROOTFS" ls /sys/class/net)"
+exec 7>"$T_WORK/status"
+sb --status-fd 7 "$ROOTFS" true
+exec 7>&-
+t_match "--status-fd reports the address" '"ip": "10\.0\.2\.100"' "$(head -1 "$T_WORK/status")"
+
+# --- reaching the host's loopback --------------------------------------------------------------
+P=$(free_port)
+bg "$NETTOOL" tcp-echo "$P" 127.0.0.1 >/dev/null
+bg "$NETTOOL" udp-echo "$P" 127.0.0.1 >/dev/null
+P6=$(free_port)
+bg "$NETTOOL" tcp-echo "$P6" ::1 >/dev/null
+sleep 0.3
+t_eq "--allow-host-loopback: TCP to 10.0.2.2 reaches the host's 127.0.0.1" "hello" \
+    "$(sb --allow-host-loopback "$ROOTFS" nettool tcp-ask 10.0.2.2 "$P" hello 2>&1)"
+t_eq "--allow-host-loopback: UDP to 10.0.2.2 too" "hello-udp" \
+    "$(sb --allow-host-loopback "$ROOTFS" nettool udp-ask 10.0.2.2 "$P" hello-udp 2>&1)"
+t_eq "--allow-host-loopback: IPv6 to fd00::2 reaches the host's ::1" "hello6" \
+    "$(sb --allow-host-loopback "$ROOTFS" nettool tcp-ask fd00::2 "$P6" hello6 2>&1)"
+sb_run "$ROOTFS" nettool tcp-ask 10.0.2.2 "$P" nope
+t_check "without it, TCP to 10.0.2.2 does not reach the host's loopback" test "$SB_RC" -ne 0 -a "$SB_OUT" != nope
+sb_run "$ROOTFS" nettool udp-ask 10.0.2.2 "$P" nope
+t_check "without it, UDP does not either" test "$SB_RC" -ne 0 -a "$SB_OUT" != nope
+sb_run "$ROOTFS" nettool tcp-ask fd00::2 "$P6" nope
+t_check "without it, IPv6 to fd00::2 does not either" test "$SB_RC" -ne 0 -a "$SB_OUT" != nope
+sb_run "$ROOTFS" nettool tcp-ask 127.0.0.1 "$P" nope
+t_check "127.0.0.1 inside is the sandbox's own loopback" test "$SB_RC" -ne 0
+stop_bg
+
+# --- published ports ---------------------------------------------------------------------------
+PT=$(free_port)
+PU=$(free_port)
+bg "$SANDBOX" -p "127.0.0.1:$PT:8000" -p "127.0.0.1:$PU:8001/udp" "$ROOTFS" sh -c \
+    'nettool tcp-echo 8000 & nettool udp-echo 8001 & wait' >"$T_WORK/pub.out" 2>&1
+wait_until 5 test "$(grep -c listening "$T_WORK/pub.out")" -eq 2
+t_eq "-p: 200 concurrent TCP connections, none lost" "200" "$("$NETTOOL" tcp-many 127.0.0.1 "$PT" 200 2>&1)"
+t_eq "-p .../udp: UDP answered through the published port" "dgram" "$("$NETTOOL" udp-ask 127.0.0.1 "$PU" dgram 2>&1)"
+t_setup_error "-p of a host port already in use" -p "127.0.0.1:$PT:80" "$ROOTFS" true
+stop_bg
+P6=$(free_port)
+bg "$SANDBOX" -p "[::1]:$P6:8000" "$ROOTFS" nettool tcp-echo 8000 >"$T_WORK/pub6.out" 2>&1
+wait_until 5 grep -q listening "$T_WORK/pub6.out"
+t_eq "-p [::1]:PORT:PORT answers on the host's ::1" "six" "$("$NETTOOL" tcp-ask ::1 "$P6" six 2>&1)"
+stop_bg
+
+# --- 200 MB each way, every byte checked -------------------------------------------------------
+MB200=200000000
+P=$(free_port)
+bg "$NETTOOL" serve-sink "$P" 127.0.0.1 >"$T_WORK/sink.out"
+wait_until 5 grep -q listening "$T_WORK/sink.out"
+sb --allow-host-loopback "$ROOTFS" nettool send 10.0.2.2 "$P" $MB200
+wait "${BG[@]}" 2>/dev/null
+BG=()
+t_eq "200 MB sandbox -> host arrive intact" "$MB200 ok" "$(tail -1 "$T_WORK/sink.out")"
+P=$(free_port)
+bg "$SANDBOX" -p "127.0.0.1:$P:8000" "$ROOTFS" nettool serve-sink 8000 >"$T_WORK/sink2.out" 2>&1
+wait_until 5 grep -q listening "$T_WORK/sink2.out"
+"$NETTOOL" send 127.0.0.1 "$P" $MB200
+wait "${BG[@]}" 2>/dev/null
+BG=()
+t_eq "200 MB host -> sandbox (published port) arrive intact" "$MB200 ok" "$(tail -1 "$T_WORK/sink2.out")"
+
+# --- DNS through 10.0.2.3, answered by the resolver on the host's loopback -----------------------
+if ss -Huln 'sport = :53' 2>/dev/null | grep -q '127.0.0.1:53'; then
+    echo "nameserver 127.0.0.1" >"$T_WORK/resolv.conf"
+    got=$(unshare --user --map-root-user --mount sh -c \
+        'mount --bind "$1" /etc/resolv.conf && exec "$2" --map self "$3" nettool dns-query 10.0.2.3 53 test.sandbox.invalid' \
+        - "$T_WORK/resolv.conf" "$SANDBOX" "$ROOTFS" 2>&1)
+    t_eq "DNS: a query to 10.0.2.3 is answered by the host's resolver" "10.9.8.7" "$got"
+else
+    t_skip "DNS through 10.0.2.3" "no resolver on 127.0.0.1:53 (the test starts one when run as root)"
+fi
+
+# --- the helper ends with the sandbox -----------------------------------------------------------
+"$SANDBOX" "$ROOTFS" sleep 100 &
+sup=$!
+sleep 0.5
+kids=$(ps -o pid= --ppid $sup | tr -d ' ' | tr '\n' ' ')
+kill -KILL $sup
+wait $sup 2>/dev/null
+sleep 0.5
+left=
+for k in $kids; do [ -e /proc/$k ] && ! grep -q '^State:.*Z' /proc/$k/status && left="$left $k"; done
+t_eq "SIGKILL of sandbox: init and the network helper are gone" "" "$left"
+
+# --- bad input ----------------------------------------------------------------------------------
+t_setup_error "-p abc" -p abc "$ROOTFS" true
+t_setup_error "-p 70000:80" -p 70000:80 "$ROOTFS" true
+t_setup_error "-p 1:2:3:4" -p 1:2:3:4 "$ROOTFS" true
+t_setup_error "--mtu 0" --mtu 0 "$ROOTFS" true
+t_setup_error "--mtu 1000000" --mtu 1000000 "$ROOTFS" true
+t_setup_error "--net bogus" --net bogus "$ROOTFS" true

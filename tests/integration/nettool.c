@@ -1,0 +1,311 @@
+/* nettool.c: a small static network tool for the integration tests, run on the host and inside
+ * the busybox rootfs alike (busybox's nc has no UDP and no checksums). Each mode does one thing
+ * and exits non-zero on any failure; streams are a deterministic byte sequence so both ends can
+ * check what arrived. Traffic goes only where the test points it (loopback or the sandbox). */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void die(const char *what)
+{
+	fprintf(stderr, "nettool: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+/* "1.2.3.4" or "::1" and a port into a sockaddr. */
+static socklen_t addr_of(const char *host, int port, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+		return sizeof(*a4);
+	}
+	if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		return sizeof(*a6);
+	}
+	fprintf(stderr, "nettool: bad address %s\n", host);
+	exit(2);
+}
+
+static int listen_on(int type, int port, const char *host)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = addr_of(host ? host : "::", port, &ss);
+	int s = socket(ss.ss_family, type, 0), one = 1, zero = 0;
+	if (s < 0)
+		die("socket");
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ss.ss_family == AF_INET6)
+		setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (bind(s, (struct sockaddr *)&ss, len) < 0)
+		die("bind");
+	if (type == SOCK_STREAM && listen(s, 512) < 0)
+		die("listen");
+	return s;
+}
+
+static int connect_to(int type, const char *host, int port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = addr_of(host, port, &ss);
+	int s = socket(ss.ss_family, type, 0);
+	if (s < 0)
+		die("socket");
+	struct timeval tv = { 3, 0 };
+	setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(s, (struct sockaddr *)&ss, len) < 0)
+		die("connect");
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return s;
+}
+
+/* The test stream: byte i is a function of i, so the receiver can verify it alone. */
+static unsigned char stream_byte(uint64_t i)
+{
+	return (unsigned char)((i * 2654435761u) >> 13);
+}
+
+static void send_stream(int s, uint64_t total)
+{
+	static unsigned char buf[65536];
+	for (uint64_t off = 0; off < total;) {
+		size_t n = total - off < sizeof(buf) ? (size_t)(total - off) : sizeof(buf);
+		for (size_t i = 0; i < n; i++)
+			buf[i] = stream_byte(off + i);
+		ssize_t w = write(s, buf, n);
+		if (w < 0)
+			die("write");
+		off += (uint64_t)w;
+	}
+	shutdown(s, SHUT_WR);
+}
+
+/* Read to EOF; print "BYTES ok" when every byte is the stream's, else "BYTES bad@OFFSET". */
+static void recv_stream(int s)
+{
+	static unsigned char buf[65536];
+	uint64_t off = 0, bad = UINT64_MAX;
+	for (;;) {
+		ssize_t n = read(s, buf, sizeof(buf));
+		if (n < 0)
+			die("read");
+		if (n == 0)
+			break;
+		for (ssize_t i = 0; i < n && bad == UINT64_MAX; i++)
+			if (buf[i] != stream_byte(off + (uint64_t)i))
+				bad = off + (uint64_t)i;
+		off += (uint64_t)n;
+	}
+	if (bad == UINT64_MAX)
+		printf("%llu ok\n", (unsigned long long)off);
+	else
+		printf("%llu bad@%llu\n", (unsigned long long)off, (unsigned long long)bad);
+}
+
+static int tcp_echo(int port, const char *host)
+{
+	int l = listen_on(SOCK_STREAM, port, host);
+	signal(SIGCHLD, SIG_IGN);
+	printf("listening\n");
+	fflush(stdout);
+	for (;;) {
+		int c = accept(l, NULL, NULL);
+		if (c < 0)
+			continue;
+		if (fork() == 0) {
+			char buf[4096];
+			ssize_t n;
+			while ((n = read(c, buf, sizeof(buf))) > 0)
+				if (write(c, buf, (size_t)n) != n)
+					break;
+			_exit(0);
+		}
+		close(c);
+	}
+	return 0;
+}
+
+static int udp_echo(int port, const char *host)
+{
+	int s = listen_on(SOCK_DGRAM, port, host);
+	printf("listening\n");
+	fflush(stdout);
+	for (;;) {
+		char buf[65536];
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(s, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+		if (n >= 0)
+			sendto(s, buf, (size_t)n, 0, (struct sockaddr *)&from, fl);
+	}
+	return 0;
+}
+
+static int ask(int type, const char *host, int port, const char *msg)
+{
+	int s = connect_to(type, host, port);
+	char buf[4096];
+	if (write(s, msg, strlen(msg)) < 0)
+		die("write");
+	ssize_t n = read(s, buf, sizeof(buf) - 1);
+	if (n <= 0) {
+		if (n == 0)
+			errno = ECONNRESET;
+		die("no reply");
+	}
+	buf[n] = '\0';
+	printf("%s\n", buf);
+	return 0;
+}
+
+/* N connections at once, each asks "ping I" and expects it back. Prints how many answered. */
+static int tcp_many(const char *host, int port, int count)
+{
+	int *fds = calloc((size_t)count, sizeof(int)), ok = 0;
+	if (!fds)
+		die("calloc");
+	for (int i = 0; i < count; i++)
+		fds[i] = connect_to(SOCK_STREAM, host, port);
+	for (int i = 0; i < count; i++) {
+		char msg[32], buf[32];
+		int len = snprintf(msg, sizeof(msg), "ping %d", i);
+		if (write(fds[i], msg, (size_t)len) != len)
+			continue;
+		ssize_t n = read(fds[i], buf, sizeof(buf));
+		if (n == len && memcmp(buf, msg, (size_t)len) == 0)
+			ok++;
+		close(fds[i]);
+	}
+	printf("%d\n", ok);
+	return ok == count ? 0 : 1;
+}
+
+/* A DNS responder that answers every A query with one address. */
+static int dns_server(int port, const char *host, const char *ip)
+{
+	int s = listen_on(SOCK_DGRAM, port, host);
+	struct in_addr a;
+	if (inet_pton(AF_INET, ip, &a) != 1)
+		return 2;
+	printf("listening\n");
+	fflush(stdout);
+	for (;;) {
+		unsigned char q[512], r[600];
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(s, q, sizeof(q), 0, (struct sockaddr *)&from, &fl);
+		if (n < 12)
+			continue;
+		size_t qend = 12;
+		while (qend < (size_t)n && q[qend])
+			qend += q[qend] + 1u;
+		qend += 5; /* zero label, type, class */
+		if (qend > (size_t)n)
+			continue;
+		memcpy(r, q, qend);
+		r[2] = 0x81, r[3] = 0x80;           /* response, recursion available */
+		r[6] = 0, r[7] = 1;                 /* one answer */
+		r[8] = r[9] = r[10] = r[11] = 0;
+		unsigned char ans[] = { 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4 };
+		memcpy(r + qend, ans, sizeof(ans));
+		memcpy(r + qend + sizeof(ans), &a, 4);
+		sendto(s, r, qend + sizeof(ans) + 4, 0, (struct sockaddr *)&from, fl);
+	}
+	return 0;
+}
+
+/* Ask server:53 for NAME's A record; print the address. */
+static int dns_query(const char *server, int port, const char *name)
+{
+	unsigned char q[512], r[512];
+	size_t len = 12;
+	memset(q, 0, 12);
+	q[0] = 0x12, q[1] = 0x34, q[2] = 0x01, q[5] = 1;
+	for (const char *p = name; *p;) {
+		const char *dot = strchrnul(p, '.');
+		size_t l = (size_t)(dot - p);
+		q[len++] = (unsigned char)l;
+		memcpy(q + len, p, l);
+		len += l;
+		p = *dot ? dot + 1 : dot;
+	}
+	q[len++] = 0;
+	q[len++] = 0, q[len++] = 1, q[len++] = 0, q[len++] = 1;
+	int s = connect_to(SOCK_DGRAM, server, port);
+	if (write(s, q, len) < 0)
+		die("write");
+	ssize_t n = read(s, r, sizeof(r));
+	if (n < (ssize_t)len + 16)
+		die("dns reply");
+	printf("%u.%u.%u.%u\n", r[n - 4], r[n - 3], r[n - 2], r[n - 1]);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *m = argc > 1 ? argv[1] : "";
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(m, "tcp-echo") && argc >= 3)
+		return tcp_echo(atoi(argv[2]), argc > 3 ? argv[3] : NULL);
+	if (!strcmp(m, "udp-echo") && argc >= 3)
+		return udp_echo(atoi(argv[2]), argc > 3 ? argv[3] : NULL);
+	if (!strcmp(m, "tcp-ask") && argc == 5)
+		return ask(SOCK_STREAM, argv[2], atoi(argv[3]), argv[4]);
+	if (!strcmp(m, "udp-ask") && argc == 5)
+		return ask(SOCK_DGRAM, argv[2], atoi(argv[3]), argv[4]);
+	if (!strcmp(m, "tcp-many") && argc == 5)
+		return tcp_many(argv[2], atoi(argv[3]), atoi(argv[4]));
+	if (!strcmp(m, "send") && argc == 5) {
+		send_stream(connect_to(SOCK_STREAM, argv[2], atoi(argv[3])), strtoull(argv[4], NULL, 10));
+		return 0;
+	}
+	if (!strcmp(m, "recv") && argc == 4) {
+		recv_stream(connect_to(SOCK_STREAM, argv[2], atoi(argv[3])));
+		return 0;
+	}
+	if (!strcmp(m, "serve-sink") && argc >= 3) {  /* accept one, read the stream, report */
+		int l = listen_on(SOCK_STREAM, atoi(argv[2]), argc > 3 ? argv[3] : NULL);
+		printf("listening\n");
+		int c = accept(l, NULL, NULL);
+		if (c < 0)
+			die("accept");
+		recv_stream(c);
+		return 0;
+	}
+	if (!strcmp(m, "serve-source") && argc >= 4) { /* accept one, send BYTES of the stream */
+		int l = listen_on(SOCK_STREAM, atoi(argv[2]), argc > 4 ? argv[4] : NULL);
+		printf("listening\n");
+		int c = accept(l, NULL, NULL);
+		if (c < 0)
+			die("accept");
+		send_stream(c, strtoull(argv[3], NULL, 10));
+		char b;
+		while (read(c, &b, 1) > 0) /* wait for the peer to close */
+			;
+		return 0;
+	}
+	if (!strcmp(m, "dns-server") && argc == 5)
+		return dns_server(atoi(argv[2]), argv[3], argv[4]);
+	if (!strcmp(m, "dns-query") && argc == 5)
+		return dns_query(argv[2], atoi(argv[3]), argv[4]);
+	fprintf(stderr, "usage: nettool tcp-echo|udp-echo PORT [ADDR] | tcp-ask|udp-ask HOST PORT MSG |\n"
+			"  tcp-many HOST PORT N | send HOST PORT BYTES | recv HOST PORT | serve-sink PORT [ADDR] |\n"
+			"  serve-source PORT BYTES [ADDR] | dns-server PORT ADDR IP | dns-query SERVER PORT NAME\n");
+	return 2;
+}
