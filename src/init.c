@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -30,6 +31,37 @@ static bool is_forwarded(int sig)
 		if (init_forwarded_signals[i] == sig)
 			return true;
 	return false;
+}
+
+/* Whether a TCP socket of this network namespace still holds data it has not sent. */
+static bool tcp_unsent(const char *table)
+{
+	char line[256];
+	FILE *f = fopen(table, "re");
+	bool pending = false;
+
+	if (!f)
+		return false;
+	/* "sl local rem st tx_queue:rx_queue ..."; the header line does not parse. */
+	while (!pending && fgets(line, sizeof(line), f)) {
+		unsigned long tx, rx;
+		if (sscanf(line, "%*s %*s %*s %*s %lx:%lx", &tx, &rx) == 2 && tx > 0)
+			pending = true;
+	}
+	fclose(f);
+	return pending;
+}
+
+/* COMMAND may have written its last bytes and exited before its kernel sent them: they sit in
+ * an orphaned socket of this network namespace, which dies with us. Give them a moment to
+ * leave (the user-mode stack outside then delivers them) before ending the namespace. */
+static void let_tcp_flush(void)
+{
+	for (int i = 0; i < 200; i++) {
+		if (!tcp_unsent("/proc/net/tcp") && !tcp_unsent("/proc/net/tcp6"))
+			return;
+		usleep(10000);
+	}
 }
 
 static int exit_code_of(int status)
@@ -88,6 +120,8 @@ void init_run(const struct command_ctx *ctx, int chan)
 		while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
 			if (p != cmd)
 				continue;
+			if (ctx->cfg->net == NET_SLIRP)
+				let_tcp_flush();
 			msg = (struct chan_msg){ .type = CHAN_MSG_EXIT, .value = status };
 			(void)chan_send(chan, &msg);
 			_exit(exit_code_of(status));

@@ -235,6 +235,8 @@ static int loop_add_poll(int fd, int events, void *opaque)
 		return -1;
 	}
 	e->seen_gen = l->gen;
+	if (events & SLIRP_POLL_OUT)
+		l->round_wants_out = true;
 	if (e->reg_pos < 0 || e->want != want) {
 		struct epoll_event ev = { .events = want, .data.fd = fd };
 		int r;
@@ -378,6 +380,20 @@ static int loop_check_ctl(struct loop *l)
 	}
 }
 
+/* How long a finished sandbox's last bytes may take to reach the host. */
+#define LOOP_DRAIN_NS (2 * 1000000000LL)
+
+/* The sandbox side is gone: stop listening to it, keep flushing towards the host. */
+static void loop_start_drain(struct loop *l)
+{
+	if (l->draining)
+		return;
+	l->draining = true;
+	l->drain_deadline_ns = l->now_ns + LOOP_DRAIN_NS;
+	epoll_ctl(l->epfd, EPOLL_CTL_DEL, l->tap_fd, NULL);
+	epoll_ctl(l->epfd, EPOLL_CTL_DEL, l->ctl_fd, NULL);
+}
+
 int loop_run(struct loop *l, Slirp *slirp, int tap_fd, int ctl_fd, char *err, size_t errlen)
 {
 	struct epoll_event evs[LOOP_EVENTS];
@@ -406,10 +422,13 @@ int loop_run(struct loop *l, Slirp *slirp, int tap_fd, int ctl_fd, char *err, si
 
 		l->gen++;
 		l->nround = 0;
+		l->round_wants_out = false;
 		slirp_pollfds_fill(slirp, &timeout, loop_add_poll, l);
 		loop_prune(l);
 		if (l->failed)
 			break;
+		if (l->draining && (!l->round_wants_out || l->now_ns >= l->drain_deadline_ns))
+			return 0;
 
 		/* Sleep exactly until the first thing that needs us: libslirp's own timeout
 		 * (its fast/slow TCP timers) or the earliest timer it armed. */
@@ -417,6 +436,11 @@ int loop_run(struct loop *l, Slirp *slirp, int tap_fd, int ctl_fd, char *err, si
 		wait_ms = timeout == UINT32_MAX ? -1 : (int)(timeout > INT32_MAX ? INT32_MAX : timeout);
 		if (twait >= 0 && (wait_ms < 0 || twait < wait_ms))
 			wait_ms = (int)(twait > INT32_MAX ? INT32_MAX : twait);
+		if (l->draining) {
+			int left = (int)((l->drain_deadline_ns - l->now_ns) / 1000000 + 1);
+			if (wait_ms < 0 || wait_ms > left)
+				wait_ms = left;
+		}
 
 		n = epoll_wait(l->epfd, evs, LOOP_EVENTS, wait_ms);
 		loop_update_clock(l);
@@ -434,20 +458,21 @@ int loop_run(struct loop *l, Slirp *slirp, int tap_fd, int ctl_fd, char *err, si
 			if (fd == LOOP_TAG_TAP) {
 				/* EPOLLERR/HUP on a tap: the device was unregistered. */
 				if (evs[i].events & (EPOLLERR | EPOLLHUP))
-					return 0;
-				tap_ready = true;
+					loop_start_drain(l);
+				else
+					tap_ready = true;
 			} else if (fd == LOOP_TAG_CTL) {
 				if (loop_check_ctl(l))
-					return 0;
+					loop_start_drain(l);
 			} else if ((size_t)fd < l->nfds_cap) {
 				l->fds[fd].revents = evs[i].events;
 				l->fds[fd].ready_gen = l->gen;
 			}
 		}
-		if (tap_ready) {
+		if (tap_ready && !l->draining) {
 			r = loop_drain_tap(l);
 			if (r > 0)
-				return 0;
+				loop_start_drain(l);
 			if (r < 0) {
 				loop_set_err(err, errlen, -r, "read from tap");
 				return r;

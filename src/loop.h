@@ -53,6 +53,13 @@ struct loop {
 	unsigned char *frame; /* one tap frame: MTU + Ethernet header */
 	size_t frame_len;
 
+	/* The sandbox is gone (tap hung up, or the supervisor closed the control socket): the
+	 * loop only delivers what libslirp still holds for the host, until nothing waits to be
+	 * written (no socket asks for POLL_OUT) or the deadline passes. */
+	bool draining;
+	bool round_wants_out;
+	int64_t drain_deadline_ns;
+
 	/* Set by a callback that hit an unrecoverable error; the loop stops at the end of the
 	 * round and reports it. */
 	int failed;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,22 @@ static int close_inherited_fds(int keep)
 	return r;
 }
 
+/* Options of the contract that this version parses but cannot honour yet: refuse them rather
+ * than run without the isolation or the limit the user asked for. */
+static bool not_yet_available(const struct config *cfg)
+{
+	const char *opt = cfg->name	? "--name"
+			  : cfg->memory ? "--memory"
+			  : cfg->pids	? "--pids"
+			  : cfg->cpus > 0 ? "--cpus"
+					: NULL;
+
+	if (!opt)
+		return false;
+	warnx("%s: not available in this version yet", opt);
+	return true;
+}
+
 int main(int argc, char *argv[])
 {
 	struct config cfg;
@@ -75,6 +92,10 @@ int main(int argc, char *argv[])
 		code = fflush(stdout) == 0 ? 0 : EXIT_SETUP;
 		break;
 	case CMD_RUN:
+		if (not_yet_available(&cfg)) {
+			code = EXIT_SETUP;
+			break;
+		}
 		if (security_check(&cfg, err, sizeof(err)) < 0) {
 			warnx("%s", err);
 			code = EXIT_SETUP;

@@ -388,13 +388,75 @@ static int run_step(int rootfd, const struct mstep *s, int srcfd, const struct c
 	return fail(err, errlen, EINVAL, "mount %s: unknown step", s->dst);
 }
 
-/* The new root as an attached mount: a clone of the rootfs on top of itself, or of the host's
- * root, read-only, on a private /tmp of this mount namespace. */
+/* --overlay: the rootfs as the lower layer of an overlayfs whose upper and work directories
+ * live in a tmpfs that nothing but this mount holds: it goes away with the mount namespace,
+ * also after a crash, and the rootfs on disk is never written. The layers are named by
+ * /proc/self/fd paths, so no path of the host or the rootfs is looked up twice. */
+static int overlay_tree(const struct config *cfg, char *err, size_t errlen)
+{
+	char size[32], path[64];
+	const char *tmp_opts[] = { "mode", "0755", "size", size, NULL };
+	_cleanup_close_ int lower = -1, tmp = -1, upper = -1, work = -1, fs = -1;
+	int mnt;
+
+	snprintf(size, sizeof(size), "%llu", cfg->tmp_size);
+	lower = open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (lower < 0)
+		return fail(err, errlen, errno, "--overlay: open %s", cfg->rootfs);
+	tmp = new_fs("tmpfs", tmp_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err, errlen);
+	if (tmp < 0)
+		return tmp;
+	if (mkdirat(tmp, "upper", 0755) < 0 || mkdirat(tmp, "work", 0755) < 0)
+		return fail(err, errlen, errno, "--overlay: upper and work directories");
+	upper = openat(tmp, "upper", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	work = openat(tmp, "work", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (upper < 0 || work < 0)
+		return fail(err, errlen, errno, "--overlay: open upper and work");
+	fs = fsopen("overlay", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return fail(err, errlen, errno, "--overlay: this kernel has no overlayfs (try without --overlay)");
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", lower);
+	if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", path, 0) < 0)
+		goto refused;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", upper);
+	if (fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", path, 0) < 0)
+		goto refused;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", work);
+	if (fsconfig(fs, FSCONFIG_SET_STRING, "workdir", path, 0) < 0)
+		goto refused;
+	/* Unprivileged overlayfs keeps its metadata in user.* xattrs (Linux >= 5.11). */
+	if (fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0 ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		goto refused;
+	mnt = fsmount(fs, FSMOUNT_CLOEXEC, 0);
+	if (mnt < 0)
+		goto refused;
+	return mnt;
+refused:;
+	int e = errno;
+	char log[200] = "";
+	ssize_t n = read(fs, log, sizeof(log) - 1);
+	log[n > 0 ? n : 0] = '\0';
+	log[strcspn(log, "\n")] = '\0';
+	return fail(err, errlen, e,
+		    "--overlay: the kernel refused an overlay on %s%s%s%s (unprivileged overlayfs needs "
+		    "Linux >= 5.11 and a rootfs on a filesystem it supports; try --ro, or copy the rootfs)",
+		    cfg->rootfs, log[0] ? " (" : "", log, log[0] ? ")" : "");
+}
+
+/* The new root as an attached mount: a clone of the rootfs on top of itself (or an overlay over
+ * it), or of the host's root, read-only, on a private /tmp of this mount namespace. */
 static int attach_root(const struct config *cfg, char *err, size_t errlen)
 {
 	_cleanup_close_ int tree = -1, target = -1;
 
-	tree = clone_tree(AT_FDCWD, cfg->host_mode ? "/" : cfg->rootfs, true);
+	if (cfg->overlay) {
+		tree = overlay_tree(cfg, err, errlen);
+		if (tree < 0)
+			return tree;
+	} else {
+		tree = clone_tree(AT_FDCWD, cfg->host_mode ? "/" : cfg->rootfs, true);
+	}
 	if (tree < 0)
 		return fail(err, errlen, -tree, "rootfs %s: clone", cfg->rootfs);
 	if (cfg->host_mode && make_readonly(tree, true) < 0)

@@ -82,3 +82,13 @@ t_eq "host mode: the environment is inherited" "yes" "$(SB_MARK=yes sb --net non
 t_eq "host mode: --bind opens a writable directory" "w" \
     "$(sb --net none --bind "$T_WORK/host" "$T_WORK/host" / sh -c "echo w >$T_WORK/host/hm"; cat "$T_WORK/host/hm")"
 t_eq "-w sets the working directory" "/etc" "$(sb --net none -w /etc "$ROOTFS" pwd)"
+
+# --overlay: writes succeed inside, the rootfs on disk stays byte for byte the same.
+sum_rootfs() { (cd "$ROOTFS" && find . -printf '%p %m %s %l\n' | sort && find . -type f -exec md5sum {} + | sort) | md5sum; }
+before=$(sum_rootfs)
+sb_run --net none --overlay --bind "$T_WORK/host" /mnt/h "$ROOTFS" sh -c \
+    'rm -rf /bin/ls /etc/passwd && echo new >/etc/new && mkdir /newdir && echo o >/mnt/h/overlay-bind && test ! -e /bin/ls && cat /etc/new'
+t_eq "--overlay: writes and deletes succeed inside" "new" "$SB_OUT"
+t_eq "--overlay: the rootfs on disk is unchanged" "$before" "$(sum_rootfs)"
+t_eq "--overlay with --bind: the bind stays writable to the host" "o" "$(cat "$T_WORK/host/overlay-bind" 2>/dev/null)"
+t_eq "--overlay: the next run starts pristine" "yes" "$(sb --net none --overlay "$ROOTFS" sh -c 'test -e /bin/ls && test ! -e /etc/new && echo yes')"
