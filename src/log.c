@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 bool log_verbose;
@@ -49,12 +50,20 @@ void warn_errno(int err, const char *fmt, ...)
 
 void debug(const char *fmt, ...)
 {
+	char line[512];
+	struct timespec ts;
 	va_list ap;
+	int n;
+
 	if (!log_verbose)
 		return;
+	/* A time stamp on every step, so that -v also shows where start-up time goes. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	n = snprintf(line, sizeof(line), "[%ld.%06ld] ", (long)ts.tv_sec, ts.tv_nsec / 1000);
 	va_start(ap, fmt);
-	emit(fmt, ap, 0);
+	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
 	va_end(ap);
+	warnx("%s", line);
 }
 
 void die(const char *fmt, ...)

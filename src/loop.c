@@ -12,6 +12,7 @@
 #include "loop.h"
 
 #include <errno.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -390,6 +391,8 @@ static void loop_start_drain(struct loop *l)
 		return;
 	l->draining = true;
 	l->drain_deadline_ns = l->now_ns + LOOP_DRAIN_NS;
+	/* The supervisor returns without waiting for the drain: its exit must not cut it short. */
+	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 	epoll_ctl(l->epfd, EPOLL_CTL_DEL, l->tap_fd, NULL);
 	epoll_ctl(l->epfd, EPOLL_CTL_DEL, l->ctl_fd, NULL);
 }

@@ -356,6 +356,7 @@ int supervisor_run(const struct config *cfg)
 	args.workdir = resolve_workdir(cfg, cwd, sizeof(cwd));
 	args.want_tty = !cfg->no_tty && tty_interactive(STDIN_FILENO, STDOUT_FILENO);
 
+	debug("start");
 	if (net_helper_start(cfg, &s.net, &args.net_sock, err, sizeof(err)) < 0) {
 		warnx("%s", err);
 		goto out;
@@ -388,7 +389,7 @@ int supervisor_run(const struct config *cfg)
 		close(args.net_sock);
 	debug("child %d cloned", (int)s.child);
 
-	if (userns_apply(&ids, s.child, err, sizeof(err)) < 0 ||
+	if (userns_apply(&ids, s.child, err, sizeof(err)) < 0 || (debug("maps written"), false) ||
 	    net_helper_wait_ready(&s.net, err, sizeof(err)) < 0) {
 		warnx("%s", err);
 		syscall(SYS_pidfd_send_signal, s.pidfd, SIGKILL, NULL, 0);
@@ -404,9 +405,12 @@ int supervisor_run(const struct config *cfg)
 		warn_errno(errno, "start the sandbox");
 		goto out;
 	}
+	debug("GO sent");
 	code = wait_child(&s);
+	debug("sandbox ended");
 out:
 	net_helper_stop(&s.net);
+	debug("network helper ended");
 	tty_restore();
 	if (s.chan >= 0)
 		close(s.chan);
