@@ -45,6 +45,14 @@ t_eq "--allow-host-loopback: TCP to 10.0.2.2 reaches the host's 127.0.0.1" "hell
     "$(sb --allow-host-loopback "$ROOTFS" nettool tcp-ask 10.0.2.2 "$P" hello 2>&1)"
 t_eq "--allow-host-loopback: UDP to 10.0.2.2 too" "hello-udp" \
     "$(sb --allow-host-loopback "$ROOTFS" nettool udp-ask 10.0.2.2 "$P" hello-udp 2>&1)"
+# The first datagram of a fresh sandbox, sent before the helper's loop has run once: libslirp
+# used to stamp its session with a clock of 0 and close the socket before the reply came.
+got=
+for i in 1 2 3 4 5; do
+    got="$got$(sb --allow-host-loopback "$ROOTFS" nettool udp-ask 10.0.2.2 "$P" "s$i" 2>&1) "
+done
+t_eq "--allow-host-loopback: the first UDP datagram at start-up is answered, 5 of 5" \
+    "s1 s2 s3 s4 s5 " "$got"
 t_eq "--allow-host-loopback: IPv6 to fd00::2 reaches the host's ::1" "hello6" \
     "$(sb --allow-host-loopback "$ROOTFS" nettool tcp-ask fd00::2 "$P6" hello6 2>&1)"
 sb_run "$ROOTFS" nettool tcp-ask 10.0.2.2 "$P" nope
