@@ -65,6 +65,17 @@ sb_run "$ROOTFS" nettool tcp-ask 127.0.0.1 "$P" nope
 t_check "127.0.0.1 inside is the sandbox's own loopback" test "$SB_RC" -ne 0
 stop_bg
 
+# --- unprivileged ping (ICMP datagram sockets) -------------------------------------------------
+t_match "ping_group_range spans the sandbox's groups" '^0[[:space:]]+[0-9]+$' \
+    "$(sb "$ROOTFS" cat /proc/sys/net/ipv4/ping_group_range)"
+t_eq "ping 10.0.2.2 without CAP_NET_RAW" "echo reply" "$(sb "$ROOTFS" nettool icmp-ping 10.0.2.2 2>&1)"
+t_eq "ping 10.0.2.3 without CAP_NET_RAW" "echo reply" "$(sb "$ROOTFS" nettool icmp-ping 10.0.2.3 2>&1)"
+t_eq "ping fd00::2 without CAP_NET_RAW" "echo reply" "$(sb "$ROOTFS" nettool icmp-ping fd00::2 2>&1)"
+t_eq "--net none: ping 127.0.0.1 without CAP_NET_RAW" "echo reply" \
+    "$(sb --net none "$ROOTFS" nettool icmp-ping 127.0.0.1 2>&1)"
+t_eq "busybox ping 10.0.2.2 with --cap-add CAP_NET_RAW" "1 packets received" \
+    "$(sb --cap-add CAP_NET_RAW "$ROOTFS" ping -c1 -W3 10.0.2.2 2>&1 | grep -o '1 packets received')"
+
 # --- published ports ---------------------------------------------------------------------------
 PT=$(free_port)
 PU=$(free_port)
