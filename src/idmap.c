@@ -74,6 +74,47 @@ int idmap_parse_line(const char *line, struct idmap_range *out)
 	return 0;
 }
 
+int idmap_host_span(FILE *f, uint32_t *low, uint32_t *high)
+{
+	char line[128];
+	bool any = false;
+	uint32_t lo_out = 0, hi_out = 0, lo_in = 0, hi_in = 0;
+	struct idmap_range big = { 0, 0, 0 };
+
+	while (fgets(line, sizeof(line), f)) {
+		struct idmap_range r;
+		uint32_t last;
+
+		if (idmap_parse_line(line, &r) < 0)
+			return -EINVAL;
+		last = r.outside + (r.count - 1); /* parse_line checked it does not wrap */
+		if (!any || r.outside < lo_out) {
+			lo_out = r.outside;
+			lo_in = r.inside;
+		}
+		if (!any || last > hi_out) {
+			hi_out = last;
+			hi_in = r.inside + (r.count - 1);
+		}
+		if (r.count > big.count)
+			big = r;
+		any = true;
+	}
+	if (!any)
+		return -ENOENT;
+	if (lo_in <= hi_in) {
+		*low = lo_in;
+		*high = hi_in;
+	} else {
+		/* The ranges cross (our own id maps above the subordinate ones): a range whose
+		 * ends are in the wrong order inside would be taken as "nobody", so fall back to
+		 * the largest single range. */
+		*low = big.inside;
+		*high = big.inside + (big.count - 1);
+	}
+	return 0;
+}
+
 bool idmap_contains(const struct idmap *m, uint32_t inside)
 {
 	for (size_t i = 0; i < m->n; i++)

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "subid.h"
@@ -30,6 +31,13 @@ int idmap_with_range(uint32_t own, const struct subid_span *range, struct idmap 
 int idmap_format(const struct idmap *m, char *buf, size_t len);
 /* One line of /proc/PID/uid_map ("  0  1000  1"). 0 or -EINVAL. */
 int idmap_parse_line(const char *line, struct idmap_range *out);
+/* Over the lines of a /proc/PID/gid_map read from f: low, the inside id with the lowest host
+ * id, and high, the inside id with the highest. The kernel keeps ranges of ids (such as
+ * net.ipv4.ping_group_range) as host ids and wants low <= high both inside and on the host,
+ * so "low high" spans every mapped id. When the ranges cross (ascending inside is descending
+ * on the host) no range spans them all, and the largest single range is given instead.
+ * 0, -ENOENT for an empty map, -EINVAL for a line that does not parse. */
+int idmap_host_span(FILE *f, uint32_t *low, uint32_t *high);
 /* Whether id is mapped inside. */
 bool idmap_contains(const struct idmap *m, uint32_t inside);
 /* The argv of newuidmap/newgidmap: PROG PID inside outside count ...; strings in store.

@@ -473,6 +473,16 @@ int loop_run(struct loop *l, Slirp *slirp, int tap_fd, int ctl_fd, char *err, si
 			}
 		}
 		if (tap_ready && !l->draining) {
+			/* libslirp 4.7 reads its clock ("curtime") only in slirp_pollfds_poll, yet
+			 * slirp_input stamps new UDP and ICMP sessions with it: a session opened
+			 * with a stale curtime gets an expiry already in the past, and the next
+			 * slirp_pollfds_fill closes its socket before the host's reply is read.
+			 * Before the first poll curtime is 0, so the datagrams a sandbox sends right
+			 * at start-up (queued on the tap while the helper locked itself down) were
+			 * lost every time. A poll with select_error set services no socket: it only
+			 * brings curtime up to date (and runs due TCP timers and the output queue),
+			 * so every frame reaches libslirp with the clock of this wake-up. */
+			slirp_pollfds_poll(slirp, 1, loop_get_revents, l);
 			r = loop_drain_tap(l);
 			if (r > 0)
 				loop_start_drain(l);

@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "idmap.h"
 #include "netlink.h"
 #include "tap.h"
 #include "usernet.h"
@@ -112,6 +113,38 @@ static int net_recv_fd(int sock)
 
 /* ---- the child's side ---- */
 
+/* Let every group inside open ICMP echo sockets (SOCK_DGRAM, IPPROTO_ICMP), so an unprivileged
+ * `ping 10.0.2.2` works in the sandbox; libslirp answers echo requests to its own addresses.
+ * The sysctl belongs to the network namespace of the process that opens it, so the host's
+ * /proc, still mounted here, reaches the new namespace's value. The kernel takes the range
+ * only if both ends are mapped in our user namespace ("0 2147483647" is EINVAL with a
+ * 65536-id map) and compares host ids, so the ends are the inside ids with the lowest and the
+ * highest host id. 0 or -errno; -EROFS and the like when the host's /proc/sys is read-only
+ * (a sandbox inside a container): ping then stays off, and the caller lets that be. */
+static int net_allow_ping(char *err, size_t errlen)
+{
+	_cleanup_fclose_ FILE *map = fopen("/proc/self/gid_map", "re");
+	_cleanup_close_ int fd = -1;
+	uint32_t low, high;
+	char line[32];
+	int r, n;
+
+	if (!map)
+		return net_fail(err, errlen, errno, "read /proc/self/gid_map");
+	r = idmap_host_span(map, &low, &high);
+	if (r < 0)
+		return net_fail(err, errlen, -r, "parse /proc/self/gid_map");
+	fd = open("/proc/sys/net/ipv4/ping_group_range", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return net_fail(err, errlen, errno, "open net.ipv4.ping_group_range");
+	n = snprintf(line, sizeof(line), "%u %u\n", low, high);
+	r = write_all(fd, line, (size_t)n);
+	if (r < 0)
+		return net_fail(err, errlen, -r, "write \"%u %u\" to net.ipv4.ping_group_range",
+				low, high);
+	return 0;
+}
+
 int net_child_setup(const struct config *cfg, int child_sock, char *err, size_t errlen)
 {
 	_cleanup_close_ int sock = child_sock;
@@ -134,6 +167,11 @@ int net_child_setup(const struct config *cfg, int child_sock, char *err, size_t 
 	r = netlink_link_up(nl, lo);
 	if (r < 0)
 		return net_fail(err, errlen, -r, "bring lo up");
+	r = net_allow_ping(err, errlen);
+	if (r == -EROFS || r == -EACCES || r == -EPERM || r == -ENOENT)
+		r = 0; /* no writable sysctl here: a sandbox without ping, not a failure */
+	if (r < 0)
+		return r;
 	if (cfg->net != NET_SLIRP)
 		return 0;
 

@@ -193,6 +193,40 @@ static void test_parse_line(void **state)
 	}
 }
 
+static void test_host_span(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text;
+		int ret;
+		uint32_t low, high;
+	} cases[] = {
+		/* own id, then the subordinate range above it: the usual sandbox map */
+		{ "         0       1002          1\n         1     165536      65536\n", 0, 0, 65536 },
+		/* own id above the subordinate range: no range spans both, the larger one wins */
+		{ "0 200000 1\n1 100000 65536\n", 0, 1, 65536 },
+		{ "0 1000 1\n", 0, 0, 0 },
+		{ "0 0 4294967295\n", 0, 0, 4294967294u },
+		{ "2 0 1\n3 10 3\n6 50 2\n", 0, 2, 7 },
+		{ "5 10 3\n0 50 2\n2 0 1\n", 0, 5, 7 },
+		{ "", -ENOENT, 0, 0 },
+		{ "0 1000 1\ngarbage\n", -EINVAL, 0, 0 },
+		{ "0 1000 0\n", -EINVAL, 0, 0 },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		uint32_t low = 7, high = 7;
+		FILE *f = fmemopen((void *)cases[i].text, strlen(cases[i].text), "r");
+		assert_non_null(f);
+		int ret = idmap_host_span(f, &low, &high);
+		fclose(f);
+		if (ret != cases[i].ret)
+			fail_msg("case %zu: got %d, want %d", i, ret, cases[i].ret);
+		if (ret == 0 && (low != cases[i].low || high != cases[i].high))
+			fail_msg("case %zu: got %u %u, want %u %u", i, low, high, cases[i].low,
+				 cases[i].high);
+	}
+}
+
 static void test_contains(void **state)
 {
 	(void)state;
@@ -297,6 +331,7 @@ int main(void)
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_format_nospace),
 		cmocka_unit_test(test_parse_line),
+		cmocka_unit_test(test_host_span),
 		cmocka_unit_test(test_contains),
 		cmocka_unit_test(test_helper_argv),
 		cmocka_unit_test(test_helper_argv_nospace),
