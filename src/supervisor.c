@@ -357,6 +357,11 @@ int supervisor_run(const struct config *cfg)
 	args.want_tty = !cfg->no_tty && tty_interactive(STDIN_FILENO, STDOUT_FILENO);
 
 	debug("start");
+	/* From now on a signal for COMMAND is queued for it, never the death of this process. */
+	if (block_signals(&s) < 0) {
+		warn_errno(errno, "signals");
+		goto out;
+	}
 	if (net_helper_start(cfg, &s.net, &args.net_sock, err, sizeof(err)) < 0) {
 		warnx("%s", err);
 		goto out;
@@ -370,8 +375,8 @@ int supervisor_run(const struct config *cfg)
 	r = 1;
 	if (setsockopt(s.chan, SOL_SOCKET, SO_PASSCRED, &r, sizeof(r)) < 0)
 		debug("SO_PASSCRED: %s", strerror(errno));
-	if (block_signals(&s) < 0 || start_timer(&s) < 0) {
-		warn_errno(errno, "signals and timer");
+	if (start_timer(&s) < 0) {
+		warn_errno(errno, "timer");
 		goto out;
 	}
 

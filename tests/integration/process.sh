@@ -18,12 +18,12 @@ t_eq "SIGTERM is forwarded to COMMAND" "ready got-term" "$(tr '\n' ' ' <"$T_WORK
 t_eq "and its exit status comes back" 3 "$rc"
 
 for sig in INT HUP USR1; do
-    "$SANDBOX" --net none "$ROOTFS" sh -c "trap 'echo got-$sig; exit 0' $sig; echo ready; while :; do sleep 0.1; done" >"$T_WORK/sig.out" 2>&1 &
+    "$SANDBOX" --net none "$ROOTFS" sh -c "trap 'echo got-$sig; exit 0' $sig; echo ready; while :; do sleep 0.1; done" >"$T_WORK/sig-$sig.out" 2>&1 &
     pid=$!
-    wait_until 5 grep -q ready "$T_WORK/sig.out"
+    wait_until 5 grep -q ready "$T_WORK/sig-$sig.out"
     kill -$sig $pid
     wait $pid
-    t_match "SIG$sig is forwarded" "got-$sig" "$(cat "$T_WORK/sig.out")"
+    t_match "SIG$sig is forwarded" "got-$sig" "$(cat "$T_WORK/sig-$sig.out")"
 done
 
 # SIGKILL of sandbox itself: nothing inside survives.
