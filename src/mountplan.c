@@ -5,6 +5,7 @@
 #include "mountplan.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +72,11 @@ static struct mstep *add(struct mountplan *plan, enum mstep_kind kind, const cha
 	s = &plan->steps[plan->n];
 	memset(s, 0, sizeof(*s));
 	s->kind = kind;
-	if (mountplan_normalize(dst, s->dst, sizeof(s->dst)) < 0)
+	char norm[PATH_MAX];
+	if (mountplan_normalize(dst, norm, sizeof(norm)) < 0)
+		return NULL;
+	s->dst = strdup(norm);
+	if (!s->dst)
 		return NULL;
 	plan->n++;
 	return s;
@@ -163,6 +168,8 @@ nomem:
 
 void mountplan_free(struct mountplan *plan)
 {
+	for (size_t i = 0; i < plan->n; i++)
+		free(plan->steps[i].dst);
 	free(plan->steps);
 	plan->steps = NULL;
 	plan->n = 0;

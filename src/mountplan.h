@@ -23,7 +23,7 @@ enum etc_file { ETC_NONE, ETC_RESOLV_CONF, ETC_HOSTS, ETC_HOSTNAME };
 struct mstep {
 	enum mstep_kind kind;
 	const char *src;
-	char dst[4096];            /* normalized absolute path inside the sandbox */
+	char *dst;                 /* normalized absolute path inside the sandbox (owned) */
 	unsigned long long size;   /* MSTEP_TMPFS */
 	int mode;                  /* MSTEP_TMPFS: permission bits of its root */
 	enum etc_file etc;         /* MSTEP_ETC */

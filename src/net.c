@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -24,18 +25,12 @@
 #include "idmap.h"
 #include "netlink.h"
 #include "tap.h"
-#include "usernet.h"
-#include "usernet_lockdown.h"
+#include "nethelper.h"
+#include "options.h"
+#include "usernet.h" /* the addresses of the plan, no libslirp call */
 #include "util.h"
 
-/* helper -> supervisor, once: 0 = ready, else -errno with the reason. */
-struct net_ready_msg {
-	int32_t err;
-	char text[252];
-};
-
-__attribute__((format(printf, 4, 5))) static int net_fail(char *err, size_t errlen, int e,
-							   const char *fmt, ...)
+int net_fail(char *err, size_t errlen, int e, const char *fmt, ...)
 {
 	char what[160];
 	va_list ap;
@@ -75,40 +70,6 @@ static int net_send_fd(int sock, int fd)
 		if (errno != EINTR)
 			return -errno;
 	}
-}
-
-/* The fd, -EPIPE at EOF (the sender died without sending), or -errno. */
-static int net_recv_fd(int sock)
-{
-	char byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} c;
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = c.buf,
-		.msg_controllen = sizeof(c.buf),
-	};
-	struct cmsghdr *cm;
-	ssize_t n;
-	int fd;
-
-	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	if (n == 0)
-		return -EPIPE;
-	cm = CMSG_FIRSTHDR(&msg);
-	if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
-	    cm->cmsg_len != CMSG_LEN(sizeof(int)) || (msg.msg_flags & MSG_CTRUNC))
-		return -EBADMSG;
-	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
 }
 
 /* ---- the child's side ---- */
@@ -222,143 +183,79 @@ int net_child_setup(const struct config *cfg, int child_sock, char *err, size_t 
 	return 0;
 }
 
-/* ---- the helper process ---- */
-
-/* Close every fd but stderr and the two sockets, and point 0 and 1 at /dev/null. The helper was
- * forked from the supervisor, which may hold the pty master, the status fd, a registry lock...:
- * none of those may stay open in a process that outlives nothing but must not keep them alive
- * or expose them to libslirp's code. */
-static int net_helper_fds(int keep1, int keep2)
+/* sandbox-net next to our own binary (the build tree, a relocated install), else where
+ * `make install` put it. */
+static void helper_path(char *buf, size_t len)
 {
-	int lo = keep1 < keep2 ? keep1 : keep2, hi = keep1 < keep2 ? keep2 : keep1;
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+	char *slash;
 
-	if (null < 0)
-		return -errno;
-	if ((null != 0 && dup2(null, 0) < 0) || (null != 1 && dup2(null, 1) < 0)) {
-		int e = -errno;
-		close(null);
-		return e;
-	}
-	if (null > 2 && null != keep1 && null != keep2)
-		close(null);
-	/* close_range (5.9+) in the gaps around the kept fds; the kernel cannot fail it for
-	 * valid ranges. Fall back to closing one by one up to the fd limit. */
-	struct {
-		unsigned from, to;
-	} ranges[] = { { 3, (unsigned)lo - 1 }, { (unsigned)lo + 1, (unsigned)hi - 1 },
-		       { (unsigned)hi + 1, ~0U } };
-	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
-		if (ranges[i].from > ranges[i].to || (int)ranges[i].from < 3)
-			continue;
-		if (syscall(SYS_close_range, ranges[i].from, ranges[i].to, 0) < 0) {
-			long max = sysconf(_SC_OPEN_MAX);
-			unsigned to = ranges[i].to;
-
-			if (max > 0 && to > (unsigned)max)
-				to = (unsigned)max;
-			for (unsigned fd = ranges[i].from; fd <= to && fd != ~0U; fd++)
-				close((int)fd);
+	if (n > 0) {
+		buf[n] = '\0';
+		slash = strrchr(buf, '/');
+		if (slash && (size_t)(slash - buf) + sizeof("/" NETHELPER_NAME) <= len) {
+			memcpy(slash + 1, NETHELPER_NAME, sizeof(NETHELPER_NAME));
+			if (access(buf, X_OK) == 0)
+				return;
 		}
 	}
+	snprintf(buf, len, "%s/%s", PKGLIBEXECDIR, NETHELPER_NAME);
+}
+
+/* Move fd to want; fds below both are never in the way (0-2 are the std ones). */
+static int move_fd(int fd, int want)
+{
+	if (fd == want)
+		return fd_set_cloexec(fd, false);
+	if (dup2(fd, want) < 0)
+		return -errno;
+	close(fd);
 	return 0;
 }
 
-/* The supervisor's signal handlers and mask mean nothing here, and a handler inherited across
- * fork would run supervisor code in the helper. */
-static void net_helper_signals(void)
+/* In the forked child: become sandbox-net with ctl and tapsk at fds 3 and 4 and the network
+ * options on the command line. On failure, tell the supervisor through ctl. */
+__attribute__((noreturn)) static void exec_helper(const struct config *cfg, int ctl, int tapsk)
 {
-	sigset_t all;
+	struct net_ready_msg msg = { 0 };
+	char path[4096], mtu[16];
+	const char **argv = calloc(8 + 2 * cfg->npublish, sizeof(*argv));
+	char *const envp[] = { NULL };
+	size_t k = 0;
+	int hi_ctl, hi_tap, e;
 
-	for (int s = 1; s < NSIG; s++) {
-		if (s != SIGKILL && s != SIGSTOP)
-			signal(s, SIG_DFL);
+	if (!argv) {
+		e = ENOMEM;
+		net_fail(msg.text, sizeof(msg.text), e, "network helper");
+		goto out;
 	}
-	/* A peer closing a socket must not kill the network: errors come back as EPIPE. */
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
-}
-
-static void net_helper_say(const char *why)
-{
-	char line[320];
-	int n = snprintf(line, sizeof(line), "sandbox: network: %s\n", why);
-
-	if (n > 0)
-		(void)write_all(2, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
-}
-
-__attribute__((noreturn)) static void net_helper_main(const struct config *cfg, int ctl, int tapsk)
-{
-	static struct usernet u;
-	static char resolv[4096];
-	struct net_ready_msg msg;
-	char why[256];
-	int r, tap;
-
-	net_helper_signals();
-	/* Its own session: a Ctrl-C or a hang-up on the user's terminal is for the command (the
-	 * supervisor forwards it), not for the network under it. */
-	(void)setsid();
-	memset(&msg, 0, sizeof(msg));
-	r = net_helper_fds(ctl, tapsk);
-	if (r < 0) {
-		net_fail(msg.text, sizeof(msg.text), -r, "network helper: set up its fds");
-		goto fail;
-	}
-	/* Now, while the host's file is in view: libslirp reads it lazily, at the first DNS
-	 * query, which comes after the lock-down. */
-	r = usernet_lockdown_read_resolv(resolv, sizeof(resolv));
-	if (r < 0) {
-		net_fail(msg.text, sizeof(msg.text), -r, "read /etc/resolv.conf");
-		goto fail;
-	}
-	r = usernet_init(&u, cfg, msg.text, sizeof(msg.text));
-	if (r < 0)
-		goto fail;
+	helper_path(path, sizeof(path));
+	snprintf(mtu, sizeof(mtu), "%u", cfg->mtu ? cfg->mtu : DEFAULT_MTU);
+	argv[k++] = NETHELPER_NAME;
+	argv[k++] = "--mtu";
+	argv[k++] = mtu;
+	if (cfg->allow_host_loopback)
+		argv[k++] = "--allow-host-loopback";
 	for (size_t i = 0; i < cfg->npublish; i++) {
-		r = usernet_publish(&u, &cfg->publish[i], msg.text, sizeof(msg.text));
-		if (r < 0)
-			goto fail;
+		argv[k++] = "-p";
+		argv[k++] = cfg->publish[i].spec;
 	}
-	msg.err = 0;
-	if (send(ctl, &msg, sizeof(msg), MSG_NOSIGNAL) < 0)
-		_exit(1); /* the supervisor is gone */
-
-	tap = net_recv_fd(tapsk);
-	if (tap < 0) {
-		/* EOF: the sandbox's child ended before its network was set up; it reports its own
-		 * error to the supervisor. */
-		if (tap != -EPIPE) {
-			snprintf(why, sizeof(why), "receive the tap: %s", strerror(-tap));
-			net_helper_say(why);
-		}
-		_exit(tap == -EPIPE ? 0 : 1);
+	argv[k] = NULL;
+	/* Out of the way of 3 and 4 first, then into place. */
+	hi_ctl = fcntl(ctl, F_DUPFD_CLOEXEC, 10);
+	hi_tap = fcntl(tapsk, F_DUPFD_CLOEXEC, 10);
+	if (hi_ctl < 0 || hi_tap < 0 || move_fd(hi_ctl, NETHELPER_CTL_FD) < 0 ||
+	    move_fd(hi_tap, NETHELPER_TAP_FD) < 0) {
+		e = errno;
+		net_fail(msg.text, sizeof(msg.text), e, "network helper: pass its sockets");
+	} else {
+		execve(path, (char *const *)argv, envp);
+		e = errno;
+		net_fail(msg.text, sizeof(msg.text), e, "network helper: exec %s", path);
+		ctl = NETHELPER_CTL_FD;
 	}
-	close(tapsk);
-	r = fd_set_nonblock(tap, true);
-	if (r < 0) {
-		snprintf(why, sizeof(why), "tap: set O_NONBLOCK: %s", strerror(-r));
-		net_helper_say(why);
-		_exit(1);
-	}
-	r = usernet_lockdown(resolv, why, sizeof(why));
-	if (r < 0) {
-		char line[300];
-		snprintf(line, sizeof(line), "lock-down: %s", why);
-		net_helper_say(line);
-		_exit(1);
-	}
-	r = usernet_run(&u, tap, ctl, why, sizeof(why));
-	if (r < 0) {
-		net_helper_say(why);
-		_exit(1);
-	}
-	_exit(0);
-
-fail:
-	msg.err = r < 0 ? r : -EIO;
+out:
+	msg.err = -e;
 	(void)send(ctl, &msg, sizeof(msg), MSG_NOSIGNAL);
 	_exit(1);
 }
@@ -398,7 +295,7 @@ int net_helper_start(const struct config *cfg, struct net_helper *h, int *child_
 		/* Die with the supervisor; if it is already gone, the death signal was missed. */
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
 			_exit(1);
-		net_helper_main(cfg, ctl[1], tapsk[0]);
+		exec_helper(cfg, ctl[1], tapsk[0]);
 	}
 	close(ctl[1]);
 	close(tapsk[0]);

@@ -277,6 +277,7 @@ static int parse_one(int c, const char *arg, int argc, char *const argv[], struc
 			return -ENOMEM;
 		if (publish_parse(arg, p, why, sizeof(why)) < 0)
 			return fail(err, errlen, "--publish: %s", why);
+		p->spec = arg;
 		return 0;
 	}
 	case OPT_ALLOW_HOST_LOOPBACK:

@@ -15,6 +15,7 @@ struct publish {
 	} host_addr;  /* default 127.0.0.1 */
 	uint16_t host_port;
 	uint16_t sandbox_port;
+	const char *spec; /* the text it was parsed from (passed on to the network helper) */
 };
 
 /* 0, or -EINVAL with a reason in err. */

@@ -33,6 +33,9 @@ int secfilter_build(scmp_filter_ctx *out, char *err, size_t errlen);
 /* The default filter as classic BPF for this architecture, as secfilter_build() makes it;
  * *insns is malloc'd. 0 or -errno with the step in err. */
 int secfilter_export(struct sock_filter **insns, size_t *n, char *err, size_t errlen);
+/* Build the filter with libseccomp and load it (secfilter_build.c; the path of builds without
+ * the precompiled filter). 0 or -errno with the step in err. */
+int secfilter_load_built(char *err, size_t errlen);
 /* true, with the program, when this build carries the filter precompiled (and
  * secfilter_apply_default loads it without libseccomp's help). */
 bool secfilter_precompiled(const struct sock_filter **insns, size_t *n);

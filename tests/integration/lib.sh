@@ -19,6 +19,8 @@ if [ "$(id -u)" -eq 0 ] && [ -z "${T_INNER:-}" ]; then
     stage=$(mktemp -d /tmp/sandbox-test.XXXXXX) || exit 99
     chmod 755 "$stage"
     cp "${SANDBOX:-$top_builddir/src/sandbox}" "$stage/sandbox" || exit 99
+    # The network helper is found next to the binary.
+    cp "$(dirname "${SANDBOX:-$top_builddir/src/sandbox}")/sandbox-net" "$stage/" 2>/dev/null
     mkdir -p "$stage/src/tests/integration" "$stage/src/contrib" "$stage/src/docs"
     cp "$top_srcdir"/tests/integration/*.sh "$top_srcdir"/tests/integration/*.c "$stage/src/tests/integration/"
     cp "$top_srcdir"/contrib/*.sh "$stage/src/contrib/"

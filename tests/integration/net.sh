@@ -88,7 +88,7 @@ t_setup_error "-p of a host port already in use" -p "127.0.0.1:$PT:80" "$ROOTFS"
 stop_bg
 P6=$(free_port)
 bg "$SANDBOX" -p "[::1]:$P6:8000" "$ROOTFS" nettool tcp-echo 8000 >"$T_WORK/pub6.out" 2>&1
-wait_until 5 grep -q listening "$T_WORK/pub6.out"
+wait_until 5 grep -qs listening "$T_WORK/pub6.out"
 t_eq "-p [::1]:PORT:PORT answers on the host's ::1" "six" "$("$NETTOOL" tcp-ask ::1 "$P6" six 2>&1)"
 stop_bg
 
@@ -96,14 +96,14 @@ stop_bg
 MB200=200000000
 P=$(free_port)
 bg "$NETTOOL" serve-sink "$P" 127.0.0.1 >"$T_WORK/sink.out"
-wait_until 5 grep -q listening "$T_WORK/sink.out"
+wait_until 5 grep -qs listening "$T_WORK/sink.out"
 sb --allow-host-loopback "$ROOTFS" nettool send 10.0.2.2 "$P" $MB200
 wait "${BG[@]}" 2>/dev/null
 BG=()
 t_eq "200 MB sandbox -> host arrive intact" "$MB200 ok" "$(tail -1 "$T_WORK/sink.out")"
 P=$(free_port)
 bg "$SANDBOX" -p "127.0.0.1:$P:8000" "$ROOTFS" nettool serve-sink 8000 >"$T_WORK/sink2.out" 2>&1
-wait_until 5 grep -q listening "$T_WORK/sink2.out"
+wait_until 5 grep -qs listening "$T_WORK/sink2.out"
 "$NETTOOL" send 127.0.0.1 "$P" $MB200
 wait "${BG[@]}" 2>/dev/null
 BG=()

@@ -10,7 +10,7 @@ case $states in *Z*) t_notok "an orphan is reaped by init (no zombie)" "states: 
 # SIGTERM to sandbox reaches COMMAND, which decides its exit status.
 "$SANDBOX" --net none "$ROOTFS" sh -c 'trap "echo got-term; exit 3" TERM; echo ready; while :; do sleep 0.1; done' >"$T_WORK/term.out" 2>&1 &
 pid=$!
-wait_until 5 grep -q ready "$T_WORK/term.out"
+wait_until 5 grep -qs ready "$T_WORK/term.out"
 kill -TERM $pid
 wait $pid
 rc=$?
@@ -20,7 +20,7 @@ t_eq "and its exit status comes back" 3 "$rc"
 for sig in INT HUP USR1; do
     "$SANDBOX" --net none "$ROOTFS" sh -c "trap 'echo got-$sig; exit 0' $sig; echo ready; while :; do sleep 0.1; done" >"$T_WORK/sig-$sig.out" 2>&1 &
     pid=$!
-    wait_until 5 grep -q ready "$T_WORK/sig-$sig.out"
+    wait_until 5 grep -qs ready "$T_WORK/sig-$sig.out"
     kill -$sig $pid
     wait $pid
     t_match "SIG$sig is forwarded" "got-$sig" "$(cat "$T_WORK/sig-$sig.out")"
@@ -31,7 +31,7 @@ exec 7>"$T_WORK/status"
 "$SANDBOX" --net none --status-fd 7 "$ROOTFS" sleep 1000 &
 pid=$!
 exec 7>&-
-wait_until 5 grep -q pid "$T_WORK/status"
+wait_until 5 grep -qs pid "$T_WORK/status"
 inner=$(sed -n 's/.*"pid": \([0-9]*\).*/\1/p' "$T_WORK/status" | head -1)
 t_match "--status-fd reports COMMAND's host pid" '^[0-9]+$' "$inner"
 t_eq "which is the sleep inside" "sleep" "$(cat /proc/"$inner"/comm 2>/dev/null)"

@@ -1,0 +1,195 @@
+/* nethelper.c: the network helper process, which runs libslirp in the host's namespaces for
+ * one sandbox. It is its own program (sandbox-net, netmain.c), exec'd by the supervisor, so that
+ * libslirp and GLib are mapped only here and never slow down or enlarge the supervisor. */
+#include "config.h"
+
+#include "nethelper.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "usernet.h"
+#include "usernet_lockdown.h"
+#include "util.h"
+
+/* The fd, -EPIPE at EOF (the sender died without sending), or -errno. */
+static int net_recv_fd(int sock)
+{
+	char byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} c;
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = c.buf,
+		.msg_controllen = sizeof(c.buf),
+	};
+	struct cmsghdr *cm;
+	ssize_t n;
+	int fd;
+
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		return -EPIPE;
+	cm = CMSG_FIRSTHDR(&msg);
+	if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
+	    cm->cmsg_len != CMSG_LEN(sizeof(int)) || (msg.msg_flags & MSG_CTRUNC))
+		return -EBADMSG;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+/* ---- the helper process ---- */
+
+/* Close every fd but stderr and the two sockets, and point 0 and 1 at /dev/null. The helper was
+ * forked from the supervisor, which may hold the pty master, the status fd, a registry lock...:
+ * none of those may stay open in a process that outlives nothing but must not keep them alive
+ * or expose them to libslirp's code. */
+static int net_helper_fds(int keep1, int keep2)
+{
+	int lo = keep1 < keep2 ? keep1 : keep2, hi = keep1 < keep2 ? keep2 : keep1;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (null < 0)
+		return -errno;
+	if ((null != 0 && dup2(null, 0) < 0) || (null != 1 && dup2(null, 1) < 0)) {
+		int e = -errno;
+		close(null);
+		return e;
+	}
+	if (null > 2 && null != keep1 && null != keep2)
+		close(null);
+	/* close_range (5.9+) in the gaps around the kept fds; the kernel cannot fail it for
+	 * valid ranges. Fall back to closing one by one up to the fd limit. */
+	struct {
+		unsigned from, to;
+	} ranges[] = { { 3, (unsigned)lo - 1 }, { (unsigned)lo + 1, (unsigned)hi - 1 },
+		       { (unsigned)hi + 1, ~0U } };
+	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
+		if (ranges[i].from > ranges[i].to || (int)ranges[i].from < 3)
+			continue;
+		if (syscall(SYS_close_range, ranges[i].from, ranges[i].to, 0) < 0) {
+			long max = sysconf(_SC_OPEN_MAX);
+			unsigned to = ranges[i].to;
+
+			if (max > 0 && to > (unsigned)max)
+				to = (unsigned)max;
+			for (unsigned fd = ranges[i].from; fd <= to && fd != ~0U; fd++)
+				close((int)fd);
+		}
+	}
+	return 0;
+}
+
+/* The supervisor's signal handlers and mask mean nothing here, and a handler inherited across
+ * fork would run supervisor code in the helper. */
+static void net_helper_signals(void)
+{
+	sigset_t all;
+
+	for (int s = 1; s < NSIG; s++) {
+		if (s != SIGKILL && s != SIGSTOP)
+			signal(s, SIG_DFL);
+	}
+	/* A peer closing a socket must not kill the network: errors come back as EPIPE. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+}
+
+static void net_helper_say(const char *why)
+{
+	char line[320];
+	int n = snprintf(line, sizeof(line), "sandbox: network: %s\n", why);
+
+	if (n > 0)
+		(void)write_all(2, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
+void net_helper_main(const struct config *cfg, int ctl, int tapsk)
+{
+	static struct usernet u;
+	static char resolv[4096];
+	struct net_ready_msg msg;
+	char why[256];
+	int r, tap;
+
+	net_helper_signals();
+	/* Its own session: a Ctrl-C or a hang-up on the user's terminal is for the command (the
+	 * supervisor forwards it), not for the network under it. */
+	(void)setsid();
+	memset(&msg, 0, sizeof(msg));
+	r = net_helper_fds(ctl, tapsk);
+	if (r < 0) {
+		net_fail(msg.text, sizeof(msg.text), -r, "network helper: set up its fds");
+		goto fail;
+	}
+	/* Now, while the host's file is in view: libslirp reads it lazily, at the first DNS
+	 * query, which comes after the lock-down. */
+	r = usernet_lockdown_read_resolv(resolv, sizeof(resolv));
+	if (r < 0) {
+		net_fail(msg.text, sizeof(msg.text), -r, "read /etc/resolv.conf");
+		goto fail;
+	}
+	r = usernet_init(&u, cfg, msg.text, sizeof(msg.text));
+	if (r < 0)
+		goto fail;
+	for (size_t i = 0; i < cfg->npublish; i++) {
+		r = usernet_publish(&u, &cfg->publish[i], msg.text, sizeof(msg.text));
+		if (r < 0)
+			goto fail;
+	}
+	msg.err = 0;
+	if (send(ctl, &msg, sizeof(msg), MSG_NOSIGNAL) < 0)
+		_exit(1); /* the supervisor is gone */
+
+	tap = net_recv_fd(tapsk);
+	if (tap < 0) {
+		/* EOF: the sandbox's child ended before its network was set up; it reports its own
+		 * error to the supervisor. */
+		if (tap != -EPIPE) {
+			snprintf(why, sizeof(why), "receive the tap: %s", strerror(-tap));
+			net_helper_say(why);
+		}
+		_exit(tap == -EPIPE ? 0 : 1);
+	}
+	close(tapsk);
+	r = fd_set_nonblock(tap, true);
+	if (r < 0) {
+		snprintf(why, sizeof(why), "tap: set O_NONBLOCK: %s", strerror(-r));
+		net_helper_say(why);
+		_exit(1);
+	}
+	r = usernet_lockdown(resolv, why, sizeof(why));
+	if (r < 0) {
+		char line[300];
+		snprintf(line, sizeof(line), "lock-down: %s", why);
+		net_helper_say(line);
+		_exit(1);
+	}
+	r = usernet_run(&u, tap, ctl, why, sizeof(why));
+	if (r < 0) {
+		net_helper_say(why);
+		_exit(1);
+	}
+	_exit(0);
+
+fail:
+	msg.err = r < 0 ? r : -EIO;
+	(void)send(ctl, &msg, sizeof(msg), MSG_NOSIGNAL);
+	_exit(1);
+}
+

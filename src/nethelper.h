@@ -1,0 +1,24 @@
+/* nethelper.h: the network helper program (sandbox-net) and what it shares with net.c. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "options.h"
+
+/* helper -> supervisor, once: 0 = ready, else -errno with the reason. */
+struct net_ready_msg {
+	int32_t err;
+	char text[252];
+};
+
+/* "WHAT: strerror(e)" into err; returns -e. */
+__attribute__((format(printf, 4, 5))) int net_fail(char *err, size_t errlen, int e, const char *fmt, ...);
+
+/* The helper program, and the fd numbers at which it receives its two sockets. */
+#define NETHELPER_NAME "sandbox-net"
+enum { NETHELPER_CTL_FD = 3, NETHELPER_TAP_FD = 4 };
+
+/* The helper's life: libslirp set up and the published ports bound, "ready" sent on ctl, the
+ * tap fd received on tapsk, lock-down, then the loop until the sandbox is gone. */
+__attribute__((noreturn)) void net_helper_main(const struct config *cfg, int ctl, int tapsk);
