@@ -11,6 +11,7 @@ enum chan_msg_type {
 	CHAN_MSG_STARTED,  /* child -> supervisor: COMMAND started; its host pid by SCM_CREDENTIALS */
 	CHAN_MSG_EXIT,     /* child -> supervisor: COMMAND ended; value = wait status */
 	CHAN_MSG_PTY,      /* child -> supervisor: the pty master, by SCM_RIGHTS */
+	CHAN_MSG_NET_OK,   /* supervisor -> child: the network helper is up, ports bound */
 };
 
 struct chan_msg {

@@ -7,7 +7,8 @@
  *  4. the filesystem (mount.c), ending with pivot_root into the new root;
  *  5. a pseudo-terminal from the sandbox's own devpts when COMMAND gets one; its master goes
  *     out to the supervisor;
- *  6. become init (init.c), which forks COMMAND.
+ *  6. with slirp, wait until the network helper is up (its ports bound);
+ *  7. become init (init.c), which forks COMMAND.
  * A failing step sends (errno, text) to the supervisor, which prints it, and exits 125. */
 #include "config.h"
 
@@ -35,13 +36,13 @@ __attribute__((noreturn)) static void child_fail(int chan, int err, const char *
 	_exit(EXIT_SETUP);
 }
 
-static void wait_for_go(int chan)
+static void wait_for(int chan, enum chan_msg_type type)
 {
 	struct chan_msg m;
 	int r = chan_recv(chan, &m);
 
-	/* EOF: the supervisor is gone; there is nobody to report to. */
-	if (r < 0 || m.type != CHAN_MSG_GO)
+	/* EOF: the supervisor is gone (or gave up, and says why itself). */
+	if (r < 0 || m.type != type)
 		_exit(EXIT_SETUP);
 }
 
@@ -80,7 +81,7 @@ void child_main(const struct child_args *a)
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		child_fail(a->chan, errno, "prctl PR_SET_PDEATHSIG");
-	wait_for_go(a->chan);
+	wait_for(a->chan, CHAN_MSG_GO);
 	/* Only now: a process that is not dumpable has its /proc files owned by the host's root,
 	 * and the maps had to be written there first. Afterwards nothing inside may read
 	 * /proc/1/mem or /proc/1/exe, nor ptrace us (runc CVE-2019-5736). */
@@ -93,5 +94,7 @@ void child_main(const struct child_args *a)
 		child_fail(a->chan, errno, err);
 	if (a->want_tty)
 		ctx.tty_slave = open_tty(a);
+	if (a->cfg->net == NET_SLIRP)
+		wait_for(a->chan, CHAN_MSG_NET_OK);
 	init_run(&ctx, a->chan);
 }

@@ -394,12 +394,9 @@ int supervisor_run(const struct config *cfg)
 		close(args.net_sock);
 	debug("child %d cloned", (int)s.child);
 
-	if (userns_apply(&ids, s.child, err, sizeof(err)) < 0 || (debug("maps written"), false) ||
-	    net_helper_wait_ready(&s.net, err, sizeof(err)) < 0) {
+	if (userns_apply(&ids, s.child, err, sizeof(err)) < 0) {
 		warnx("%s", err);
-		syscall(SYS_pidfd_send_signal, s.pidfd, SIGKILL, NULL, 0);
-		waitpid(s.child, NULL, 0);
-		goto out;
+		goto kill_child;
 	}
 	/* Nothing may read our memory or attach to us. Not before the maps are written: a clone
 	 * of a non-dumpable process has /proc files only the host's root can write. */
@@ -408,11 +405,26 @@ int supervisor_run(const struct config *cfg)
 	struct chan_msg go = { .type = CHAN_MSG_GO };
 	if (chan_send(s.chan, &go) < 0) {
 		warn_errno(errno, "start the sandbox");
-		goto out;
+		goto kill_child;
 	}
-	debug("GO sent");
+	debug("maps written, GO sent");
+	/* The helper starts while the child builds its filesystem; COMMAND waits for it only
+	 * because a published port that cannot be bound must fail before COMMAND runs. */
+	if (cfg->net == NET_SLIRP) {
+		struct chan_msg ok = { .type = CHAN_MSG_NET_OK };
+		if (net_helper_wait_ready(&s.net, err, sizeof(err)) < 0) {
+			warnx("%s", err);
+			goto kill_child;
+		}
+		(void)chan_send(s.chan, &ok); /* a child that died already reports it */
+		debug("network ready");
+	}
 	code = wait_child(&s);
 	debug("sandbox ended");
+	goto out;
+kill_child:
+	syscall(SYS_pidfd_send_signal, s.pidfd, SIGKILL, NULL, 0);
+	waitpid(s.child, NULL, 0);
 out:
 	net_helper_stop(&s.net);
 	debug("network helper ended");
