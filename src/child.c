@@ -38,7 +38,7 @@ __attribute__((noreturn)) static void child_fail(int chan, int err, const char *
 
 static void wait_for(int chan, enum chan_msg_type type)
 {
-	struct chan_msg m;
+	struct chan_msg m = { 0 };
 	int r = chan_recv(chan, &m);
 
 	/* EOF: the supervisor is gone (or gave up, and says why itself). */

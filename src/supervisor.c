@@ -197,7 +197,7 @@ static void handle_message(struct supervisor *s, const struct chan_msg *m, pid_t
 /* Read what the child said; false at EOF. */
 static bool read_chan(struct supervisor *s)
 {
-	struct chan_msg m;
+	struct chan_msg m = { 0 };
 	pid_t pid;
 	int fd;
 	int r = chan_recv_full(s->chan, &m, &fd, &pid);
