@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "chan.h"
 #include "idmap.h"
 #include "netlink.h"
 #include "tap.h"
@@ -43,34 +44,6 @@ int net_fail(char *err, size_t errlen, int e, const char *fmt, ...)
 	return -e;
 }
 
-static int net_send_fd(int sock, int fd)
-{
-	char byte = 'T';
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} c;
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = c.buf,
-		.msg_controllen = sizeof(c.buf),
-	};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-
-	memset(c.buf, 0, sizeof(c.buf));
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	for (;;) {
-		if (sendmsg(sock, &msg, MSG_NOSIGNAL) >= 0)
-			return 0;
-		if (errno != EINTR)
-			return -errno;
-	}
-}
 
 /* ---- the child's side ---- */
 
@@ -177,7 +150,8 @@ int net_child_setup(const struct config *cfg, int child_sock, char *err, size_t 
 					USERNET_HOST6);
 	}
 
-	r = net_send_fd(sock, tap);
+	struct chan_msg m = { .type = CHAN_MSG_TAP };
+	r = chan_send_fd(sock, &m, tap);
 	if (r < 0)
 		return net_fail(err, errlen, -r, "pass the tap to the network helper");
 	return 0;

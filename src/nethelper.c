@@ -14,41 +14,26 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "chan.h"
 #include "usernet.h"
 #include "usernet_lockdown.h"
 #include "util.h"
 
-/* The fd, -EPIPE at EOF (the sender died without sending), or -errno. */
-static int net_recv_fd(int sock)
+/* The tap fd from the sandbox's child, -EPIPE at EOF (it died without sending), or -errno. */
+static int net_recv_tap(int sock)
 {
-	char byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} c;
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = c.buf,
-		.msg_controllen = sizeof(c.buf),
-	};
-	struct cmsghdr *cm;
-	ssize_t n;
-	int fd;
+	struct chan_msg m;
+	int fd, r;
 
-	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	if (n == 0)
-		return -EPIPE;
-	cm = CMSG_FIRSTHDR(&msg);
-	if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
-	    cm->cmsg_len != CMSG_LEN(sizeof(int)) || (msg.msg_flags & MSG_CTRUNC))
+	memset(&m, 0, sizeof(m));
+	r = chan_recv_full(sock, &m, &fd, NULL);
+	if (r < 0)
+		return r;
+	if (m.type != CHAN_MSG_TAP || fd < 0) {
+		if (fd >= 0)
+			close(fd);
 		return -EBADMSG;
-	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	}
 	return fd;
 }
 
@@ -156,7 +141,7 @@ void net_helper_main(const struct config *cfg, int ctl, int tapsk)
 	if (send(ctl, &msg, sizeof(msg), MSG_NOSIGNAL) < 0)
 		_exit(1); /* the supervisor is gone */
 
-	tap = net_recv_fd(tapsk);
+	tap = net_recv_tap(tapsk);
 	if (tap < 0) {
 		/* EOF: the sandbox's child ended before its network was set up; it reports its own
 		 * error to the supervisor. */
