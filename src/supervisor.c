@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "chan.h"
 #include "child.h"
 #include "init.h"
@@ -57,6 +58,7 @@ struct supervisor {
 	int reg_lock;
 	unsigned long long init_start;
 	const char *workdir;
+	struct cgroup cg;        /* --memory, --pids, --cpus */
 };
 
 static int check_rootfs(const struct config *cfg)
@@ -108,12 +110,18 @@ static void write_status(const struct supervisor *s, const char *line, int len)
 		debug("status-fd: write failed");
 }
 
-static pid_t clone_child(unsigned long long flags, int *pidfd)
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* cgfd >= 0: born in that cgroup, so that the child runs nothing before it is limited. */
+static pid_t clone_child(unsigned long long flags, int *pidfd, int cgfd)
 {
 	struct clone_args args = {
-		.flags = flags | CLONE_PIDFD,
+		.flags = flags | CLONE_PIDFD | (cgfd >= 0 ? CLONE_INTO_CGROUP : 0),
 		.pidfd = (uint64_t)(uintptr_t)pidfd,
 		.exit_signal = SIGCHLD,
+		.cgroup = cgfd >= 0 ? (uint64_t)cgfd : 0,
 	};
 	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
@@ -274,6 +282,7 @@ static void register_sandbox(struct supervisor *s, pid_t cmd_pid)
 	e.hostname = xstrdup(cfg->hostname);
 	e.env = strv_make(cfg->nenv, env_item, cfg);
 	e.rlimits = strv_make(cfg->nrlimits, rlimit_item, cfg);
+	e.cgroup = s->cg.dirfd >= 0 ? xstrdup(s->cg.path) : NULL;
 	if (!e.name || !e.rootfs || !e.command || !e.caps || !e.workdir || !e.hostname || !e.env || !e.rlimits)
 		r = -ENOMEM;
 	else
@@ -486,7 +495,7 @@ static void explain_clone_failure(int e)
 int supervisor_run(const struct config *cfg)
 {
 	struct supervisor s = { .cfg = cfg, .pidfd = -1, .chan = -1, .sigfd = -1, .timerfd = -1,
-				.reg_dir = -1, .reg_lock = -1 };
+				.reg_dir = -1, .reg_lock = -1, .cg = { .dirfd = -1, .parentfd = -1 } };
 	struct child_args args = { .cfg = cfg, .net_sock = -1 };
 	struct userns_plan ids;
 	struct mountplan plan;
@@ -512,6 +521,10 @@ int supervisor_run(const struct config *cfg)
 	/* Before anything starts: a duplicate name is refused at once. */
 	if (lock_name(&s) < 0)
 		goto out;
+	if (cgroup_setup(cfg, &s.cg, err, sizeof(err)) < 0) {
+		warnx("%s", err);
+		goto out;
+	}
 	if (net_helper_start(cfg, &s.net, &args.net_sock, err, sizeof(err)) < 0) {
 		warnx("%s", err);
 		goto out;
@@ -530,7 +543,7 @@ int supervisor_run(const struct config *cfg)
 		goto out;
 	}
 
-	s.child = clone_child(clone_flags(cfg), &s.pidfd);
+	s.child = clone_child(clone_flags(cfg), &s.pidfd, s.cg.dirfd);
 	if (s.child < 0) {
 		explain_clone_failure(errno);
 		goto out;
@@ -577,6 +590,8 @@ out:
 		close(s.sigfd);
 	if (s.timerfd >= 0)
 		close(s.timerfd);
+	/* Nothing runs in it any more: the pid namespace died with its init. */
+	cgroup_remove(&s.cg);
 	if (s.reg_lock >= 0)
 		registry_unregister(s.reg_dir, cfg->name, s.reg_lock);
 	if (s.reg_dir >= 0)
