@@ -92,6 +92,10 @@ static void print_entry(const struct registry_entry *e, void *data)
 		used += (size_t)n;
 		if (json_append_string(line, sizeof(line), &used, e->rootfs ? e->rootfs : "") < 0)
 			goto nospace;
+		if (e->cgroup && (used + 12 > sizeof(line) ||
+				  (used += (size_t)snprintf(line + used, sizeof(line) - used, ", \"cgroup\": "),
+				   json_append_string(line, sizeof(line), &used, e->cgroup) < 0)))
+			goto nospace;
 		if (used + 16 > sizeof(line))
 			goto nospace;
 		used += (size_t)snprintf(line + used, sizeof(line) - used, ", \"command\": [");
