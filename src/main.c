@@ -9,9 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "exec.h"
 #include "log.h"
+#include "registry.h"
+#include "status.h"
 #include "options.h"
 #include "security.h"
 #include "supervisor.h"
@@ -48,20 +52,109 @@ static int close_inherited_fds(int keep)
 	return r;
 }
 
-/* Options of the contract that this version parses but cannot honour yet: refuse them rather
- * than run without the isolation or the limit the user asked for. */
-static bool not_yet_available(const struct config *cfg)
+static void format_age(long long secs, char *buf, size_t len)
 {
-	const char *opt = cfg->name	? "--name"
-			  : cfg->memory ? "--memory"
-			  : cfg->pids	? "--pids"
-			  : cfg->cpus > 0 ? "--cpus"
-					: NULL;
+	if (secs < 0)
+		secs = 0;
+	if (secs < 120)
+		snprintf(buf, len, "%llds", secs);
+	else if (secs < 7200)
+		snprintf(buf, len, "%lldm", secs / 60);
+	else if (secs < 2 * 86400)
+		snprintf(buf, len, "%lldh", secs / 3600);
+	else
+		snprintf(buf, len, "%lldd", secs / 86400);
+}
 
-	if (!opt)
-		return false;
-	warnx("%s: not available in this version yet", opt);
-	return true;
+struct list_out {
+	bool json;
+	int err; /* 0 or -ENOSPC: an entry too large to print */
+};
+
+static void print_entry(const struct registry_entry *e, void *data)
+{
+	struct list_out *o = data;
+	long long age = (long long)time(NULL) - e->created;
+	char line[16384];
+	size_t used = 0;
+
+	if (o->json) {
+		int n = snprintf(line, sizeof(line), "{\"name\": ");
+		used = (size_t)n;
+		if (json_append_string(line, sizeof(line), &used, e->name) < 0)
+			goto nospace;
+		n = snprintf(line + used, sizeof(line) - used,
+			     ", \"pid\": %d, \"init_pid\": %d, \"command_pid\": %d, \"created\": %lld, \"age\": %lld, "
+			     "\"rootfs\": ",
+			     (int)e->pid, (int)e->init_pid, (int)e->cmd_pid, e->created, age < 0 ? 0 : age);
+		if (n < 0 || (size_t)n >= sizeof(line) - used)
+			goto nospace;
+		used += (size_t)n;
+		if (json_append_string(line, sizeof(line), &used, e->rootfs ? e->rootfs : "") < 0)
+			goto nospace;
+		if (e->cgroup && (used + 12 > sizeof(line) ||
+				  (used += (size_t)snprintf(line + used, sizeof(line) - used, ", \"cgroup\": "),
+				   json_append_string(line, sizeof(line), &used, e->cgroup) < 0)))
+			goto nospace;
+		if (used + 16 > sizeof(line))
+			goto nospace;
+		used += (size_t)snprintf(line + used, sizeof(line) - used, ", \"command\": [");
+		for (size_t i = 0; e->command[i]; i++) {
+			if (i && used + 2 < sizeof(line))
+				used += (size_t)snprintf(line + used, sizeof(line) - used, ", ");
+			if (json_append_string(line, sizeof(line), &used, e->command[i]) < 0)
+				goto nospace;
+		}
+		if (used + 4 > sizeof(line))
+			goto nospace;
+		used += (size_t)snprintf(line + used, sizeof(line) - used, "]}\n");
+		fputs(line, stdout);
+		return;
+	}
+	char agebuf[32], cmd[256];
+	size_t c = 0;
+	cmd[0] = '\0';
+	for (size_t i = 0; e->command[i] && c < sizeof(cmd) - 1; i++) {
+		int n = snprintf(cmd + c, sizeof(cmd) - c, "%s%s", i ? " " : "", e->command[i]);
+		if (n < 0)
+			break;
+		c += (size_t)n;
+	}
+	/* Control characters of a name or argument must not reach the terminal. */
+	for (char *p = cmd; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	format_age(age, agebuf, sizeof(agebuf));
+	printf("%-16s %-8d %-6s %-24s %s\n", e->name, (int)e->pid, agebuf, e->rootfs ? e->rootfs : "", cmd);
+	return;
+nospace:
+	o->err = -ENOSPC;
+}
+
+static int run_list(const struct config *cfg)
+{
+	struct list_out o = { .json = cfg->list_json };
+	char err[512];
+	int dirfd = registry_open_dir(false, err, sizeof(err));
+	int r = 0;
+
+	if (dirfd < 0 && dirfd != -ENOENT) {
+		warnx("list: %s", err);
+		return EXIT_SETUP;
+	}
+	if (!o.json)
+		printf("%-16s %-8s %-6s %-24s %s\n", "NAME", "PID", "AGE", "ROOTFS", "COMMAND");
+	if (dirfd >= 0) {
+		r = registry_foreach(dirfd, print_entry, &o);
+		close(dirfd);
+	}
+	if (r < 0) {
+		warn_errno(-r, "list: read the state directory");
+		return EXIT_SETUP;
+	}
+	if (o.err)
+		debug("list: an entry too large to print was left out");
+	return fflush(stdout) == 0 ? 0 : EXIT_SETUP;
 }
 
 int main(int argc, char *argv[])
@@ -92,10 +185,6 @@ int main(int argc, char *argv[])
 		code = fflush(stdout) == 0 ? 0 : EXIT_SETUP;
 		break;
 	case CMD_RUN:
-		if (not_yet_available(&cfg)) {
-			code = EXIT_SETUP;
-			break;
-		}
 		if (security_check(&cfg, err, sizeof(err)) < 0) {
 			warnx("%s", err);
 			code = EXIT_SETUP;
@@ -109,8 +198,19 @@ int main(int argc, char *argv[])
 		signal(SIGPIPE, SIG_IGN);
 		code = supervisor_run(&cfg);
 		break;
+	case CMD_EXEC:
+		if (security_check(&cfg, err, sizeof(err)) < 0) {
+			warnx("%s", err);
+			code = EXIT_SETUP;
+			break;
+		}
+		signal(SIGPIPE, SIG_IGN);
+		code = exec_run(&cfg);
+		break;
+	case CMD_LIST:
+		code = run_list(&cfg);
+		break;
 	default:
-		warnx("%s: not available in this version yet", cfg.cmd == CMD_EXEC ? "exec" : "list");
 		code = EXIT_SETUP;
 	}
 	config_free(&cfg);

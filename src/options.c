@@ -3,6 +3,8 @@
 
 #include "options.h"
 
+#include "registry.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -327,8 +329,8 @@ static int parse_one(int c, const char *arg, int argc, char *const argv[], struc
 		return 0;
 	}
 	case OPT_NAME:
-		if (arg[0] == '\0' || strlen(arg) > 64 || strchr(arg, '/') || arg[0] == '.')
-			return fail(err, errlen, "--name: '%s' must be 1 to 64 characters, no '/', not starting with '.'",
+		if (registry_name_valid(arg) < 0)
+			return fail(err, errlen, "--name: '%s' must be 1 to 64 of A-Z a-z 0-9 _ . -, not starting with '.' or '-'",
 				    arg);
 		cfg->name = arg;
 		return 0;

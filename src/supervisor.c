@@ -24,14 +24,17 @@
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "chan.h"
 #include "child.h"
 #include "init.h"
 #include "log.h"
 #include "mountplan.h"
 #include "net.h"
+#include "registry.h"
 #include "status.h"
 #include "tty.h"
 #include "userns.h"
@@ -51,6 +54,11 @@ struct supervisor {
 	int exit_status;  /* COMMAND's wait status, from CHAN_MSG_EXIT */
 	bool have_exit;
 	struct tty_relay *relay; /* when COMMAND has a pseudo-terminal */
+	int reg_dir;             /* --name: the state directory, and NAME.lock held */
+	int reg_lock;
+	unsigned long long init_start;
+	const char *workdir;
+	struct cgroup cg;        /* --memory, --pids, --cpus */
 };
 
 static int check_rootfs(const struct config *cfg)
@@ -102,12 +110,18 @@ static void write_status(const struct supervisor *s, const char *line, int len)
 		debug("status-fd: write failed");
 }
 
-static pid_t clone_child(unsigned long long flags, int *pidfd)
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* cgfd >= 0: born in that cgroup, so that the child runs nothing before it is limited. */
+static pid_t clone_child(unsigned long long flags, int *pidfd, int cgfd)
 {
 	struct clone_args args = {
-		.flags = flags | CLONE_PIDFD,
+		.flags = flags | CLONE_PIDFD | (cgfd >= 0 ? CLONE_INTO_CGROUP : 0),
 		.pidfd = (uint64_t)(uintptr_t)pidfd,
 		.exit_signal = SIGCHLD,
+		.cgroup = cgfd >= 0 ? (uint64_t)cgfd : 0,
 	};
 	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
@@ -163,6 +177,150 @@ static void start_relay(struct supervisor *s, int master)
 	}
 }
 
+static char *xstrdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+/* A NULL-terminated copy of n strings made by fn(i, buf). */
+static char **strv_make(size_t n, void (*fn)(const struct config *, size_t, char *, size_t), const struct config *cfg)
+{
+	char **v = calloc(n + 1, sizeof(*v));
+	char buf[4096];
+
+	for (size_t i = 0, k = 0; v && i < n; i++) {
+		buf[0] = '\0';
+		fn(cfg, i, buf, sizeof(buf));
+		if (buf[0] && !(v[k++] = strdup(buf))) {
+			for (size_t j = 0; j < k; j++)
+				free(v[j]);
+			free(v);
+			return NULL;
+		}
+	}
+	return v;
+}
+
+static void cap_item(const struct config *cfg, size_t i, char *buf, size_t len)
+{
+	snprintf(buf, len, "%c%s", cfg->caps[i].add ? '+' : '-', cfg->caps[i].name);
+}
+
+/* -e NAME=VALUE as given; -e NAME resolved now, from our environment, as COMMAND got it. */
+static void env_item(const struct config *cfg, size_t i, char *buf, size_t len)
+{
+	const struct env_setting *e = &cfg->env[i];
+	const char *v;
+
+	if (e->value) {
+		snprintf(buf, len, "%s", e->name);
+	} else if ((v = getenv(e->name))) {
+		snprintf(buf, len, "%s=%s", e->name, v);
+	}
+}
+
+static void rlimit_item(const struct config *cfg, size_t i, char *buf, size_t len)
+{
+	const struct rlimit_setting *r = &cfg->rlimits[i];
+
+	snprintf(buf, len, "%d:%llu:%llu:%d", r->resource, (unsigned long long)r->soft,
+		 (unsigned long long)r->hard, r->hard_set ? 1 : 0);
+}
+
+static char **strv_copy(char *const *argv)
+{
+	size_t n = 0;
+	char **v;
+
+	while (argv[n])
+		n++;
+	v = calloc(n + 1, sizeof(*v));
+	for (size_t i = 0; v && i < n; i++) {
+		if (!(v[i] = strdup(argv[i]))) {
+			while (i)
+				free(v[--i]);
+			free(v);
+			return NULL;
+		}
+	}
+	return v;
+}
+
+/* --name: the entry that list shows and exec reproduces COMMAND's setup from. */
+static void register_sandbox(struct supervisor *s, pid_t cmd_pid)
+{
+	const struct config *cfg = s->cfg;
+	struct registry_entry e = {
+		.pid = getpid(),
+		.init_pid = s->child,
+		.init_start = s->init_start,
+		.cmd_pid = cmd_pid,
+		.created = (long long)time(NULL),
+		.host_mode = cfg->host_mode,
+		.user_set = cfg->user_set,
+		.uid = cfg->user_uid,
+		.gid = cfg->user_gid,
+		.seccomp = cfg->seccomp != SECCOMP_NONE,
+		.workdir_set = cfg->workdir != NULL,
+		.own_net = cfg->net != NET_HOST,
+	};
+	int r;
+
+	if (s->reg_lock < 0)
+		return;
+	if (cmd_pid <= 0 || registry_start_time(cmd_pid, &e.cmd_start) < 0) {
+		debug("registry: COMMAND's pid is unknown or gone; not registering");
+		return;
+	}
+	e.name = xstrdup(cfg->name);
+	e.rootfs = realpath(cfg->rootfs, NULL);
+	if (!e.rootfs)
+		e.rootfs = xstrdup(cfg->rootfs);
+	e.command = strv_copy(cfg->argv);
+	e.caps = strv_make(cfg->ncaps, cap_item, cfg);
+	e.workdir = xstrdup(s->workdir);
+	e.hostname = xstrdup(cfg->hostname);
+	e.env = strv_make(cfg->nenv, env_item, cfg);
+	e.rlimits = strv_make(cfg->nrlimits, rlimit_item, cfg);
+	e.cgroup = s->cg.dirfd >= 0 ? xstrdup(s->cg.path) : NULL;
+	if (!e.name || !e.rootfs || !e.command || !e.caps || !e.workdir || !e.hostname || !e.env || !e.rlimits)
+		r = -ENOMEM;
+	else
+		r = registry_write(s->reg_dir, &e);
+	if (r < 0)
+		warn_errno(-r, "--name %s: write the registry entry", cfg->name);
+	else
+		debug("registered as %s", cfg->name);
+	registry_entry_free(&e);
+}
+
+static int lock_name(struct supervisor *s)
+{
+	char err[512];
+	pid_t holder;
+
+	if (!s->cfg->name)
+		return 0;
+	s->reg_dir = registry_open_dir(true, err, sizeof(err));
+	if (s->reg_dir < 0) {
+		warnx("--name %s: %s", s->cfg->name, err);
+		return -1;
+	}
+	s->reg_lock = registry_lock(s->reg_dir, s->cfg->name, &holder);
+	if (s->reg_lock == -EBUSY) {
+		if (holder > 0)
+			warnx("--name %s: already in use by pid %d", s->cfg->name, (int)holder);
+		else
+			warnx("--name %s: already in use", s->cfg->name);
+		return -1;
+	}
+	if (s->reg_lock < 0) {
+		warn_errno(-s->reg_lock, "--name %s: lock", s->cfg->name);
+		return -1;
+	}
+	return 0;
+}
+
 static void handle_message(struct supervisor *s, const struct chan_msg *m, pid_t cred_pid, int fd)
 {
 	char line[8192];
@@ -175,6 +333,7 @@ static void handle_message(struct supervisor *s, const struct chan_msg *m, pid_t
 	case CHAN_MSG_STARTED:
 		s->started = true;
 		debug("COMMAND started, pid %d", (int)cred_pid);
+		register_sandbox(s, cred_pid);
 		write_status(s, line,
 			     status_started(line, sizeof(line), cred_pid ? cred_pid : -1,
 					    s->cfg->net == NET_SLIRP ? "10.0.2.100" : NULL, s->cfg->argv));
@@ -335,7 +494,8 @@ static void explain_clone_failure(int e)
 
 int supervisor_run(const struct config *cfg)
 {
-	struct supervisor s = { .cfg = cfg, .pidfd = -1, .chan = -1, .sigfd = -1, .timerfd = -1 };
+	struct supervisor s = { .cfg = cfg, .pidfd = -1, .chan = -1, .sigfd = -1, .timerfd = -1,
+				.reg_dir = -1, .reg_lock = -1, .cg = { .dirfd = -1, .parentfd = -1 } };
 	struct child_args args = { .cfg = cfg, .net_sock = -1 };
 	struct userns_plan ids;
 	struct mountplan plan;
@@ -354,12 +514,20 @@ int supervisor_run(const struct config *cfg)
 	}
 	args.plan = &plan;
 	args.workdir = resolve_workdir(cfg, cwd, sizeof(cwd));
+	s.workdir = args.workdir;
 	args.want_tty = !cfg->no_tty && tty_interactive(STDIN_FILENO, STDOUT_FILENO);
 
 	debug("start");
 	/* From now on a signal for COMMAND is queued for it, never the death of this process. */
 	if (block_signals(&s) < 0) {
 		warn_errno(errno, "signals");
+		goto out;
+	}
+	/* Before anything starts: a duplicate name is refused at once. */
+	if (lock_name(&s) < 0)
+		goto out;
+	if (cgroup_setup(cfg, &s.cg, err, sizeof(err)) < 0) {
+		warnx("%s", err);
 		goto out;
 	}
 	if (net_helper_start(cfg, &s.net, &args.net_sock, err, sizeof(err)) < 0) {
@@ -380,7 +548,7 @@ int supervisor_run(const struct config *cfg)
 		goto out;
 	}
 
-	s.child = clone_child(clone_flags(cfg), &s.pidfd);
+	s.child = clone_child(clone_flags(cfg), &s.pidfd, s.cg.dirfd);
 	if (s.child < 0) {
 		explain_clone_failure(errno);
 		goto out;
@@ -393,6 +561,8 @@ int supervisor_run(const struct config *cfg)
 	if (args.net_sock >= 0)
 		close(args.net_sock);
 	debug("child %d cloned", (int)s.child);
+	if (cfg->name && registry_start_time(s.child, &s.init_start) < 0)
+		debug("registry: cannot read the start time of %d", (int)s.child);
 
 	if (userns_apply(&ids, s.child, err, sizeof(err)) < 0) {
 		warnx("%s", err);
@@ -437,6 +607,12 @@ out:
 		close(s.sigfd);
 	if (s.timerfd >= 0)
 		close(s.timerfd);
+	/* Nothing runs in it any more: the pid namespace died with its init. */
+	cgroup_remove(&s.cg);
+	if (s.reg_lock >= 0)
+		registry_unregister(s.reg_dir, cfg->name, s.reg_lock);
+	if (s.reg_dir >= 0)
+		close(s.reg_dir);
 	mountplan_free(&plan);
 	return code;
 }

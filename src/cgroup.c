@@ -1,0 +1,352 @@
+/* cgroup.c: cgroup v2 limits. See cgroup.h for how the delegated cgroup is found. */
+#include "config.h"
+
+#include "cgroup.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util.h"
+
+static const struct {
+	unsigned bit;
+	const char *name;
+	const char *option;
+} controllers[] = {
+	{ CGROUP_MEMORY, "memory", "--memory" },
+	{ CGROUP_PIDS, "pids", "--pids" },
+	{ CGROUP_CPU, "cpu", "--cpus" },
+};
+
+unsigned cgroup_needed(const struct config *cfg)
+{
+	return (cfg->memory ? CGROUP_MEMORY : 0) | (cfg->pids ? CGROUP_PIDS : 0) | (cfg->cpus > 0 ? CGROUP_CPU : 0);
+}
+
+int cgroup_parse_self(const char *text, char *path, size_t len)
+{
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		size_t n = strcspn(l, "\n");
+		if (n >= 3 && !strncmp(l, "0::", 3) && l[3] == '/' && n - 3 < len) {
+			memcpy(path, l + 3, n - 3);
+			path[n - 3] = '\0';
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static void unescape(const char *s, size_t n, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && o + 1 < len; i++) {
+		if (s[i] == '\\' && i + 3 < n + 1 && s[i + 1] >= '0' && s[i + 1] <= '3' && s[i + 2] >= '0' &&
+		    s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
+			out[o++] = (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
+			i += 3;
+		} else {
+			out[o++] = s[i];
+		}
+	}
+	out[o] = '\0';
+}
+
+int cgroup_parse_mountinfo(const char *text, char *mnt, size_t len)
+{
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		size_t n = strcspn(l, "\n");
+		const char *f[5], *sep, *p = l;
+		size_t flen[5];
+
+		/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPER" */
+		for (int i = 0; i < 5; i++) {
+			while (p < l + n && *p == ' ')
+				p++;
+			f[i] = p;
+			while (p < l + n && *p != ' ')
+				p++;
+			flen[i] = (size_t)(p - f[i]);
+		}
+		sep = strstr(p, " - ");
+		if (!sep || sep >= l + n || flen[4] == 0)
+			continue;
+		if (strncmp(sep + 3, "cgroup2 ", 8) != 0)
+			continue;
+		if (flen[3] != 1 || f[3][0] != '/')
+			continue;
+		unescape(f[4], flen[4], mnt, len);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int cgroup_has(const char *list, unsigned need, const char **missing)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(controllers); i++) {
+		const char *p = list;
+		size_t n = strlen(controllers[i].name);
+		bool found = false;
+
+		if (!(need & controllers[i].bit))
+			continue;
+		while (p && *p && !found) {
+			p += strspn(p, " \t\n");
+			size_t w = strcspn(p, " \t\n");
+			found = w == n && !strncmp(p, controllers[i].name, n);
+			p += w;
+		}
+		if (!found) {
+			if (missing)
+				*missing = controllers[i].name;
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int read_text_at(int dirfd, const char *name, char *buf, size_t len)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read_all(fd, buf, len - 1);
+	if (n < 0)
+		return (int)n;
+	buf[n] = '\0';
+	return 0;
+}
+
+int cgroup_find(int rootfd, const char *self_path, uid_t uid, unsigned need, char *rel, size_t len,
+		const char **missing)
+{
+	char path[PATH_MAX], text[1024];
+	bool first = true;
+
+	*missing = NULL;
+	while (*self_path == '/')
+		self_path++;
+	if (strlen(self_path) >= sizeof(path))
+		return -ENAMETOOLONG;
+	strcpy(path, self_path);
+	for (;;) {
+		_cleanup_close_ int fd = openat(rootfd, path[0] ? path : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		struct stat st;
+		char *slash;
+
+		if (fd < 0 || fstat(fd, &st) < 0)
+			break;
+		/* The controllers our own cgroup could get: the reason to name when we fail. */
+		if (first && read_text_at(fd, "cgroup.controllers", text, sizeof(text)) == 0)
+			(void)cgroup_has(text, need, missing);
+		first = false;
+		/* A delegation boundary: above it nothing is ours to create in. */
+		if (st.st_uid != uid)
+			break;
+		if (read_text_at(fd, "cgroup.subtree_control", text, sizeof(text)) == 0 && cgroup_has(text, need, NULL) &&
+		    faccessat(fd, "cgroup.procs", W_OK, AT_EACCESS) == 0) {
+			if (strlen(path) >= len)
+				return -ENAMETOOLONG;
+			strcpy(rel, path);
+			return 0;
+		}
+		if (!path[0])
+			break;
+		slash = strrchr(path, '/');
+		if (slash)
+			*slash = '\0';
+		else
+			path[0] = '\0';
+	}
+	if (!*missing)
+		cgroup_has("", need, missing);
+	return -ENOENT;
+}
+
+int cgroup_format_cpu_max(double cpus, char *buf, size_t len)
+{
+	double q = ceil(cpus * 100000.0);
+	int n;
+
+	if (q < 1000)
+		q = 1000;
+	n = snprintf(buf, len, "%.0f 100000", q);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+static const char *option_of(unsigned need, const char *controller)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(controllers); i++)
+		if (controller && !strcmp(controllers[i].name, controller))
+			return controllers[i].option;
+	for (size_t i = 0; i < ARRAY_SIZE(controllers); i++)
+		if (need & controllers[i].bit)
+			return controllers[i].option;
+	return "--memory";
+}
+
+static int no_cgroup(char *err, size_t errlen, unsigned need, const char *controller)
+{
+	if (!controller)
+		cgroup_has("", need, &controller);
+	snprintf(err, errlen,
+		 "%s: needs a delegated cgroup v2 (this host has no cgroup v2 with the %s controller delegated "
+		 "to you; on systemd, run under `systemd-run --user --scope -p Delegate=yes`)",
+		 option_of(need, controller), controller);
+	return -ENOENT;
+}
+
+static int read_file_text(const char *path, char *buf, size_t len)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read_all(fd, buf, len - 1);
+	if (n < 0)
+		return (int)n;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* Cgroups of supervisors that died by SIGKILL: empty, their pid gone. rmdir refuses a cgroup
+ * that still has processes, so a live one is never removed. */
+static void remove_stale(int parentfd)
+{
+	int dfd = openat(parentfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct dirent *d;
+	DIR *dir;
+
+	if (dfd < 0)
+		return;
+	dir = fdopendir(dfd);
+	if (!dir) {
+		close(dfd);
+		return;
+	}
+	while ((d = readdir(dir))) {
+		unsigned long long pid;
+		if (strncmp(d->d_name, "sandbox-", 8) || parse_uint(d->d_name + 8, INT32_MAX, &pid) < 0)
+			continue;
+		if (kill((pid_t)pid, 0) < 0 && errno == ESRCH && unlinkat(parentfd, d->d_name, AT_REMOVEDIR) == 0)
+			debug("cgroup: removed the stale %s", d->d_name);
+	}
+	closedir(dir);
+}
+
+static int write_limit(struct cgroup *cg, const char *file, const char *value, const char *opt, char *err,
+		       size_t errlen)
+{
+	int r = write_file_at(cg->dirfd, file, value);
+
+	if (r < 0) {
+		snprintf(err, errlen, "%s: write %s/%s: %s", opt, cg->path, file, strerror(-r));
+		return r;
+	}
+	debug("cgroup: %s = %s", file, value);
+	return 0;
+}
+
+int cgroup_setup(const struct config *cfg, struct cgroup *cg, char *err, size_t errlen)
+{
+	unsigned need = cgroup_needed(cfg);
+	char self[PATH_MAX], mnt[PATH_MAX], rel[PATH_MAX], text[1 << 16], value[64];
+	const char *missing = NULL;
+	_cleanup_close_ int rootfd = -1;
+	int r;
+
+	cg->dirfd = cg->parentfd = -1;
+	cg->name[0] = cg->path[0] = '\0';
+	if (!need)
+		return 0;
+	if (read_file_text("/proc/self/cgroup", text, sizeof(text)) < 0 ||
+	    cgroup_parse_self(text, self, sizeof(self)) < 0)
+		return no_cgroup(err, errlen, need, NULL);
+	if (read_file_text("/proc/self/mountinfo", text, sizeof(text)) < 0 ||
+	    cgroup_parse_mountinfo(text, mnt, sizeof(mnt)) < 0)
+		return no_cgroup(err, errlen, need, NULL);
+	rootfd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return no_cgroup(err, errlen, need, NULL);
+	if (cgroup_find(rootfd, self, getuid(), need, rel, sizeof(rel), &missing) < 0)
+		return no_cgroup(err, errlen, need, missing);
+	cg->parentfd = openat(rootfd, rel[0] ? rel : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (cg->parentfd < 0) {
+		snprintf(err, errlen, "%s: open %s/%s: %s", option_of(need, NULL), mnt, rel, strerror(errno));
+		return -errno;
+	}
+	remove_stale(cg->parentfd);
+	snprintf(cg->name, sizeof(cg->name), "sandbox-%d", (int)getpid());
+	r = snprintf(cg->path, sizeof(cg->path), "%s%s%s/%s", mnt, rel[0] ? "/" : "", rel, cg->name);
+	if (r < 0 || (size_t)r >= sizeof(cg->path)) {
+		snprintf(err, errlen, "%s: the cgroup path is too long", option_of(need, NULL));
+		cg->name[0] = '\0';
+		return -ENAMETOOLONG;
+	}
+	if (mkdirat(cg->parentfd, cg->name, 0755) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "%s: create the cgroup %s: %s", option_of(need, NULL), cg->path, strerror(-r));
+		cg->name[0] = '\0';
+		return r;
+	}
+	cg->dirfd = openat(cg->parentfd, cg->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (cg->dirfd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "%s: open the cgroup %s: %s", option_of(need, NULL), cg->path, strerror(-r));
+		return r;
+	}
+	debug("cgroup %s", cg->path);
+	if (cfg->memory) {
+		snprintf(value, sizeof(value), "%llu", cfg->memory);
+		if ((r = write_limit(cg, "memory.max", value, "--memory", err, errlen)) < 0)
+			return r;
+		/* Without this the limit would only push the excess into swap. */
+		if (write_file_at(cg->dirfd, "memory.swap.max", "0") < 0)
+			debug("cgroup: memory.swap.max not set");
+	}
+	if (cfg->pids) {
+		snprintf(value, sizeof(value), "%llu", cfg->pids);
+		if ((r = write_limit(cg, "pids.max", value, "--pids", err, errlen)) < 0)
+			return r;
+	}
+	if (cfg->cpus > 0) {
+		if (cgroup_format_cpu_max(cfg->cpus, value, sizeof(value)) < 0)
+			return -ENOSPC;
+		if ((r = write_limit(cg, "cpu.max", value, "--cpus", err, errlen)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+void cgroup_remove(struct cgroup *cg)
+{
+	if (cg->dirfd >= 0) {
+		close(cg->dirfd);
+		cg->dirfd = -1;
+	}
+	if (cg->parentfd < 0)
+		return;
+	/* Processes of a dead pid namespace may take a moment to leave it. */
+	for (int i = 0; cg->name[0] && i < 100; i++) {
+		if (unlinkat(cg->parentfd, cg->name, AT_REMOVEDIR) == 0 || errno != EBUSY)
+			break;
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	close(cg->parentfd);
+	cg->parentfd = -1;
+}

@@ -1,0 +1,52 @@
+/* cgroup.h: --memory, --pids, --cpus through cgroup v2.
+ *
+ * We find the cgroup v2 subtree the user has been delegated: from our own cgroup ("0::/path"
+ * in /proc/self/cgroup) under the cgroup2 mount (/proc/self/mountinfo), walking up while the
+ * directory is ours (a delegation hands the user the directory and its files), to the first
+ * one whose cgroup.subtree_control enables the controllers we need. There we create
+ * sandbox-PID, a leaf, write the limits, and the sandbox's child is cloned straight into it
+ * (CLONE_INTO_CGROUP): it runs nothing before it is limited. The directory is removed at exit;
+ * one left by a supervisor killed by SIGKILL is removed by the next start.
+ *
+ * The pure parts take the texts and a directory fd as parameters, for tests on a fake tree. */
+#pragma once
+
+#include <limits.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "options.h"
+
+enum { CGROUP_MEMORY = 1, CGROUP_PIDS = 2, CGROUP_CPU = 4 };
+
+/* The controllers the options need (0: no cgroup at all). */
+unsigned cgroup_needed(const struct config *cfg);
+/* The cgroup v2 path of "0::/path" in a /proc/self/cgroup text, into path. 0 or -ENOENT. */
+int cgroup_parse_self(const char *text, char *path, size_t len);
+/* The mount point of the cgroup2 filesystem in a mountinfo text (octal escapes decoded).
+ * 0 or -ENOENT. Only a mount of the hierarchy's root (or of our namespace's) counts. */
+int cgroup_parse_mountinfo(const char *text, char *mnt, size_t len);
+/* Whether a cgroup.controllers / cgroup.subtree_control text holds every controller of need;
+ * when not, *missing names the first one absent. */
+int cgroup_has(const char *list, unsigned need, const char **missing);
+/* Walk up from self_path (absolute, as in /proc/self/cgroup) below rootfd (the cgroup2 mount)
+ * while the directories are owned by uid; the first whose subtree_control enables need is the
+ * parent for the sandbox's cgroup: its path relative to rootfd ("" for the root) into rel.
+ * 0, or -ENOENT with the missing controller's name in *missing. */
+int cgroup_find(int rootfd, const char *self_path, uid_t uid, unsigned need, char *rel, size_t len,
+		const char **missing);
+/* cpu.max for N CPUs: "QUOTA 100000" (QUOTA at least 1000). Length or -ENOSPC. */
+int cgroup_format_cpu_max(double cpus, char *buf, size_t len);
+
+struct cgroup {
+	int dirfd;         /* the sandbox's cgroup, for CLONE_INTO_CGROUP; -1: none */
+	int parentfd;
+	char name[32];     /* sandbox-PID */
+	char path[PATH_MAX]; /* its host path, for exec */
+};
+
+/* Create the sandbox's cgroup with the limits of cfg. 0 (cg->dirfd -1 when cfg needs none),
+ * or -errno with "--memory: ..." in err. */
+int cgroup_setup(const struct config *cfg, struct cgroup *cg, char *err, size_t errlen);
+/* Remove it, once nothing runs in it. */
+void cgroup_remove(struct cgroup *cg);

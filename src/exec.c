@@ -1,0 +1,309 @@
+/* exec.c: `sandbox exec NAME COMMAND`.
+ *
+ * Which process we join: the sandbox's init is not dumpable (it must not be ptraced or have its
+ * memory read from inside), and its memory belongs to the host's user namespace, since it was
+ * cloned without an exec: the kernel then lets only a process with CAP_SYS_PTRACE in the host
+ * open its namespaces (setns through a pidfd checks ptrace read access, as /proc/PID/ns does).
+ * COMMAND, forked by init, has exec'd: it is dumpable again and its memory belongs to the
+ * sandbox's user namespace, which we own. So we join through COMMAND, whose pid and start time
+ * the registry holds (from CHAN_MSG_STARTED's credentials); COMMAND lives as long as the
+ * sandbox. A COMMAND that made namespaces of its own (unshare) would be joined in those.
+ *
+ * The steps: look NAME up (its lock must be held: it runs), open a pidfd for COMMAND and then
+ * check its start time (the pidfd pins that very process from then on), refuse to be dumpable,
+ * setns(pidfd, user|mnt|pid|uts|ipc|cgroup[|net]) in one atomic call (Linux >= 5.8; the user
+ * namespace is entered first and gives us the capabilities for the others; older kernels get
+ * /proc/PID/ns/NS one by one), then clone the command's process, which is the first to be in
+ * the pid namespace, into the sandbox's cgroup when it has one. The mount namespace's root is
+ * the sandbox's root after its pivot_root: setns(CLONE_NEWNS) puts us there, as nsenter -m.
+ * The command then goes through command_exec() like the sandbox's COMMAND: rlimits, workdir,
+ * environment, user, capabilities, no_new_privs, seccomp. We wait and forward signals. */
+#include "config.h"
+
+#include "exec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "command.h"
+#include "init.h"
+#include "log.h"
+#include "registry.h"
+#include "util.h"
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+struct exec_setup {
+	struct config cfg; /* COMMAND's setup, as the sandbox's */
+	struct env_setting *env;
+	struct cap_change *caps;
+	struct rlimit_setting *rlimits;
+};
+
+static void exec_setup_free(struct exec_setup *x)
+{
+	free(x->env);
+	free(x->caps);
+	free(x->rlimits);
+}
+
+static size_t strv_len(char *const *v)
+{
+	size_t n = 0;
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+/* The sandbox's settings from its entry, then exec's own options on top. */
+static int build_setup(const struct config *cfg, const struct registry_entry *e, struct exec_setup *x)
+{
+	struct config *c = &x->cfg;
+	size_t n;
+
+	memset(x, 0, sizeof(*x));
+	c->cmd = CMD_EXEC;
+	c->verbose = cfg->verbose;
+	c->argv = cfg->argv;
+	c->host_mode = e->host_mode;
+	c->rootfs = e->rootfs;
+	c->hostname = e->hostname;
+	c->net = e->own_net ? NET_NONE : NET_HOST;
+	c->seccomp = e->seccomp ? SECCOMP_DEFAULT : SECCOMP_NONE;
+	c->status_fd = -1;
+	c->user_set = cfg->user_set || e->user_set;
+	c->user_uid = cfg->user_set ? cfg->user_uid : e->uid;
+	c->user_gid = cfg->user_set ? cfg->user_gid : e->gid;
+	c->workdir = cfg->workdir ? cfg->workdir : e->workdir_set ? e->workdir : NULL;
+
+	n = strv_len(e->caps);
+	x->caps = calloc(n + 1, sizeof(*x->caps));
+	if (!x->caps)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		x->caps[i] = (struct cap_change){ .add = e->caps[i][0] == '+', .name = e->caps[i] + 1 };
+	c->caps = x->caps;
+	c->ncaps = n;
+
+	n = strv_len(e->env);
+	x->env = calloc(n + cfg->nenv + 1, sizeof(*x->env));
+	if (!x->env)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const char *eq = strchr(e->env[i], '=');
+		if (!eq)
+			return -EINVAL;
+		x->env[c->nenv++] = (struct env_setting){ .name = e->env[i], .value = eq + 1 };
+	}
+	for (size_t i = 0; i < cfg->nenv; i++)
+		x->env[c->nenv++] = cfg->env[i];
+	c->env = x->env;
+
+	n = strv_len(e->rlimits);
+	x->rlimits = calloc(n + 1, sizeof(*x->rlimits));
+	if (!x->rlimits)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		unsigned long long soft, hard;
+		int res, hard_set;
+		if (sscanf(e->rlimits[i], "%d:%llu:%llu:%d", &res, &soft, &hard, &hard_set) != 4)
+			return -EINVAL;
+		x->rlimits[i] = (struct rlimit_setting){ .resource = res, .soft = (rlim_t)soft, .hard = (rlim_t)hard,
+							 .hard_set = hard_set != 0 };
+	}
+	c->rlimits = x->rlimits;
+	c->nrlimits = n;
+	return 0;
+}
+
+static unsigned long ns_flags(const struct registry_entry *e)
+{
+	unsigned long f = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP;
+
+	if (e->own_net)
+		f |= CLONE_NEWNET;
+	return f;
+}
+
+/* Kernels before 5.8 take no pidfd in setns: /proc/PID/ns/NS, user first. The pid is the one
+ * whose start time we checked; the pidfd we hold keeps it from being reused meanwhile. */
+static int join_by_proc(pid_t pid, unsigned long flags)
+{
+	static const struct {
+		const char *name;
+		unsigned long flag;
+	} order[] = {
+		{ "user", CLONE_NEWUSER }, { "mnt", CLONE_NEWNS },   { "pid", CLONE_NEWPID }, { "uts", CLONE_NEWUTS },
+		{ "ipc", CLONE_NEWIPC },   { "cgroup", CLONE_NEWCGROUP }, { "net", CLONE_NEWNET },
+	};
+	int fds[ARRAY_SIZE(order)];
+	int r = 0;
+
+	/* Open them all first: after joining the mount namespace /proc is the sandbox's. */
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+		char path[64];
+		fds[i] = -1;
+		if (!(flags & order[i].flag))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, order[i].name);
+		fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0 && r == 0)
+			r = -errno;
+	}
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(order); i++)
+		if (fds[i] >= 0 && setns(fds[i], (int)order[i].flag) < 0)
+			r = -errno;
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return r;
+}
+
+static int block_signals(int *sigfd)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < init_nforwarded_signals; i++)
+		sigaddset(&set, init_forwarded_signals[i]);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	*sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	return *sigfd < 0 ? -errno : 0;
+}
+
+static int wait_command(int pidfd, int sigfd)
+{
+	siginfo_t si;
+
+	for (;;) {
+		struct pollfd p[2] = { { .fd = pidfd, .events = POLLIN }, { .fd = sigfd, .events = POLLIN } };
+		struct signalfd_siginfo ssi;
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			warn_errno(errno, "exec: poll");
+			return EXIT_SETUP;
+		}
+		while (p[1].revents && read(sigfd, &ssi, sizeof(ssi)) == sizeof(ssi))
+			if (syscall(SYS_pidfd_send_signal, pidfd, (int)ssi.ssi_signo, NULL, 0) < 0 && errno != ESRCH)
+				warn_errno(errno, "exec: forward signal %u", ssi.ssi_signo);
+		if (p[0].revents)
+			break;
+	}
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0) {
+		warn_errno(errno, "exec: wait for the command");
+		return EXIT_SETUP;
+	}
+	if (si.si_code == CLD_EXITED)
+		return si.si_status;
+	return 128 + si.si_status;
+}
+
+int exec_run(const struct config *cfg)
+{
+	struct registry_entry e;
+	struct exec_setup x = { 0 };
+	char err[512];
+	unsigned long long start;
+	_cleanup_close_ int dirfd = -1, pidfd = -1, cgfd = -1, sigfd = -1, cmdfd = -1;
+	int r, code = EXIT_SETUP;
+	pid_t child;
+
+	if (registry_name_valid(cfg->name) < 0) {
+		warnx("exec %s: not a valid sandbox name (1 to 64 of A-Z a-z 0-9 _ . -)", cfg->name);
+		return EXIT_SETUP;
+	}
+	dirfd = registry_open_dir(false, err, sizeof(err));
+	if (dirfd == -ENOENT) {
+		warnx("exec %s: no sandbox of that name is running", cfg->name);
+		return EXIT_SETUP;
+	}
+	if (dirfd < 0) {
+		warnx("exec %s: %s", cfg->name, err);
+		return EXIT_SETUP;
+	}
+	r = registry_load(dirfd, cfg->name, &e, err, sizeof(err));
+	if (r < 0) {
+		warnx("exec %s: %s", cfg->name, err);
+		return EXIT_SETUP;
+	}
+	/* The pidfd first, the start time next: from then on the pidfd is that process or dead. */
+	pidfd = (int)syscall(SYS_pidfd_open, e.cmd_pid, 0);
+	if (pidfd < 0 || registry_start_time(e.cmd_pid, &start) < 0 || start != e.cmd_start) {
+		warnx("exec %s: no sandbox of that name is running (its command %d is gone)", cfg->name, (int)e.cmd_pid);
+		goto out;
+	}
+	if (build_setup(cfg, &e, &x) < 0) {
+		warnx("exec %s: the registry entry is damaged", cfg->name);
+		goto out;
+	}
+	/* The cgroup by its host path: before we see the sandbox's mounts. */
+	if (e.cgroup) {
+		cgfd = open(e.cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (cgfd < 0) {
+			warn_errno(errno, "exec %s: open its cgroup %s", cfg->name, e.cgroup);
+			goto out;
+		}
+	}
+	/* Inside the sandbox's user namespace its processes hold capabilities over us. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+		warn_errno(errno, "exec: prctl PR_SET_DUMPABLE");
+		goto out;
+	}
+	debug("joining the namespaces of pid %d", (int)e.cmd_pid);
+	if (setns(pidfd, (int)ns_flags(&e)) < 0) {
+		int err1 = errno;
+		if (err1 != EINVAL || (r = join_by_proc(e.cmd_pid, ns_flags(&e))) < 0) {
+			warn_errno(err1 == EINVAL ? -r : err1, "exec %s: join its namespaces", cfg->name);
+			goto out;
+		}
+	}
+	if (block_signals(&sigfd) < 0) {
+		warn_errno(errno, "exec: signals");
+		goto out;
+	}
+	struct clone_args ca = {
+		.flags = CLONE_PIDFD | (cgfd >= 0 ? CLONE_INTO_CGROUP : 0),
+		.pidfd = (uint64_t)(uintptr_t)&cmdfd,
+		.exit_signal = SIGCHLD,
+		.cgroup = cgfd >= 0 ? (uint64_t)cgfd : 0,
+	};
+	child = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+	if (child < 0) {
+		warn_errno(errno, "exec %s: clone", cfg->name);
+		goto out;
+	}
+	if (child == 0) {
+		struct command_ctx ctx = { .cfg = &x.cfg, .tty_slave = -1 };
+		/* Our parent is outside this pid namespace: getppid() is 0 while it lives, and 1
+		 * (the sandbox's init adopted us) once it is gone. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != 0)
+			_exit(EXIT_SETUP);
+		ctx.workdir = x.cfg.workdir ? x.cfg.workdir : e.workdir ? e.workdir : "/";
+		command_exec(&ctx);
+	}
+	debug("command started, pid %d", (int)child);
+	code = wait_command(cmdfd, sigfd);
+out:
+	exec_setup_free(&x);
+	registry_entry_free(&e);
+	return code;
+}
