@@ -88,8 +88,8 @@ if [ "$SB_RC" -eq 125 ]; then
         '^sandbox: --memory: needs a delegated cgroup v2 \(this host has no cgroup v2 with the memory controller delegated to you; on systemd, run under `systemd-run --user --scope -p Delegate=yes`\)$' "$SB_ERR"
     t_setup_error "--pids without a delegated cgroup v2: one line" --net none --pids 10 "$ROOTFS" true
     why="no cgroup v2 with the memory controller delegated to $(id -un) here (cgroup: $(grep '^0::' /proc/self/cgroup)${SANDBOX_TEST_CGROUP:+; SANDBOX_TEST_CGROUP=$SANDBOX_TEST_CGROUP is not an ancestor of our own cgroup})"
-    t_skip "--memory/--pids/--cpus limits are written to the sandbox's cgroup" "$why"
-    t_skip "a fork bomb under --pids ends and the host can still fork" "$why"
+    t_skip_host "--memory/--pids/--cpus limits are written to the sandbox's cgroup" "$why"
+    t_skip_host "a fork bomb under --pids ends and the host can still fork" "$why"
 else
     t_eq "--memory with a delegated cgroup v2 runs" 0 "$SB_RC"
     "$SANDBOX" --net none --name "cg$n" --memory 64m --pids 50 --cpus 0.5 "$ROOTFS" sleep 100 >/dev/null 2>&1 &
