@@ -28,6 +28,8 @@ t_eq "lo is up" "up" "$(sb "$ROOTFS" sh -c 'ip link show lo | grep -q "UP" && ec
 t_eq "default route via 10.0.2.2" "10.0.2.2" "$(sb "$ROOTFS" sh -c "ip -4 route | awk '/^default/ { print \$3 }'")"
 t_eq "IPv6 default route via fd00::2" "fd00::2" "$(sb "$ROOTFS" sh -c "ip -6 route | awk '/^default/ { print \$3 }'")"
 t_match "generated resolv.conf names 10.0.2.3" '^nameserver 10\.0\.2\.3$' "$(sb "$ROOTFS" grep nameserver /etc/resolv.conf)"
+t_match "host mode: resolv.conf names 10.0.2.3 too" '^nameserver 10\.0\.2\.3$' "$(sb / grep nameserver /etc/resolv.conf)"
+t_eq "host mode: the host's resolv.conf is untouched" "$(md5sum </etc/resolv.conf)" "$(sb / true; md5sum </etc/resolv.conf)"
 t_eq "--net none: only lo" "lo" "$(sb --net none "$ROOTFS" ls /sys/class/net)"
 exec 7>"$T_WORK/status"
 sb --status-fd 7 "$ROOTFS" true
