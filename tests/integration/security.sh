@@ -6,7 +6,6 @@
 # Every protection is also shown to be detectable: a "control" test runs the same attack with
 # the protection removed (--seccomp none, outside the sandbox, ...) and expects it to succeed,
 # so a test that passed only because the attack could never work would show up as a failure.
-. "$(dirname "$0")/lib.sh"
 
 # As root: a setuid and a setgid copy of the binary, owned by someone else (item 10). /tmp may
 # be nosuid; then the copy cannot be setuid in effect and the test says so.
@@ -25,6 +24,8 @@ t_root_setup() {
     fi
 }
 t_root_teardown() { chattr -i "$1/immutable-rootfs" 2>/dev/null; }
+
+. "$(dirname "$0")/lib.sh"
 
 make_rootfs
 SECTOOL=$T_WORK/sectool
@@ -183,11 +184,11 @@ t_eq "4 init (control): an ordinary process inside can be read and traced" "ok o
 # --- 5. file descriptors --------------------------------------------------------------------
 mkdir -p "$T_WORK/hostdir" && echo topsecret-content >"$T_WORK/hostdir/secret"
 out=$( (exec 3<"$T_WORK/hostdir/secret" 9<"$T_WORK/hostdir" 255<"$T_WORK/hostdir/secret" 200<"$T_WORK/hostdir"
-    sbx "$ROOTFS" sh -c 'ls /proc/$$/fd | tr "\n" " "; sectool openfds | tail -1; cat /proc/self/fd/9/secret 2>/dev/null || echo no-dirfd') )
+    sbx "$ROOTFS" sh -c 'ls /proc/$$/fd; sectool openfds | tail -1; cat /proc/self/fd/9/secret 2>/dev/null || echo no-dirfd') )
 t_eq "5 fds: leaked 3, 9, 255, 200 (directories and files): COMMAND has 0 1 2, none opens via /proc/self/fd" \
     "0 1 2 opened 0 fds no-dirfd" "$(printf '%s' "$out" | tr '\n' ' ' | sed 's/ $//')"
-out=$( (exec 3<"$T_WORK/hostdir"; cd "$T_WORK/hostdir" && sbx "$ROOTFS" sh -c 'readlink /proc/$$/fd/0; ls /proc/$$/fd | tr "\n" " "; echo; pwd; echo pwned >cwd-canary; cat ../../secret ../secret secret /proc/self/cwd/secret 2>/dev/null' <&-) )
-t_eq "5 fds: closed stdin with a leaked directory fd: stdin is /dev/null, fds 0 1 2" "/dev/null|0 1 2 |/" \
+out=$( (exec 3<"$T_WORK/hostdir"; cd "$T_WORK/hostdir" && sbx "$ROOTFS" sh -c 'readlink /proc/$$/fd/0; sectool openfds | tail -1; pwd; echo pwned >cwd-canary; cat ../../secret ../secret secret /proc/self/cwd/secret 2>/dev/null' <&-) )
+t_eq "5 fds: closed stdin with a leaked directory fd: stdin is /dev/null, no fd beyond 2, cwd /" "/dev/null|opened 0 fds|/" \
     "$(printf '%s\n' "$out" | head -3 | tr '\n' '|' | sed 's/|$//')"
 t_check "5 fds: the caller's working directory is not reachable (no file written there)" test ! -e "$T_WORK/hostdir/cwd-canary"
 t_check "5 fds: and nothing of it was read" sh -c "! printf '%s' \"\$1\" | grep -q topsecret-content" sh "$out"
