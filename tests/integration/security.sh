@@ -328,6 +328,10 @@ if wait_until 5 grep -q pid "$T_WORK/net-status"; then
         fds=$(ls -l "/proc/$helper/fd" | awk 'NR > 1 { print $NF }')
         bad=$(printf '%s\n' "$fds" | grep -v -E '^(/dev/null|anon_inode:.*|socket:.*|pipe:.*|/net/tun|/dev/net/tun)$' | grep -v -x -F "$(readlink /proc/self/fd/2)")
         t_eq "9 helper: holds no file or directory fd (leaked 3 and 9 did not reach it)" "" "$bad"
+        # A session of its own: the caller's terminal (its fd 2 when interactive) is not its
+        # controlling terminal, so the kernel refuses TIOCSTI there even without the filter.
+        t_eq "9 helper: leads a session of its own, without a controlling terminal" "$helper 0" \
+            "$(awk '{ print $6, $7 }' "/proc/$helper/stat")"
         t_check "9 helper: in a mount namespace of its own" test "$(readlink "/proc/$helper/ns/mnt")" != "$(readlink /proc/self/ns/mnt)"
         t_eq "9 helper: its root holds only etc (an empty tmpfs with resolv.conf)" "etc" "$(ls "/proc/$helper/root/" 2>&1 | tr '\n' ' ' | sed 's/ $//')"
         t_eq "9 helper: its root is not the host's (no home, no rootfs in it)" "no" \
