@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "secfilter.h"
 #include "util.h"
 
 static int lockdown_fail(char *err, size_t errlen, int e, const char *step)
@@ -136,6 +137,54 @@ static int lockdown_drop_caps(char *err, size_t errlen)
 	return 0;
 }
 
+static void lockdown_ctx_release(scmp_filter_ctx *ctx)
+{
+	if (*ctx)
+		seccomp_release(*ctx);
+}
+
+/* Step 5: the sandbox's default filter, then one of the helper's own over it. The helper runs
+ * with the caller's uid in the host's pid namespace: exploited, it could ptrace or read the
+ * memory of any dumpable process of the caller's (a shell, an editor) and so own the account.
+ * libslirp needs none of these. Every ABI, as in the default filter. */
+static int lockdown_seccomp(char *err, size_t errlen)
+{
+	static const char *const denied[] = { "ptrace", "process_vm_readv", "process_vm_writev",
+					      "pidfd_getfd", "kcmp", "execve", "execveat" };
+	__attribute__((cleanup(lockdown_ctx_release))) scmp_filter_ctx ctx = NULL;
+	int r;
+
+	r = secfilter_apply_default(err, errlen);
+	if (r < 0)
+		return r;
+	ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!ctx)
+		return lockdown_fail(err, errlen, ENOMEM, "seccomp_init");
+	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	if (r < 0)
+		return lockdown_fail(err, errlen, -r, "seccomp bad-arch action");
+#if defined(__x86_64__)
+	r = seccomp_arch_add(ctx, SCMP_ARCH_X86);
+	if (r < 0 && r != -EEXIST)
+		return lockdown_fail(err, errlen, -r, "seccomp arch i386");
+	r = seccomp_arch_add(ctx, SCMP_ARCH_X32);
+	if (r < 0 && r != -EEXIST)
+		return lockdown_fail(err, errlen, -r, "seccomp arch x32");
+#endif
+	for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]); i++) {
+		int nr = seccomp_syscall_resolve_name(denied[i]);
+		if (nr == __NR_SCMP_ERROR)
+			continue;
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
+		if (r < 0)
+			return lockdown_fail(err, errlen, -r, "seccomp rule");
+	}
+	r = seccomp_load(ctx);
+	if (r < 0)
+		return lockdown_fail(err, errlen, -r, "load the helper's seccomp filter");
+	return 0;
+}
+
 int usernet_lockdown(const char *resolv_text, char *err, size_t errlen)
 {
 	uid_t uid = geteuid();
@@ -159,5 +208,5 @@ int usernet_lockdown(const char *resolv_text, char *err, size_t errlen)
 		return r;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return lockdown_fail(err, errlen, errno, "set no_new_privs");
-	return 0;
+	return lockdown_seccomp(err, errlen);
 }

@@ -8,8 +8,10 @@
  *      host's, read before, because libslirp reads (and every second stat()s) that file to
  *      find where to forward DNS; without it DNS forwarding would stop,
  *   3. every capability dropped (bounding, ambient, effective, permitted, inheritable),
- *   4. no_new_privs.
- * A seccomp filter can be added as step 5 here. Steps 1-2 are skipped when unprivileged user
+ *   4. no_new_privs,
+ *   5. seccomp: the sandbox's default filter, and over it ptrace, process_vm_readv/writev,
+ *      pidfd_getfd, kcmp and execve denied (it runs as the caller, next to the caller's
+ *      processes). Steps 1-2 are skipped when unprivileged user
  * namespaces are not available (the helper still works, less confined); 3-4 always apply. */
 #pragma once
 

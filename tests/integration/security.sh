@@ -1,0 +1,403 @@
+#!/bin/bash
+# security.sh: issue #4, item by item: each test performs the attack for real, as the
+# unprivileged test user, and checks the effect on the host afterwards. The attacker's tools
+# are tests/integration/sectool.c (built statically here) and a python pty driver.
+#
+# Every protection is also shown to be detectable: a "control" test runs the same attack with
+# the protection removed (--seccomp none, outside the sandbox, ...) and expects it to succeed,
+# so a test that passed only because the attack could never work would show up as a failure.
+
+# As root: a setuid and a setgid copy of the binary, owned by someone else (item 10). /tmp may
+# be nosuid; then the copy cannot be setuid in effect and the test says so.
+t_root_setup() {
+    local stage=$1
+    cp "$stage/sandbox" "$stage/sandbox-suid" && chown nobody "$stage/sandbox-suid" && chmod 4755 "$stage/sandbox-suid"
+    cp "$stage/sandbox" "$stage/sandbox-sgid" && chgrp nogroup "$stage/sandbox-sgid" 2>/dev/null ||
+        chgrp 65534 "$stage/sandbox-sgid"
+    chmod 2755 "$stage/sandbox-sgid"
+    # A rootfs nobody can write to, not even root of a user namespace (immutable): --ro on it
+    # without /tmp cannot make the mount point.
+    if "$stage/src/contrib/mkrootfs-busybox.sh" "$stage/immutable-rootfs" >/dev/null 2>&1; then
+        rm -rf "$stage/immutable-rootfs/tmp"
+        chmod -R a+rX "$stage/immutable-rootfs"
+        chattr +i "$stage/immutable-rootfs" 2>/dev/null || rm -rf "$stage/immutable-rootfs"
+    fi
+}
+t_root_teardown() { chattr -i "$1/immutable-rootfs" 2>/dev/null; }
+
+. "$(dirname "$0")/lib.sh"
+
+make_rootfs
+SECTOOL=$T_WORK/sectool
+${CC:-cc} -static -O2 -o "$SECTOOL" "$top_srcdir/tests/integration/sectool.c" 2>"$T_WORK/cc.log" ||
+    { t_notok "build tests/integration/sectool.c statically" "$(cat "$T_WORK/cc.log")"; exit 0; }
+cp "$SECTOOL" "$ROOTFS/bin/sectool"
+# sbx ARGS...: the sandbox without network (faster; item 9 tests the network helper).
+sbx() { "$SANDBOX" --net none "$@"; }
+# field NAME TEXT: the word after NAME on the line that starts with NAME.
+field() { printf '%s\n' "$2" | awk -v n="$1" '$1 == n { print $2; exit }'; }
+sum_tree() { (cd "$1" && find . -printf '%p %y %m %s %l %T@\n' | sort && find . -type f -exec md5sum {} + | sort) | md5sum; }
+
+# --- 1. capabilities ------------------------------------------------------------------------
+# CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID SETPCAP NET_BIND_SERVICE SYS_CHROOT SETFCAP
+DEFAULT_CAPS=00000000800405fb
+caps_of() { sbx "$@" "$ROOTFS" sh -c 'grep ^Cap /proc/self/status' | awk '{ printf "%s=%s ", $1, $2 }' | sed 's/ $//'; }
+t_eq "1 caps: the default set, uid 0 inside (Inh Prm Eff Bnd; no ambient needed)" \
+    "CapInh:=$DEFAULT_CAPS CapPrm:=$DEFAULT_CAPS CapEff:=$DEFAULT_CAPS CapBnd:=$DEFAULT_CAPS CapAmb:=0000000000000000" \
+    "$(caps_of)"
+t_eq "1 caps: --cap-add net_admin --cap-add CAP_NET_RAW (any case, with or without CAP_)" \
+    "CapEff:=00000000800435fb" "$(caps_of --cap-add net_admin --cap-add CAP_NET_RAW | tr ' ' '\n' | grep CapEff)"
+t_eq "1 caps: --cap-drop cap_chown --cap-drop Kill" \
+    "CapBnd:=00000000800405da" "$(caps_of --cap-drop cap_chown --cap-drop Kill | tr ' ' '\n' | grep CapBnd)"
+t_eq "1 caps: --cap-drop ALL empties all five sets" \
+    "CapInh:=0000000000000000 CapPrm:=0000000000000000 CapEff:=0000000000000000 CapBnd:=0000000000000000 CapAmb:=0000000000000000" \
+    "$(caps_of --cap-drop ALL)"
+t_setup_error "1 caps: --cap-add of an unknown name is exit 125, one line" --net none --cap-add CAP_BOGUS "$ROOTFS" true
+if [ "$T_SUBID" = 1 ]; then
+    t_eq "1 caps: a non-root --user has all five sets empty" \
+        "CapInh:=0000000000000000 CapPrm:=0000000000000000 CapEff:=0000000000000000 CapBnd:=0000000000000000 CapAmb:=0000000000000000" \
+        "$(caps_of --user 1000)"
+    t_eq "1 caps: a non-root --user with --cap-add NET_ADMIN has it in all five (ambient too)" \
+        "CapInh:=0000000000001000 CapPrm:=0000000000001000 CapEff:=0000000000001000 CapBnd:=0000000000001000 CapAmb:=0000000000001000" \
+        "$(caps_of --user 1000 --cap-add NET_ADMIN)"
+    # The attack: root inside plants a setuid-root binary and a binary with file capabilities
+    # (security.capability, written as root of the user namespace, which the kernel stores as
+    # a v3 capability bound to that namespace's root), then a non-root user inside runs them.
+    # Without no_new_privs the first would give euid 0 (root inside: every file of the rootfs).
+    sbx "$ROOTFS" sh -c 'cp /bin/sectool /suid && chown 0:0 /suid && chmod 6755 /suid &&
+        cp /bin/sectool /fcap && chmod 755 /fcap && /bin/sectool setfcap /fcap' >"$T_WORK/plant" 2>&1
+    t_match "1 caps: root inside can plant a setuid-root binary (the attack is set up)" '^-rwsr-sr-x' "$(ls -l "$ROOTFS/suid")"
+    t_eq "1 caps: and give a binary file capabilities" "setxattr ok" "$(cat "$T_WORK/plant")"
+    out=$(sbx --user 1000 "$ROOTFS" /suid ids)
+    t_eq "1 caps: the setuid-root binary run by --user 1000 gains nothing" \
+        "uid 1000 1000 1000 gid 1000 1000 1000|CapPrm:	0000000000000000|CapEff:	0000000000000000" "$(printf '%s' "$out" | tr '\n' '|')"
+    out=$(sbx --user 1000 "$ROOTFS" /fcap ids)
+    t_eq "1 caps: the file-capability binary run by --user 1000 gains nothing" \
+        "uid 1000 1000 1000 gid 1000 1000 1000|CapPrm:	0000000000000000|CapEff:	0000000000000000" "$(printf '%s' "$out" | tr '\n' '|')"
+    t_eq "1 caps: no_new_privs is set for COMMAND" "1" "$(sbx --user 1000 "$ROOTFS" awk '/^NoNewPrivs/ { print $2 }' /proc/self/status)"
+    rm -f "$ROOTFS/suid" "$ROOTFS/fcap"
+else
+    t_skip "1 caps: --user, setuid and file-capability binaries" "no subordinate ids: --user 1000 cannot be mapped"
+fi
+
+# --- 2. seccomp -----------------------------------------------------------------------------
+out=$(sbx "$ROOTFS" sectool syscalls </dev/null 2>&1)
+for sc in keyctl add_key request_key bpf perf_event_open kexec_load init_module finit_module \
+    delete_module iopl ioperm swapon swapoff reboot TIOCSTI TIOCLINUX; do
+    t_eq "2 seccomp: $sc is refused with EPERM" "EPERM" "$(field "$sc" "$out")"
+done
+t_eq "2 seccomp: unshare(CLONE_NEWUSER) stays allowed (nested sandboxes)" "ok" "$(field unshare_user "$out")"
+out=$(sbx "$ROOTFS" sectool i386 2>&1)
+t_eq "2 seccomp: the i386 ABI (int 0x80) works for getpid" "ok" "$(field i386_getpid "$out")"
+t_eq "2 seccomp: keyctl through int 0x80 (i386 number 288) is refused" "EPERM" "$(field i386_keyctl "$out")"
+t_eq "2 seccomp: keyctl through the x32 ABI is refused" "EPERM" "$(field x32_keyctl "$out")"
+# Control: without the filter the same calls reach the kernel, so the test can tell.
+out=$( (sbx --seccomp none "$ROOTFS" sectool syscalls; sbx --seccomp none "$ROOTFS" sectool i386) </dev/null 2>&1)
+t_eq "2 seccomp (control): --seccomp none lets keyctl, bpf and i386 keyctl through" "ok ok" \
+    "$(field keyctl "$out") $(field i386_keyctl "$out")"
+
+# --- 3. terminal ----------------------------------------------------------------------------
+# ptyrun.py ACTION CMD...: CMD on a fresh pty, as an interactive caller's terminal.
+cat >"$T_WORK/ptyrun.py" <<'EOF'
+import os, pty, sys, time, select, termios, signal
+action, cmd = sys.argv[1], sys.argv[2:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(cmd[0], cmd)
+before = termios.tcgetattr(fd)   # on Linux the master reads the terminal's (slave's) settings
+out, acted, status = b"", False, None
+deadline = time.time() + 20
+def drain():
+    global out
+    while select.select([fd], [], [], 0.2)[0]:
+        try: data = os.read(fd, 4096)
+        except OSError: return
+        if not data: return
+        out += data
+while time.time() < deadline and status is None:
+    if select.select([fd], [], [], 0.05)[0]:
+        try: out += os.read(fd, 4096)
+        except OSError: pass
+    if not acted and b"ready" in out:
+        acted = True
+        time.sleep(0.3)
+        if action == "intr": os.write(fd, b"\x03")
+        elif action == "term": os.kill(pid, signal.SIGTERM)
+    wp, st = os.waitpid(pid, os.WNOHANG)
+    if wp: status = st; drain()
+after = termios.tcgetattr(fd)
+if status is None:
+    os.kill(pid, signal.SIGKILL); status = os.waitpid(pid, 0)[1]
+sys.stdout.write(out.decode("utf-8", "replace").replace("\r", ""))
+print("TERMIOS", "same" if before == after else "changed")
+print("EXIT", os.waitstatus_to_exitcode(status))
+EOF
+if command -v python3 >/dev/null; then
+    pty() { python3 "$T_WORK/ptyrun.py" "$@"; }
+    out=$(pty none "$SANDBOX" --net none "$ROOTFS" sh -c 'tty; readlink /proc/self/fd/0; sectool tiocsti 0; echo ready')
+    t_eq "3 tty: COMMAND gets a terminal of the sandbox's devpts, not the caller's" "/dev/pts/0 /dev/pts/0" \
+        "$(printf '%s\n' "$out" | head -2 | tr '\n' ' ' | sed 's/ $//')"
+    t_eq "3 tty: TIOCSTI on it is refused" "EPERM" "$(field TIOCSTI "$out")"
+    t_eq "3 tty: the caller's terminal settings are the same after the run" "same" "$(field TERMIOS "$out")"
+    out=$(pty none "$SANDBOX" --net none --no-tty --seccomp none "$ROOTFS" sectool tiocsti 0)
+    t_eq "3 tty: --no-tty --seccomp none: TIOCSTI into the caller's terminal fails (new session)" "EPERM" "$(field TIOCSTI "$out")"
+    # Control: the same ioctl from a process of the caller's session succeeds.
+    t_match "3 tty (control): outside, TIOCSTI into the controlling terminal works" "TIOCSTI ok" "$(pty none "$SECTOOL" tiocsti 0)"
+    out=$(pty term "$SANDBOX" --net none "$ROOTFS" sh -c 'stty raw -echo; echo ready; sleep 10')
+    t_eq "3 tty: SIGTERM to sandbox: it ends (128+15)" "143" "$(field EXIT "$out")"
+    t_eq "3 tty: and the caller's terminal settings are restored" "same" "$(field TERMIOS "$out")"
+    out=$(pty intr "$SANDBOX" --net none "$ROOTFS" sh -c 'trap "echo got-int" INT; echo ready; i=0
+        while [ $i -lt 15 ]; do sleep 0.1; i=$((i + 1)); done; echo done')
+    t_eq "3 tty: Ctrl-C reaches COMMAND exactly once" "1" "$(printf '%s\n' "$out" | grep -c got-int)"
+    t_match "3 tty: and COMMAND goes on after it" "done" "$out"
+else
+    t_skip "3 tty: pseudo-terminal tests" "python3 not installed"
+fi
+
+# --- 4. signals and processes ---------------------------------------------------------------
+# The caller's process group: a shell with a sibling sleep, sandbox in the same group.
+run_group() {
+    # A killed sibling is a zombie until the shell reaps it: look at its state, not kill -0.
+    setsid sh -c 'sleep 30 & sib=$!; trap "" TERM; "$@" >/dev/null 2>&1; sleep 0.3
+        case $(awk "{ print \$3 }" /proc/$sib/stat 2>/dev/null) in S|R|D) echo sibling-alive ;; *) echo sibling-dead ;; esac
+        echo caller-alive; kill $sib 2>/dev/null' sh "$@" </dev/null
+}
+t_eq "4 signals: kill -TERM -1, kill -TERM 0, kill -KILL -1 inside: the caller's group survives" \
+    "sibling-alive caller-alive" \
+    "$(run_group "$SANDBOX" --net none "$ROOTFS" sh -c 'kill -TERM -1; kill -TERM 0; kill -KILL -1' | tr '\n' ' ' | sed 's/ $//')"
+t_eq "4 signals: the same with --seccomp none --cap-add ALL" "sibling-alive caller-alive" \
+    "$(run_group "$SANDBOX" --net none --seccomp none --cap-add ALL "$ROOTFS" sh -c 'kill -TERM -1; kill -TERM 0; kill -KILL -1' | tr '\n' ' ' | sed 's/ $//')"
+t_eq "4 signals (control): kill -TERM 0 from the caller's group kills the sibling" "sibling-dead caller-alive" \
+    "$(run_group sh -c 'trap "" TERM; kill -TERM 0' | tr '\n' ' ' | sed 's/ $//')"
+out=$(sbx "$ROOTFS" sh -c 'sectool proc 1; sectool ptrace 1')
+for w in exe_readlink exe_open mem_open fd_list fd0_open root_open environ_open; do
+    t_eq "4 init: /proc/1 $w refused inside" "EACCES" "$(field $w "$out")"
+done
+t_eq "4 init: PTRACE_ATTACH and PTRACE_SEIZE of PID 1 refused" "EPERM EPERM" "$(field ptrace_attach "$out") $(field ptrace_seize "$out")"
+out=$(sbx --cap-add SYS_PTRACE --seccomp none "$ROOTFS" sh -c 'sectool proc 1; sectool ptrace 1')
+t_eq "4 init: still refused with --cap-add SYS_PTRACE --seccomp none (init is not dumpable)" "EACCES EACCES EPERM" \
+    "$(field exe_readlink "$out") $(field mem_open "$out") $(field ptrace_attach "$out")"
+# Control: a dumpable process of the sandbox (a sibling shell) can be traced and read.
+out=$(sbx --cap-add SYS_PTRACE "$ROOTFS" sh -c 'sleep 5 & p=$!; sectool proc $p; sectool ptrace $p; kill $p')
+t_eq "4 init (control): an ordinary process inside can be read and traced" "ok ok" "$(field exe_readlink "$out") $(field ptrace_attach "$out")"
+
+# --- 5. file descriptors --------------------------------------------------------------------
+mkdir -p "$T_WORK/hostdir" && echo topsecret-content >"$T_WORK/hostdir/secret"
+out=$( (exec 3<"$T_WORK/hostdir/secret" 9<"$T_WORK/hostdir" 255<"$T_WORK/hostdir/secret" 200<"$T_WORK/hostdir"
+    sbx "$ROOTFS" sh -c 'ls /proc/$$/fd; sectool openfds | tail -1; cat /proc/self/fd/9/secret 2>/dev/null || echo no-dirfd') )
+t_eq "5 fds: leaked 3, 9, 255, 200 (directories and files): COMMAND has 0 1 2, none opens via /proc/self/fd" \
+    "0 1 2 opened 0 fds no-dirfd" "$(printf '%s' "$out" | tr '\n' ' ' | sed 's/ $//')"
+out=$( (exec 3<"$T_WORK/hostdir"; cd "$T_WORK/hostdir" && sbx "$ROOTFS" sh -c 'readlink /proc/$$/fd/0; sectool openfds | tail -1; pwd; echo pwned >cwd-canary; cat ../../secret ../secret secret /proc/self/cwd/secret 2>/dev/null' <&-) )
+t_eq "5 fds: closed stdin with a leaked directory fd: stdin is /dev/null, no fd beyond 2, cwd /" "/dev/null|opened 0 fds|/" \
+    "$(printf '%s\n' "$out" | head -3 | tr '\n' '|' | sed 's/|$//')"
+t_check "5 fds: the caller's working directory is not reachable (no file written there)" test ! -e "$T_WORK/hostdir/cwd-canary"
+t_check "5 fds: and nothing of it was read" sh -c "! printf '%s' \"\$1\" | grep -q topsecret-content" sh "$out"
+
+# --- 6. /proc, /sys, /dev -------------------------------------------------------------------
+out=$(sbx "$ROOTFS" sh -c 'for f in /proc/kcore /proc/keys /proc/timer_list /proc/sched_debug; do
+        printf "%s %s\n" $f $(cat $f 2>/dev/null | wc -c); done')
+for f in /proc/kcore /proc/keys /proc/timer_list /proc/sched_debug; do
+    t_eq "6 proc: $f reads as empty (masked)" "0" "$(field $f "$out")"
+done
+for w in 'echo b >/proc/sysrq-trigger' 'echo x >/proc/sys/kernel/hostname' 'echo 1 >/proc/sys/vm/drop_caches' \
+    'touch /sys/x' 'echo 1 >/sys/kernel/mm/ksm/run' 'echo x >/sys/class/net/lo/ifalias' 'mkdir /proc/sys/x'; do
+    sb_run --net none --cap-add ALL --seccomp none "$ROOTFS" sh -c "$w"
+    t_check "6 proc/sys: '$w' fails, even with --cap-add ALL --seccomp none" test "$SB_RC" -ne 0
+done
+t_eq "6 dev: /dev holds only the contract's entries" "fd full null ptmx pts random shm stderr stdin stdout tty urandom zero" \
+    "$(sbx "$ROOTFS" ls /dev | tr '\n' ' ' | sed 's/ $//')"
+t_eq "6 dev: and only the contract's devices (major:minor)" "1:3 1:5 1:7 1:8 1:9 5:0" \
+    "$(sbx "$ROOTFS" sh -c 'for d in null zero full random urandom tty; do stat -L -c "%t %T" /dev/$d; done' |
+        while read -r ma mi; do printf '%d:%d ' "0x$ma" "0x$mi"; done | sed 's/ $//')"
+t_eq "6 dev: no block device anywhere under /dev" "" "$(sbx "$ROOTFS" find /dev -type b)"
+out=$(sbx --cap-add MKNOD --seccomp none "$ROOTFS" sh -c 'sectool mknod /dev/mem2; sectool mknod /tmp/mem2')
+t_eq "6 dev: mknod of a character device fails in /dev and /tmp, even with --cap-add MKNOD" "EPERM EPERM" \
+    "$(printf '%s\n' "$out" | awk '{ print $2 }' | tr '\n' ' ' | sed 's/ $//')"
+
+# --- 7. keyring -----------------------------------------------------------------------------
+if serial=$("$SECTOOL" addkey sandbox-test-secret hunter2) && [ -n "$serial" ]; then
+    t_eq "7 keys (control): the caller can read its session key" "read ok hunter2" "$("$SECTOOL" readkey "$serial")"
+    out=$(sbx "$ROOTFS" sh -c "sectool readkey $serial; sectool findkey sandbox-test-secret")
+    t_eq "7 keys: default filter: reading it by serial inside is refused" "EPERM" "$(field read "$out")"
+    t_eq "7 keys: default filter: searching for it inside is refused" "EPERM" "$(field search "$out")"
+    out=$(sbx --seccomp none "$ROOTFS" sh -c "sectool readkey $serial; sectool findkey sandbox-test-secret")
+    t_eq "7 keys: --seccomp none: not readable by serial (a new session keyring, no possession)" "EACCES" "$(field read "$out")"
+    t_eq "7 keys: --seccomp none: not found in the session keyring" "ENOKEY" "$(field search "$out")"
+    t_eq "7 keys: --seccomp none: nor in the user keyring" "ENOKEY" "$(field search_user "$out")"
+else
+    t_skip "7 keys: the caller's session keyring" "add_key failed here: $serial"
+fi
+
+# --- 8. untrusted rootfs --------------------------------------------------------------------
+V=$T_WORK/victim
+mkdir -p "$V/proc" "$V/dev" "$V/sys" "$V/tmp" "$V/mnt" "$V/etc"
+for f in resolv.conf hosts hostname; do echo "host $f" >"$V/etc/$f"; done
+victim_before=$(sum_tree "$V")
+evil() {
+    rm -rf "$T_WORK/evil"
+    cp -a "$ROOTFS" "$T_WORK/evil"
+}
+up=../../../../../../../../../..
+for spec in "proc:$V/proc" "proc:$up$V/proc" "dev:$V/dev" "dev:$up$V/dev" "sys:$V/sys" "sys:$up$V/sys" \
+    "tmp:$up$V/tmp" "etc/resolv.conf:$V/etc/resolv.conf" "etc/hosts:$up$V/etc/hosts" \
+    "etc/hostname:$V/etc/hostname" "etc/resolv.conf:$up$V/etc/resolv.conf" "mnt/b:$V/mnt" "mnt/b:$up$V/mnt"; do
+    path=${spec%%:*} target=${spec#*:}
+    evil
+    rm -rf "${T_WORK:?}/evil/$path"
+    mkdir -p "$(dirname "$T_WORK/evil/$path")"
+    ln -s "$target" "$T_WORK/evil/$path"
+    timeout 20 "$SANDBOX" --net none --hostname pwned --bind "$T_WORK/hostdir" /mnt/b "$T_WORK/evil" sh -c \
+        'echo pwned >/tmp/x; echo pwned >/mnt/b/x; echo pwned >/etc/resolv.conf; echo pwned >/etc/hosts' >/dev/null 2>&1
+    rc=$?
+    t_check "8 rootfs: /$path -> ${target/$T_WORK/\$T_WORK}: setup ends (exit $rc) and nothing lands outside" \
+        test "$rc" -ne 124 -a "$(sum_tree "$V")" = "$victim_before"
+done
+# Control: the victim checksum sees a write (so an escape would be caught).
+echo pwned >"$V/mnt/x"
+t_check "8 rootfs (control): a write into the victim tree changes its checksum" test "$(sum_tree "$V")" != "$victim_before"
+rm -f "$V/mnt/x"
+for f in resolv.conf hosts hostname; do
+    evil
+    rm -f "$T_WORK/evil/etc/$f"
+    mkfifo "$T_WORK/evil/etc/$f"
+    start=$(date +%s)
+    timeout 10 "$SANDBOX" --net none "$T_WORK/evil" true </dev/null >/dev/null 2>&1
+    rc=$?
+    t_check "8 rootfs: a FIFO at /etc/$f does not make setup hang (exit $rc in $(($(date +%s) - start)) s)" test "$rc" -ne 124
+done
+evil
+python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$T_WORK/evil/etc/hosts.sock" 2>/dev/null
+rm -f "$T_WORK/evil/etc/hosts" && mv "$T_WORK/evil/etc/hosts.sock" "$T_WORK/evil/etc/hosts" 2>/dev/null
+timeout 10 "$SANDBOX" --net none "$T_WORK/evil" true </dev/null >/dev/null 2>&1
+rc=$?
+t_check "8 rootfs: a socket at /etc/hosts does not make setup hang (exit $rc)" test "$rc" -ne 124
+mkdir -p "$ROOTFS/mnt/bound"
+before=$(sum_tree "$ROOTFS")
+sbx "$ROOTFS" true
+sbx --hostname other "$ROOTFS" true
+sbx --bind "$T_WORK/hostdir" /mnt/bound --ro-bind "$T_WORK/hostdir" /etc --tmpfs /var "$ROOTFS" true
+sbx --ro "$ROOTFS" true
+t_eq "8 rootfs: runs whose mount points exist leave the rootfs on disk unchanged (mtimes included)" \
+    "$before" "$(sum_tree "$ROOTFS")"
+# A missing --bind destination is created on disk as an empty directory (by design, see
+# mount_open_in_root); nothing else may change.
+touch -r "$ROOTFS/mnt" "$T_WORK/mnt.ref"
+sbx --bind "$T_WORK/hostdir" /mnt/newdir "$ROOTFS" true
+rmdir "$ROOTFS/mnt/newdir" && touch -r "$T_WORK/mnt.ref" "$ROOTFS/mnt"
+t_eq "8 rootfs: a missing --bind destination adds only its empty mount point" "$before" "$(sum_tree "$ROOTFS")"
+# No code or configuration from the rootfs is loaded into sandbox: an nsswitch.conf and a libc
+# NSS module, a locale and a gconv path set up to announce themselves.
+evil
+printf 'passwd: evil\ngroup: evil\nhosts: evil\n' >"$T_WORK/evil/etc/nsswitch.conf"
+mkdir -p "$T_WORK/evil/lib/x86_64-linux-gnu" "$T_WORK/evil/usr/lib/locale"
+echo 'not an elf' >"$T_WORK/evil/lib/x86_64-linux-gnu/libnss_evil.so.2"
+strace_out=
+if command -v strace >/dev/null && strace -f -o /dev/null true 2>/dev/null; then
+    # Before pivot_root the host's own files may be read (the caller's name for /etc/subuid);
+    # after it, in the processes that entered the rootfs (and their children up to the exec
+    # of COMMAND), nothing of this kind may be opened, found or not.
+    strace -f -e trace=openat,open,pivot_root,chroot,clone,clone3,fork,vfork,execve -o "$T_WORK/strace" \
+        env LANG=evil LC_ALL=evil "$SANDBOX" --net none "$T_WORK/evil" true >/dev/null 2>&1
+    strace_out=$(awk '
+        /execve\(/ { done[$1] = 1 }
+        /pivot_root\(/ || /chroot\(/ { inroot[$1] = 1 }
+        /(clone3?|v?fork)\(/ && $NF ~ /^[0-9]+$/ { inroot[$NF] = inroot[$1]; done[$NF] = done[$1] }
+        inroot[$1] && !done[$1] && /nsswitch|libnss|locale|gconv|\.so/ { print }' "$T_WORK/strace" | head -3)
+    t_check "8 rootfs: strace saw the pivot_root" grep -q pivot_root "$T_WORK/strace"
+    t_eq "8 rootfs: once in the rootfs, sandbox opens no nsswitch.conf, NSS module, library or locale" "" "$strace_out"
+else
+    t_skip "8 rootfs: sandbox opens no nsswitch.conf, NSS module or locale" "strace not installed or not allowed"
+fi
+
+# --- 9. the network helper ------------------------------------------------------------------
+exec 7>"$T_WORK/net-status"
+(exec 3<"$T_WORK/hostdir/secret" 9<"$T_WORK/hostdir"; exec "$SANDBOX" --status-fd 7 "$ROOTFS" sleep 5) &
+sbpid=$!
+exec 7>&-
+if wait_until 5 grep -q pid "$T_WORK/net-status"; then
+    helper=
+    for c in $(pgrep -P "$sbpid"); do
+        [ "$(cat "/proc/$c/comm" 2>/dev/null)" = sandbox ] && helper=$c
+    done
+    if [ -n "$helper" ]; then
+        st=$(cat "/proc/$helper/status")
+        t_eq "9 helper: all five capability sets empty" "0000000000000000 0000000000000000 0000000000000000 0000000000000000 0000000000000000" \
+            "$(printf '%s\n' "$st" | awk '/^Cap(Inh|Prm|Eff|Bnd|Amb)/ { print $2 }' | tr '\n' ' ' | sed 's/ $//')"
+        t_eq "9 helper: no_new_privs" "1" "$(printf '%s\n' "$st" | awk '/^NoNewPrivs/ { print $2 }')"
+        t_eq "9 helper: a seccomp filter of its own" "2" "$(printf '%s\n' "$st" | awk '/^Seccomp:/ { print $2 }')"
+        fds=$(ls -l "/proc/$helper/fd" | awk 'NR > 1 { print $NF }')
+        bad=$(printf '%s\n' "$fds" | grep -v -E '^(/dev/null|anon_inode:.*|socket:.*|pipe:.*|/net/tun|/dev/net/tun)$' | grep -v -x -F "$(readlink /proc/self/fd/2)")
+        t_eq "9 helper: holds no file or directory fd (leaked 3 and 9 did not reach it)" "" "$bad"
+        # A session of its own: the caller's terminal (its fd 2 when interactive) is not its
+        # controlling terminal, so the kernel refuses TIOCSTI there even without the filter.
+        t_eq "9 helper: leads a session of its own, without a controlling terminal" "$helper 0" \
+            "$(awk '{ print $6, $7 }' "/proc/$helper/stat")"
+        t_check "9 helper: in a mount namespace of its own" test "$(readlink "/proc/$helper/ns/mnt")" != "$(readlink /proc/self/ns/mnt)"
+        t_eq "9 helper: its root holds only etc (an empty tmpfs with resolv.conf)" "etc" "$(ls "/proc/$helper/root/" 2>&1 | tr '\n' ' ' | sed 's/ $//')"
+        t_eq "9 helper: its root is not the host's (no home, no rootfs in it)" "no" \
+            "$(test -e "/proc/$helper/root$T_WORK" && echo yes || echo no)"
+    else
+        t_notok "9 helper: find the network helper (a child of sandbox named sandbox)" "children: $(pgrep -P "$sbpid" -a)"
+    fi
+else
+    t_notok "9 helper: a sandbox with the network starts" "$(cat "$T_WORK/net-status")"
+fi
+wait $sbpid 2>/dev/null
+
+# --- 10. fail closed ------------------------------------------------------------------------
+mkdir -p "$T_WORK/mark"
+evil
+rm -rf "$T_WORK/evil/proc" && echo x >"$T_WORK/evil/proc"
+t_setup_error "10 fail closed: /proc a regular file in the rootfs: exit 125, one line" \
+    --net none --bind "$T_WORK/mark" /mark "$T_WORK/evil" sh -c 'touch /mark/started'
+t_check "10 fail closed: and COMMAND did not start" test ! -e "$T_WORK/mark/started"
+evil
+rm -rf "$T_WORK/evil/dev" && ln -s /nonexistent/dir "$T_WORK/evil/dev" && chmod 555 "$T_WORK/evil"
+sb_run --net none --ro --bind "$T_WORK/mark" /mark "$T_WORK/evil" sh -c 'touch /mark/started2'
+if [ "$SB_RC" -eq 125 ]; then
+    t_check "10 fail closed: an unwritable --ro rootfs with /dev a dangling symlink: 125, COMMAND not started" \
+        test ! -e "$T_WORK/mark/started2" -a "$(printf '%s\n' "$SB_ERR" | grep -c .)" -eq 1
+else
+    t_eq "10 fail closed: an unwritable --ro rootfs with /dev a dangling symlink: a /dev of the contract anyway" \
+        "0 yes" "$SB_RC $(sbx --ro "$T_WORK/evil" sh -c 'test -c /dev/null && echo yes')"
+fi
+chmod 755 "$T_WORK/evil"
+IMMUTABLE=$(dirname "$SANDBOX")/immutable-rootfs
+if [ -d "$IMMUTABLE" ] && [ ! -e "$IMMUTABLE/tmp" ]; then
+    t_setup_error "10 fail closed: an immutable --ro rootfs without /tmp: 125, one line" \
+        --net none --ro --bind "$T_WORK/mark" /mnt "$IMMUTABLE" sh -c 'touch /mnt/started3'
+    t_check "10 fail closed: and COMMAND did not start" test ! -e "$T_WORK/mark/started3"
+else
+    t_skip "10 fail closed: an immutable --ro rootfs without /tmp" "needs root for chattr +i (and a filesystem with it)"
+fi
+for kind in suid sgid; do
+    copy=$(dirname "$SANDBOX")/sandbox-$kind
+    if [ ! -u "$copy" ] && [ ! -g "$copy" ]; then
+        t_skip "10 fail closed: a $kind copy refuses to run" "no $kind copy (tests not run as root)"
+    elif findmnt -no OPTIONS -T "$copy" | grep -qw nosuid; then
+        t_skip "10 fail closed: a $kind copy refuses to run" "$(dirname "$copy") is mounted nosuid"
+    else
+        SB_SAVE=$SANDBOX SANDBOX=$copy
+        t_setup_error "10 fail closed: a $kind copy of sandbox refuses to run (125, one line)" --net none "$ROOTFS" true
+        t_match "10 fail closed: and says why" "setuid or setgid" "$SB_ERR"
+        SANDBOX=$SB_SAVE
+    fi
+done
+
+# --- 11. resources --------------------------------------------------------------------------
+t_match "11 tmp: the default /tmp size (512m) is documented" "default: 512m" "$(grep -A3 'tmp.*size' "$top_srcdir/docs/sandbox.1")"
+t_eq "11 tmp: /tmp is 512 MiB by default" "524288" "$(sbx "$ROOTFS" df -k /tmp | awk 'NR == 2 { print $2 }')"
+sb_run --net none --tmp-size 2m "$ROOTFS" sh -c 'head -c 3000000 /dev/zero >/tmp/big; echo $?; ls -l /tmp/big | awk "{ print \$5 }"'
+t_check "11 tmp: --tmp-size 2m: a 3 MB write fails and stops at 2 MiB" test "$(printf '%s' "$SB_OUT" | head -1)" -ne 0 -a \
+    "$(printf '%s' "$SB_OUT" | tail -1)" -le 2097152
+# A fork bomb that gives up after 4 s, under NPROC=50.
+start=$(date +%s)
+timeout 60 "$SANDBOX" --net none --rlimit NPROC=50 "$ROOTFS" sh -c '
+    end=$(($(date +%s) + 4)); b() { while [ $(date +%s) -lt $end ]; do b & done; }; b; wait; echo bomb-ended' \
+    sandbox-forkbomb >"$T_WORK/bomb.out" 2>&1
+rc=$?
+t_check "11 fork bomb: with --rlimit NPROC=50 it ends (exit $rc in $(($(date +%s) - start)) s)" test "$rc" -ne 124 -a "$rc" -ne 125
+t_match "11 fork bomb: it did run into the limit" "can't fork|Resource temporarily unavailable" "$(head -3 "$T_WORK/bomb.out")"
+t_check "11 fork bomb: the host can fork afterwards" /bin/sh -c 'true & wait'
+wait_until 5 sh -c '! pgrep -u "$(id -u)" -f sandbox-forkbomb >/dev/null'
+t_eq "11 fork bomb: no process is left behind" "" "$(pgrep -u "$(id -u)" -f sandbox-forkbomb)"
