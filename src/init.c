@@ -52,11 +52,36 @@ static bool tcp_unsent(const char *table)
 	return pending;
 }
 
+/* The number of TCP sockets of this network namespace ("TCP: inuse N" and "TCP6: inuse N"):
+ * O(1) to read, unlike the socket tables, whose walk costs milliseconds. -1 if unknown. */
+static long tcp_sockets(void)
+{
+	static const char *const files[] = { "/proc/net/sockstat", "/proc/net/sockstat6" };
+	long total = 0;
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char line[128];
+		FILE *f = fopen(files[i], "re");
+		long n;
+
+		if (!f)
+			return -1;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "TCP: inuse %ld", &n) == 1 || sscanf(line, "TCP6: inuse %ld", &n) == 1)
+				total += n;
+		fclose(f);
+	}
+	return total;
+}
+
 /* COMMAND may have written its last bytes and exited before its kernel sent them: they sit in
  * an orphaned socket of this network namespace, which dies with us. Give them a moment to
  * leave (the user-mode stack outside then delivers them) before ending the namespace. */
 static void let_tcp_flush(void)
 {
+	/* The common case, no TCP socket left at all, costs two small reads. */
+	if (tcp_sockets() == 0)
+		return;
 	for (int i = 0; i < 200; i++) {
 		if (!tcp_unsent("/proc/net/tcp") && !tcp_unsent("/proc/net/tcp6"))
 			return;

@@ -49,6 +49,7 @@ struct supervisor {
 	int timerfd;
 	struct net_helper net;
 	bool started;     /* COMMAND is running */
+	uint64_t held;    /* signals that came before it did, bit N-1 for signal N */
 	bool setup_error; /* the child reported a failed step */
 	bool timed_out;
 	int exit_status;  /* COMMAND's wait status, from CHAN_MSG_EXIT */
@@ -135,6 +136,10 @@ static int block_signals(struct supervisor *s)
 		sigaddset(&set, init_forwarded_signals[i]);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -errno;
+	/* A shell starts background jobs with SIGINT and SIGQUIT ignored; what we forward must
+	 * still reach us (blocked, a signal is queued for the signalfd whatever its handler). */
+	for (size_t i = 0; i < init_nforwarded_signals; i++)
+		signal(init_forwarded_signals[i], SIG_DFL);
 	s->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	return s->sigfd < 0 ? -errno : 0;
 }
@@ -154,6 +159,24 @@ static int start_timer(struct supervisor *s)
 	if (timerfd_settime(s->timerfd, 0, &its, NULL) < 0)
 		return -errno;
 	return 0;
+}
+
+static void send_to_init(struct supervisor *s, int sig)
+{
+	debug("forwarding signal %d", sig);
+	if (syscall(SYS_pidfd_send_signal, s->pidfd, sig, NULL, 0) < 0 && errno != ESRCH)
+		warn_errno(errno, "forward signal %d", sig);
+}
+
+/* COMMAND runs now, and init has its handlers: deliver what was held back. */
+static void release_held_signals(struct supervisor *s)
+{
+	for (int sig = 1; sig <= 64 && s->held; sig++) {
+		if (s->held & (1ULL << (sig - 1))) {
+			s->held &= ~(1ULL << (sig - 1));
+			send_to_init(s, sig);
+		}
+	}
 }
 
 static void start_relay(struct supervisor *s, int master)
@@ -333,6 +356,7 @@ static void handle_message(struct supervisor *s, const struct chan_msg *m, pid_t
 	case CHAN_MSG_STARTED:
 		s->started = true;
 		debug("COMMAND started, pid %d", (int)cred_pid);
+		release_held_signals(s);
 		register_sandbox(s, cred_pid);
 		write_status(s, line,
 			     status_started(line, sizeof(line), cred_pid ? cred_pid : -1,
@@ -379,13 +403,13 @@ static void forward_signal(struct supervisor *s)
 			tty_relay_winch(s->relay);
 			continue;
 		}
-		debug("forwarding signal %d", sig);
-		/* Before COMMAND runs the child has no handlers yet and would ignore the signal:
-		 * a request to stop during setup ends the whole sandbox. */
-		if (!s->started && sig != SIGWINCH)
-			sig = SIGKILL;
-		if (syscall(SYS_pidfd_send_signal, s->pidfd, sig, NULL, 0) < 0 && errno != ESRCH)
-			warn_errno(errno, "forward signal %d", sig);
+		/* Until init has its handlers (it says so with STARTED) the kernel would drop a
+		 * signal to a namespace's init: hold it until then. Setup takes milliseconds. */
+		if (!s->started) {
+			s->held |= 1ULL << (sig - 1);
+			continue;
+		}
+		send_to_init(s, sig);
 	}
 }
 
