@@ -77,7 +77,7 @@ if [ "$T_SUBID" = 1 ]; then
     t_eq "1 caps: no_new_privs is set for COMMAND" "1" "$(sbx --user 1000 "$ROOTFS" awk '/^NoNewPrivs/ { print $2 }' /proc/self/status)"
     rm -f "$ROOTFS/suid" "$ROOTFS/fcap"
 else
-    t_skip "1 caps: --user, setuid and file-capability binaries" "no subordinate ids: --user 1000 cannot be mapped"
+    t_skip_host "1 caps: --user, setuid and file-capability binaries" "no subordinate ids: --user 1000 cannot be mapped"
 fi
 
 # --- 2. seccomp -----------------------------------------------------------------------------
@@ -317,7 +317,7 @@ exec 7>&-
 if wait_until 5 grep -q pid "$T_WORK/net-status"; then
     helper=
     for c in $(pgrep -P "$sbpid"); do
-        [ "$(cat "/proc/$c/comm" 2>/dev/null)" = sandbox ] && helper=$c
+        [ "$(cat "/proc/$c/comm" 2>/dev/null)" = sandbox-net ] && helper=$c
     done
     if [ -n "$helper" ]; then
         st=$(cat "/proc/$helper/status")
@@ -337,7 +337,7 @@ if wait_until 5 grep -q pid "$T_WORK/net-status"; then
         t_eq "9 helper: its root is not the host's (no home, no rootfs in it)" "no" \
             "$(test -e "/proc/$helper/root$T_WORK" && echo yes || echo no)"
     else
-        t_notok "9 helper: find the network helper (a child of sandbox named sandbox)" "children: $(pgrep -P "$sbpid" -a)"
+        t_notok "9 helper: find the network helper (sandbox-net, a child of sandbox)" "children: $(pgrep -P "$sbpid" -a)"
     fi
 else
     t_notok "9 helper: a sandbox with the network starts" "$(cat "$T_WORK/net-status")"
