@@ -178,12 +178,12 @@ int cgroup_find(int rootfd, const char *self_path, uid_t uid, unsigned need, cha
 
 int cgroup_format_cpu_max(double cpus, char *buf, size_t len)
 {
-	double q = ceil(cpus * 100000.0);
+	unsigned long long q = ceil_u64(cpus * 100000.0);
 	int n;
 
 	if (q < 1000)
 		q = 1000;
-	n = snprintf(buf, len, "%.0f 100000", q);
+	n = snprintf(buf, len, "%llu 100000", q);
 	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
 }
 

@@ -195,8 +195,9 @@ static int parse_seconds_ms(const char *s, unsigned long long *ms)
 		return -EINVAL;
 	/* Round up to whole milliseconds, but not a binary fraction's error: 2.007 s is 2007 ms
 	 * (2.007 * 1000 is 2007.0000000000002), and a tiny timeout stays one (0 means none). */
-	v = ceil(v * 1000 - 1e-6);
-	*ms = v < 1 ? 1 : (unsigned long long)v;
+	*ms = ceil_u64(v * 1000 - 1e-6);
+	if (*ms < 1)
+		*ms = 1;
 	return 0;
 }
 

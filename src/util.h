@@ -60,6 +60,12 @@ int write_file_at(int dirfd, const char *path, const char *text);
 int parse_uint(const char *s, unsigned long long max, unsigned long long *out);
 /* Parse BYTES[k|m|g] (powers of 1024). 0 or -EINVAL/-ERANGE. */
 int parse_size(const char *s, unsigned long long *out);
+/* The smallest integer >= v, for 0 <= v < 2^63 (no libm: one shared library less to load). */
+static inline unsigned long long ceil_u64(double v)
+{
+	unsigned long long i = (unsigned long long)v;
+	return (double)i < v ? i + 1 : i;
+}
 /* Close every fd >= from except those listed. 0 or -errno. */
 int close_fds_from(int from);
 /* Set or clear O_CLOEXEC / O_NONBLOCK. 0 or -errno. */
