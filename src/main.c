@@ -167,7 +167,8 @@ int main(int argc, char *argv[])
 	/* Installed setuid or setgid, we would be a privilege escalation waiting to happen. */
 	if (getauxval(AT_SECURE) || getuid() != geteuid() || getgid() != getegid()) {
 		warnx("refusing to run setuid or setgid: sandbox needs no privilege; remove the bit");
-		return EXIT_SETUP;
+		/* Not even exit handlers run with privileges we never asked for. */
+		_exit(EXIT_SETUP);
 	}
 	if (options_parse(argc, argv, &cfg, err, sizeof(err)) < 0) {
 		warnx("%s", err);
@@ -206,7 +207,12 @@ int main(int argc, char *argv[])
 		}
 		signal(SIGPIPE, SIG_IGN);
 		code = exec_run(&cfg);
-		break;
+		/* This process now lives in the sandbox's namespaces: leave without exit handlers,
+		 * which have nothing to do here (and a leak checker's ptrace-based one cannot work
+		 * from inside another user and pid namespace). */
+		config_free(&cfg);
+		fflush(NULL);
+		_exit(code);
 	case CMD_LIST:
 		code = run_list(&cfg);
 		break;
