@@ -42,12 +42,13 @@ if wait_until 5 gone; then t_ok "SIGKILL of sandbox kills everything inside"; el
 
 # --timeout: exit 124, quickly, and nothing left.
 start=$(date +%s%N)
-sb_run --net none --timeout 1 "$ROOTFS" sh -c 'sleep 100 & sleep 100'
+mark=$((100000 + $$)) # a duration no other test uses, to find what is left
+sb_run --net none --timeout 1 "$ROOTFS" sh -c "sleep $mark & sleep $mark"
 took=$((($(date +%s%N) - start) / 1000000))
 t_eq "--timeout 1: exit 124" 124 "$SB_RC"
 t_check "--timeout 1 returns within 2 s (took ${took} ms)" test "$took" -lt 2000
 t_match "--timeout says so on stderr" '^sandbox: timeout' "$SB_ERR"
-t_eq "--timeout leaves no process behind" "" "$(pgrep -u "$(id -u)" -f 'sleep 100')"
+t_eq "--timeout leaves no process behind" "" "$(pgrep -u "$(id -u)" -f "sleep $mark")"
 
 # --status-fd: two JSON lines a JSON parser accepts.
 exec 8>"$T_WORK/status2"
