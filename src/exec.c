@@ -174,19 +174,6 @@ static int join_by_proc(pid_t pid, unsigned long flags)
 	return r;
 }
 
-static int block_signals(int *sigfd)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	for (size_t i = 0; i < init_nforwarded_signals; i++)
-		sigaddset(&set, init_forwarded_signals[i]);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
-		return -errno;
-	*sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	return *sigfd < 0 ? -errno : 0;
-}
-
 static int wait_command(int pidfd, int sigfd)
 {
 	siginfo_t si;
@@ -276,8 +263,9 @@ int exec_run(const struct config *cfg)
 			goto out;
 		}
 	}
-	if (block_signals(&sigfd) < 0) {
-		warn_errno(errno, "exec: signals");
+	sigfd = init_signalfd_forwarded();
+	if (sigfd < 0) {
+		warn_errno(-sigfd, "exec: signals");
 		goto out;
 	}
 	struct clone_args ca = {

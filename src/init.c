@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +24,24 @@ const size_t init_nforwarded_signals = sizeof(init_forwarded_signals) / sizeof(i
 static void noop(int sig)
 {
 	(void)sig;
+}
+
+int init_signalfd_forwarded(void)
+{
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < init_nforwarded_signals; i++)
+		sigaddset(&set, init_forwarded_signals[i]);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	/* A shell starts background jobs with SIGINT and SIGQUIT ignored; what we forward must
+	 * still reach us (blocked, a signal is queued for the signalfd whatever its handler). */
+	for (size_t i = 0; i < init_nforwarded_signals; i++)
+		signal(init_forwarded_signals[i], SIG_DFL);
+	fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	return fd < 0 ? -errno : fd;
 }
 
 static bool is_forwarded(int sig)

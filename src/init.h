@@ -9,6 +9,10 @@
  * signal). The kernel then kills whatever is left in the pid namespace. */
 __attribute__((noreturn)) void init_run(const struct command_ctx *ctx, int chan);
 
+/* Block the forwarded signals and return a signalfd that receives them (supervisor and
+ * `sandbox exec`, which relay them), or -errno. */
+int init_signalfd_forwarded(void);
+
 /* The signals the sandbox forwards to COMMAND. */
 extern const int init_forwarded_signals[];
 extern const size_t init_nforwarded_signals;

@@ -49,67 +49,50 @@ int registry_name_valid(const char *name)
 
 /* --- encoding ---------------------------------------------------------------------------- */
 
-static int put(char *buf, size_t len, size_t *used, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int put(char *buf, size_t len, size_t *used, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (*used >= len)
-		return -ENOSPC;
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *used, len - *used, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= len - *used)
-		return -ENOSPC;
-	*used += (size_t)n;
-	return 0;
-}
-
 static int put_key_string(char *buf, size_t len, size_t *used, const char *key, const char *s)
 {
-	if (put(buf, len, used, ", \"%s\": ", key) < 0)
+	if (buf_appendf(buf, len, used, ", \"%s\": ", key) < 0)
 		return -ENOSPC;
 	if (!s)
-		return put(buf, len, used, "null");
+		return buf_appendf(buf, len, used, "null");
 	return json_append_string(buf, len, used, s);
 }
 
 static int put_key_array(char *buf, size_t len, size_t *used, const char *key, char *const *v)
 {
-	if (put(buf, len, used, ", \"%s\": [", key) < 0)
+	if (buf_appendf(buf, len, used, ", \"%s\": [", key) < 0)
 		return -ENOSPC;
 	for (size_t i = 0; v && v[i]; i++)
-		if ((i && put(buf, len, used, ", ") < 0) || json_append_string(buf, len, used, v[i]) < 0)
+		if ((i && buf_appendf(buf, len, used, ", ") < 0) || json_append_string(buf, len, used, v[i]) < 0)
 			return -ENOSPC;
-	return put(buf, len, used, "]");
+	return buf_appendf(buf, len, used, "]");
 }
 
 int registry_encode(const struct registry_entry *e, char *buf, size_t len)
 {
 	size_t used = 0;
 
-	if (put(buf, len, &used, "{\"name\": ") < 0 || json_append_string(buf, len, &used, e->name) < 0 ||
-	    put(buf, len, &used,
+	if (buf_appendf(buf, len, &used, "{\"name\": ") < 0 || json_append_string(buf, len, &used, e->name) < 0 ||
+	    buf_appendf(buf, len, &used,
 		", \"pid\": %d, \"init_pid\": %d, \"init_start\": %llu, \"command_pid\": %d, "
 		"\"command_start\": %llu, \"created\": %lld",
 		(int)e->pid, (int)e->init_pid, e->init_start, (int)e->cmd_pid, e->cmd_start, e->created) < 0 ||
 	    put_key_string(buf, len, &used, "rootfs", e->rootfs) < 0 ||
 	    put_key_array(buf, len, &used, "command", e->command) < 0 ||
-	    put(buf, len, &used, ", \"host_mode\": %s", e->host_mode ? "true" : "false") < 0)
+	    buf_appendf(buf, len, &used, ", \"host_mode\": %s", e->host_mode ? "true" : "false") < 0)
 		return -ENOSPC;
-	if (e->user_set ? put(buf, len, &used, ", \"uid\": %u, \"gid\": %u", (unsigned)e->uid, (unsigned)e->gid) < 0
-			: put(buf, len, &used, ", \"uid\": null, \"gid\": null") < 0)
+	if (e->user_set ? buf_appendf(buf, len, &used, ", \"uid\": %u, \"gid\": %u", (unsigned)e->uid, (unsigned)e->gid) < 0
+			: buf_appendf(buf, len, &used, ", \"uid\": null, \"gid\": null") < 0)
 		return -ENOSPC;
 	if (put_key_array(buf, len, &used, "caps", e->caps) < 0 ||
-	    put(buf, len, &used, ", \"seccomp\": %s", e->seccomp ? "\"default\"" : "\"none\"") < 0 ||
+	    buf_appendf(buf, len, &used, ", \"seccomp\": %s", e->seccomp ? "\"default\"" : "\"none\"") < 0 ||
 	    put_key_string(buf, len, &used, "workdir", e->workdir) < 0 ||
-	    put(buf, len, &used, ", \"workdir_set\": %s", e->workdir_set ? "true" : "false") < 0 ||
+	    buf_appendf(buf, len, &used, ", \"workdir_set\": %s", e->workdir_set ? "true" : "false") < 0 ||
 	    put_key_string(buf, len, &used, "hostname", e->hostname) < 0 ||
-	    put(buf, len, &used, ", \"own_net\": %s", e->own_net ? "true" : "false") < 0 ||
+	    buf_appendf(buf, len, &used, ", \"own_net\": %s", e->own_net ? "true" : "false") < 0 ||
 	    put_key_array(buf, len, &used, "env", e->env) < 0 ||
 	    put_key_array(buf, len, &used, "rlimits", e->rlimits) < 0 ||
-	    put_key_string(buf, len, &used, "cgroup", e->cgroup) < 0 || put(buf, len, &used, "}\n") < 0)
+	    put_key_string(buf, len, &used, "cgroup", e->cgroup) < 0 || buf_appendf(buf, len, &used, "}\n") < 0)
 		return -ENOSPC;
 	return (int)used;
 }

@@ -10,8 +10,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-static int append(char *buf, size_t len, size_t *used, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int append(char *buf, size_t len, size_t *used, const char *fmt, ...)
+int buf_appendf(char *buf, size_t len, size_t *used, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -29,53 +28,53 @@ static int append(char *buf, size_t len, size_t *used, const char *fmt, ...)
 
 int json_append_string(char *buf, size_t len, size_t *used, const char *s)
 {
-	if (append(buf, len, used, "\"") < 0)
+	if (buf_appendf(buf, len, used, "\"") < 0)
 		return -ENOSPC;
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		int r;
 		switch (*p) {
 		case '"':
-			r = append(buf, len, used, "\\\"");
+			r = buf_appendf(buf, len, used, "\\\"");
 			break;
 		case '\\':
-			r = append(buf, len, used, "\\\\");
+			r = buf_appendf(buf, len, used, "\\\\");
 			break;
 		case '\n':
-			r = append(buf, len, used, "\\n");
+			r = buf_appendf(buf, len, used, "\\n");
 			break;
 		case '\r':
-			r = append(buf, len, used, "\\r");
+			r = buf_appendf(buf, len, used, "\\r");
 			break;
 		case '\t':
-			r = append(buf, len, used, "\\t");
+			r = buf_appendf(buf, len, used, "\\t");
 			break;
 		default:
 			/* Control characters escaped; bytes >= 0x80 pass through as they are. */
 			if (*p < 0x20 || *p == 0x7f)
-				r = append(buf, len, used, "\\u%04x", *p);
+				r = buf_appendf(buf, len, used, "\\u%04x", *p);
 			else
-				r = append(buf, len, used, "%c", *p);
+				r = buf_appendf(buf, len, used, "%c", *p);
 		}
 		if (r < 0)
 			return r;
 	}
-	return append(buf, len, used, "\"");
+	return buf_appendf(buf, len, used, "\"");
 }
 
 int status_started(char *buf, size_t len, pid_t pid, const char *ip, char *const *argv)
 {
 	size_t used = 0;
 
-	if (append(buf, len, &used, "{\"pid\": %d, \"ip\": ", (int)pid) < 0)
+	if (buf_appendf(buf, len, &used, "{\"pid\": %d, \"ip\": ", (int)pid) < 0)
 		return -ENOSPC;
-	if (ip ? json_append_string(buf, len, &used, ip) < 0 : append(buf, len, &used, "null") < 0)
+	if (ip ? json_append_string(buf, len, &used, ip) < 0 : buf_appendf(buf, len, &used, "null") < 0)
 		return -ENOSPC;
-	if (append(buf, len, &used, ", \"command\": [") < 0)
+	if (buf_appendf(buf, len, &used, ", \"command\": [") < 0)
 		return -ENOSPC;
 	for (size_t i = 0; argv && argv[i]; i++)
-		if ((i && append(buf, len, &used, ", ") < 0) || json_append_string(buf, len, &used, argv[i]) < 0)
+		if ((i && buf_appendf(buf, len, &used, ", ") < 0) || json_append_string(buf, len, &used, argv[i]) < 0)
 			return -ENOSPC;
-	if (append(buf, len, &used, "]}\n") < 0)
+	if (buf_appendf(buf, len, &used, "]}\n") < 0)
 		return -ENOSPC;
 	return (int)used;
 }
@@ -86,8 +85,8 @@ int status_exited(char *buf, size_t len, int wait_status)
 	int r;
 
 	if (WIFSIGNALED(wait_status))
-		r = append(buf, len, &used, "{\"signal\": %d}\n", WTERMSIG(wait_status));
+		r = buf_appendf(buf, len, &used, "{\"signal\": %d}\n", WTERMSIG(wait_status));
 	else
-		r = append(buf, len, &used, "{\"exit_code\": %d}\n", WEXITSTATUS(wait_status));
+		r = buf_appendf(buf, len, &used, "{\"exit_code\": %d}\n", WEXITSTATUS(wait_status));
 	return r < 0 ? r : (int)used;
 }

@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* printf at buf + *used, advancing *used; never past len. 0 or -ENOSPC. */
+int buf_appendf(char *buf, size_t len, size_t *used, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Append s as a JSON string (quoted, escaped) to buf at *used. 0 or -ENOSPC. */
 int json_append_string(char *buf, size_t len, size_t *used, const char *s);
 

@@ -127,23 +127,6 @@ static pid_t clone_child(unsigned long long flags, int *pidfd, int cgfd)
 	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
 
-static int block_signals(struct supervisor *s)
-{
-	sigset_t set;
-
-	sigemptyset(&set);
-	for (size_t i = 0; i < init_nforwarded_signals; i++)
-		sigaddset(&set, init_forwarded_signals[i]);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
-		return -errno;
-	/* A shell starts background jobs with SIGINT and SIGQUIT ignored; what we forward must
-	 * still reach us (blocked, a signal is queued for the signalfd whatever its handler). */
-	for (size_t i = 0; i < init_nforwarded_signals; i++)
-		signal(init_forwarded_signals[i], SIG_DFL);
-	s->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	return s->sigfd < 0 ? -errno : 0;
-}
-
 static int start_timer(struct supervisor *s)
 {
 	struct itimerspec its = { 0 };
@@ -543,8 +526,9 @@ int supervisor_run(const struct config *cfg)
 
 	debug("start");
 	/* From now on a signal for COMMAND is queued for it, never the death of this process. */
-	if (block_signals(&s) < 0) {
-		warn_errno(errno, "signals");
+	s.sigfd = init_signalfd_forwarded();
+	if (s.sigfd < 0) {
+		warn_errno(-s.sigfd, "signals");
 		goto out;
 	}
 	/* Before anything starts: a duplicate name is refused at once. */
