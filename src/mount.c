@@ -444,13 +444,32 @@ refused:;
 		    cfg->rootfs, log[0] ? " (" : "", log, log[0] ? ")" : "");
 }
 
+/* Whether a mount point the plan needs is missing in the rootfs on disk. */
+static bool mount_points_missing(const struct config *cfg, const struct mountplan *plan)
+{
+	_cleanup_close_ int dir = open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (dir < 0)
+		return false; /* attach_root reports it */
+	for (size_t i = 0; i < plan->n; i++) {
+		if (!plan->steps[i].create)
+			continue;
+		int fd = mount_open_in_root(dir, plan->steps[i].dst, false, false);
+		if (fd == -ENOENT)
+			return true;
+		if (fd >= 0)
+			close(fd);
+	}
+	return false;
+}
+
 /* The new root as an attached mount: a clone of the rootfs on top of itself (or an overlay over
  * it), or of the host's root, read-only, on a private /tmp of this mount namespace. */
-static int attach_root(const struct config *cfg, char *err, size_t errlen)
+static int attach_root(const struct config *cfg, bool shield, char *err, size_t errlen)
 {
 	_cleanup_close_ int tree = -1, target = -1;
 
-	if (cfg->overlay) {
+	if (cfg->overlay || shield) {
 		tree = overlay_tree(cfg, err, errlen);
 		if (tree < 0)
 			return tree;
@@ -509,18 +528,25 @@ int mount_setup_root(const struct config *cfg, const struct mountplan *plan, cha
 			goto out;
 		}
 	}
-	rootfd = attach_root(cfg, err, errlen);
+	/* --ro promises that nothing is written to the rootfs: when it lacks a mount point, the
+	 * mount points are made in the upper layer of an overlay (a private tmpfs), which is then
+	 * made read-only with the rest. */
+	bool shield = cfg->ro && !cfg->host_mode && mount_points_missing(cfg, plan);
+	rootfd = attach_root(cfg, shield, err, errlen);
 	if (rootfd < 0) {
 		r = rootfd;
 		goto out;
 	}
 	if (cfg->ro) {
-		/* The system mount points first, while the rootfs can still take them. */
+		/* The mount points first, while the root can still take them (only the system
+		 * ones on a plain rootfs; every one in a shield's upper layer). */
 		for (size_t i = 0; i < plan->n; i++) {
 			const struct mstep *s = &plan->steps[i];
-			if (s->kind == MSTEP_PROC || s->kind == MSTEP_DEV || s->kind == MSTEP_SYS ||
-			    (s->kind == MSTEP_TMPFS && strcmp(s->dst, "/tmp") == 0)) {
-				int fd = mount_open_in_root(rootfd, s->dst, true, false);
+			if ((shield && s->create) || s->kind == MSTEP_PROC || s->kind == MSTEP_DEV ||
+			    s->kind == MSTEP_SYS || (s->kind == MSTEP_TMPFS && strcmp(s->dst, "/tmp") == 0)) {
+				struct stat st;
+				bool as_file = srcfds[i] >= 0 && fstat(srcfds[i], &st) == 0 && !S_ISDIR(st.st_mode);
+				int fd = mount_open_in_root(rootfd, s->dst, true, as_file);
 				if (fd < 0) {
 					r = fail(err, errlen, -fd, "mount %s: destination", s->dst);
 					goto out;

@@ -83,6 +83,16 @@ t_eq "host mode: --bind opens a writable directory" "w" \
     "$(sb --net none --bind "$T_WORK/host" "$T_WORK/host" / sh -c "echo w >$T_WORK/host/hm"; cat "$T_WORK/host/hm")"
 t_eq "-w sets the working directory" "/etc" "$(sb --net none -w /etc "$ROOTFS" pwd)"
 
+# --ro writes nothing to the rootfs, not even missing mount points.
+make_rootfs "$T_WORK/bare"
+rm -rf "$T_WORK/bare/tmp" "$T_WORK/bare/sys" "$T_WORK/bare/proc"
+bare_sum() { (cd "$T_WORK/bare" && find . -printf '%p %m %s %T@\n' | sort) | md5sum; }
+before=$(bare_sum)
+sb_run --net none --ro --bind "$T_WORK/file" /etc/single --bind "$T_WORK/host" /mnt/h "$T_WORK/bare" \
+    sh -c 'cat /etc/single && test -d /proc/self && test -d /sys && touch /tmp/x && ls /mnt/h >/dev/null && echo ok'
+t_eq "--ro with missing mount points: the sandbox runs" "one ok " "$(printf '%s\n' "$SB_OUT" | tr '\n' ' ')"
+t_eq "--ro with missing mount points: the rootfs on disk is unchanged" "$before" "$(bare_sum)"
+
 # --overlay: writes succeed inside, the rootfs on disk stays byte for byte the same.
 sum_rootfs() { (cd "$ROOTFS" && find . -printf '%p %m %s %l\n' | sort && find . -type f -exec md5sum {} + | sort) | md5sum; }
 before=$(sum_rootfs)
