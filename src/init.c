@@ -131,6 +131,8 @@ void init_run(const struct command_ctx *ctx, int chan)
 		sigaction(init_forwarded_signals[i], &sa, NULL);
 	sigaction(SIGCHLD, &sa, NULL);
 
+	/* Named before COMMAND exists, so that it never sees another name for PID 1. */
+	prctl(PR_SET_NAME, "sandbox-init", 0, 0, 0);
 	cmd = fork();
 	if (cmd < 0) {
 		chan_send_error(chan, errno, "init: fork COMMAND");
@@ -146,7 +148,6 @@ void init_run(const struct command_ctx *ctx, int chan)
 	msg.value = cmd;
 	if (chan_send_creds(chan, &msg, cmd) < 0)
 		(void)chan_send(chan, &msg);
-	prctl(PR_SET_NAME, "sandbox-init", 0, 0, 0);
 
 	for (;;) {
 		siginfo_t si;
