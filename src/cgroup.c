@@ -209,18 +209,10 @@ static int no_cgroup(char *err, size_t errlen, unsigned need, const char *contro
 	return -ENOENT;
 }
 
+/* An absolute path: the same as read_text_at from the root. */
 static int read_file_text(const char *path, char *buf, size_t len)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read_all(fd, buf, len - 1);
-	if (n < 0)
-		return (int)n;
-	buf[n] = '\0';
-	return 0;
+	return read_text_at(AT_FDCWD, path, buf, len);
 }
 
 /* Cgroups of supervisors that died by SIGKILL: empty, their pid gone. rmdir refuses a cgroup
