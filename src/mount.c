@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,21 +21,6 @@
 #include "etcfiles.h"
 #include "log.h"
 #include "util.h"
-
-static int fail(char *err, size_t errlen, int e, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t errlen, int e, const char *fmt, ...)
-{
-	va_list ap;
-	size_t n;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	n = strlen(err);
-	if (e && n < errlen)
-		snprintf(err + n, errlen - n, ": %s", strerror(e));
-	return -e;
-}
 
 static int openat2_in_root(int rootfd, const char *path, int flags)
 {
@@ -96,7 +80,7 @@ static int new_fs(const char *type, const char *const *opts, unsigned attrs, cha
 	int mnt;
 
 	if (fs < 0)
-		return fail(err, errlen, errno, "fsopen %s", type);
+		return err_set(err, errlen, errno, "fsopen %s", type);
 	for (; opts && opts[0]; opts += 2)
 		if (fsconfig(fs, opts[1] ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, opts[0], opts[1], 0) < 0)
 			goto fscfg;
@@ -104,7 +88,7 @@ static int new_fs(const char *type, const char *const *opts, unsigned attrs, cha
 		goto fscfg;
 	mnt = fsmount(fs, FSMOUNT_CLOEXEC, attrs);
 	if (mnt < 0)
-		return fail(err, errlen, errno, "fsmount %s", type);
+		return err_set(err, errlen, errno, "fsmount %s", type);
 	return mnt;
 fscfg:;
 	int e = errno;
@@ -113,9 +97,9 @@ fscfg:;
 	if (n > 0) {
 		log[n] = '\0';
 		log[strcspn(log, "\n")] = '\0';
-		return fail(err, errlen, e, "%s (%s)", type, log);
+		return err_set(err, errlen, e, "%s (%s)", type, log);
 	}
-	return fail(err, errlen, e, "%s", type);
+	return err_set(err, errlen, e, "%s", type);
 }
 
 static int mount_new_fs_at(int rootfd, const char *dst, const char *type, const char *const *opts,
@@ -125,7 +109,7 @@ static int mount_new_fs_at(int rootfd, const char *dst, const char *type, const 
 	_cleanup_close_ int mnt = -1;
 
 	if (target < 0)
-		return fail(err, errlen, -target, "mount %s: destination", dst);
+		return err_set(err, errlen, -target, "mount %s: destination", dst);
 	mnt = new_fs(type, opts, attrs, err, errlen);
 	if (mnt < 0) {
 		char why[256];
@@ -134,7 +118,7 @@ static int mount_new_fs_at(int rootfd, const char *dst, const char *type, const 
 		return mnt;
 	}
 	if (attach(mnt, target) < 0)
-		return fail(err, errlen, errno, "mount %s: attach %s", dst, type);
+		return err_set(err, errlen, errno, "mount %s: attach %s", dst, type);
 	return 0;
 }
 
@@ -174,14 +158,14 @@ static int step_sys(int rootfd, const struct mstep *s, char *err, size_t errlen)
 		return 0;
 	target = mount_open_in_root(rootfd, s->dst, true, false);
 	if (target < 0)
-		return fail(err, errlen, -target, "mount %s: destination", s->dst);
+		return err_set(err, errlen, -target, "mount %s: destination", s->dst);
 	tree = clone_tree(AT_FDCWD, "/sys", true);
 	if (tree < 0)
-		return fail(err, errlen, -tree, "mount %s: clone the host's /sys", s->dst);
+		return err_set(err, errlen, -tree, "mount %s: clone the host's /sys", s->dst);
 	if (make_readonly(tree, true) < 0)
-		return fail(err, errlen, errno, "mount %s: read-only", s->dst);
+		return err_set(err, errlen, errno, "mount %s: read-only", s->dst);
 	if (attach(tree, target) < 0)
-		return fail(err, errlen, errno, "mount %s: attach", s->dst);
+		return err_set(err, errlen, errno, "mount %s: attach", s->dst);
 	return 0;
 }
 
@@ -208,17 +192,17 @@ static int dev_bind_node(int devfd, const char *name, char *err, size_t errlen)
 
 	fd = openat(devfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOCTTY, 0666);
 	if (fd < 0)
-		return fail(err, errlen, errno, "mount /dev/%s: create", name);
+		return err_set(err, errlen, errno, "mount /dev/%s: create", name);
 	close(fd);
 	snprintf(host, sizeof(host), "/dev/%s", name);
 	tree = clone_tree(AT_FDCWD, host, false);
 	if (tree < 0)
-		return fail(err, errlen, -tree, "mount /dev/%s: clone the host's", name);
+		return err_set(err, errlen, -tree, "mount /dev/%s: clone the host's", name);
 	target = openat(devfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (target < 0)
-		return fail(err, errlen, errno, "mount /dev/%s: open", name);
+		return err_set(err, errlen, errno, "mount /dev/%s: open", name);
 	if (attach(tree, target) < 0)
-		return fail(err, errlen, errno, "mount /dev/%s: attach", name);
+		return err_set(err, errlen, errno, "mount /dev/%s: attach", name);
 	return 0;
 }
 
@@ -241,14 +225,14 @@ static int step_dev(int rootfd, const struct mstep *s, const struct config *cfg,
 		return r;
 	devfd = openat2_in_root(rootfd, s->dst, O_PATH | O_DIRECTORY);
 	if (devfd < 0)
-		return fail(err, errlen, -devfd, "mount %s: reopen", s->dst);
+		return err_set(err, errlen, -devfd, "mount %s: reopen", s->dst);
 	for (size_t i = 0; i < ARRAY_SIZE(dev_nodes); i++) {
 		r = dev_bind_node(devfd, dev_nodes[i], err, errlen);
 		if (r < 0)
 			return r;
 	}
 	if (mkdirat(devfd, "pts", 0755) < 0 || mkdirat(devfd, "shm", 01777) < 0)
-		return fail(err, errlen, errno, "mount /dev: mkdir pts, shm");
+		return err_set(err, errlen, errno, "mount /dev: mkdir pts, shm");
 	r = mount_new_fs_at(rootfd, "/dev/pts", "devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, err,
 			    errlen);
 	if (r < 0)
@@ -260,7 +244,7 @@ static int step_dev(int rootfd, const struct mstep *s, const struct config *cfg,
 		return r;
 	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
 		if (symlinkat(links[i][1], devfd, links[i][0]) < 0)
-			return fail(err, errlen, errno, "mount /dev: symlink %s", links[i][0]);
+			return err_set(err, errlen, errno, "mount /dev: symlink %s", links[i][0]);
 	return 0;
 }
 
@@ -273,9 +257,9 @@ static int step_mask(int rootfd, const struct mstep *s, char *err, size_t errlen
 	if (target == -ENOENT && s->optional)
 		return 0;
 	if (target < 0)
-		return fail(err, errlen, -target, "mask %s", s->dst);
+		return err_set(err, errlen, -target, "mask %s", s->dst);
 	if (fstat(target, &st) < 0)
-		return fail(err, errlen, errno, "mask %s: stat", s->dst);
+		return err_set(err, errlen, errno, "mask %s: stat", s->dst);
 	if (S_ISDIR(st.st_mode)) {
 		static const char *const opts[] = { "mode", "0555", "size", "4k", NULL };
 		mnt = new_fs("tmpfs", opts, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
@@ -284,12 +268,12 @@ static int step_mask(int rootfd, const struct mstep *s, char *err, size_t errlen
 		/* The sandbox's own /dev/null, bound there already. */
 		mnt = clone_tree(rootfd, "dev/null", false);
 		if (mnt < 0)
-			return fail(err, errlen, -mnt, "mask %s: clone /dev/null", s->dst);
+			return err_set(err, errlen, -mnt, "mask %s: clone /dev/null", s->dst);
 	}
 	if (mnt < 0)
 		return mnt;
 	if (attach(mnt, target) < 0)
-		return fail(err, errlen, errno, "mask %s: attach", s->dst);
+		return err_set(err, errlen, errno, "mask %s: attach", s->dst);
 	return 0;
 }
 
@@ -301,14 +285,14 @@ static int step_ro_path(int rootfd, const struct mstep *s, char *err, size_t err
 	if (target == -ENOENT && s->optional)
 		return 0;
 	if (target < 0)
-		return fail(err, errlen, -target, "read-only %s", s->dst);
+		return err_set(err, errlen, -target, "read-only %s", s->dst);
 	tree = clone_tree(target, "", true);
 	if (tree < 0)
-		return fail(err, errlen, -tree, "read-only %s: clone", s->dst);
+		return err_set(err, errlen, -tree, "read-only %s: clone", s->dst);
 	if (make_readonly(tree, true) < 0)
-		return fail(err, errlen, errno, "read-only %s", s->dst);
+		return err_set(err, errlen, errno, "read-only %s", s->dst);
 	if (attach(tree, target) < 0)
-		return fail(err, errlen, errno, "read-only %s: attach", s->dst);
+		return err_set(err, errlen, errno, "read-only %s: attach", s->dst);
 	return 0;
 }
 
@@ -318,14 +302,14 @@ static int step_bind(int rootfd, const struct mstep *s, int srcfd, char *err, si
 	struct stat st;
 
 	if (fstat(srcfd, &st) < 0)
-		return fail(err, errlen, errno, "bind %s: stat", s->src);
+		return err_set(err, errlen, errno, "bind %s: stat", s->src);
 	target = mount_open_in_root(rootfd, s->dst, true, !S_ISDIR(st.st_mode));
 	if (target < 0)
-		return fail(err, errlen, -target, "bind %s: destination %s", s->src, s->dst);
+		return err_set(err, errlen, -target, "bind %s: destination %s", s->src, s->dst);
 	if (s->kind == MSTEP_RO_BIND && make_readonly(srcfd, true) < 0)
-		return fail(err, errlen, errno, "bind %s: read-only", s->src);
+		return err_set(err, errlen, errno, "bind %s: read-only", s->src);
 	if (attach(srcfd, target) < 0)
-		return fail(err, errlen, errno, "bind %s on %s", s->src, s->dst);
+		return err_set(err, errlen, errno, "bind %s on %s", s->src, s->dst);
 	return 0;
 }
 
@@ -341,24 +325,24 @@ static int step_etc(int rootfd, const struct mstep *s, const struct config *cfg,
 	if (target == -ENOENT || target == -ENOTDIR)
 		return 0;
 	if (target < 0)
-		return fail(err, errlen, -target, "generate %s", s->dst);
+		return err_set(err, errlen, -target, "generate %s", s->dst);
 	len = etcfiles_text(s->etc, cfg, text, sizeof(text));
 	if (len < 0)
-		return fail(err, errlen, -len, "generate %s", s->dst);
+		return err_set(err, errlen, -len, "generate %s", s->dst);
 	devfd = openat2_in_root(rootfd, "/dev", O_PATH | O_DIRECTORY);
 	if (devfd < 0)
-		return fail(err, errlen, -devfd, "generate %s: open /dev", s->dst);
+		return err_set(err, errlen, -devfd, "generate %s: open /dev", s->dst);
 	snprintf(name, sizeof(name), ".sandbox-etc-%d", (int)s->etc);
 	fd = openat(devfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0 || write_all(fd, text, (size_t)len) < 0)
-		return fail(err, errlen, errno, "generate %s: write", s->dst);
+		return err_set(err, errlen, errno, "generate %s: write", s->dst);
 	tree = clone_tree(devfd, name, false);
 	if (tree < 0)
-		return fail(err, errlen, -tree, "generate %s: clone", s->dst);
+		return err_set(err, errlen, -tree, "generate %s: clone", s->dst);
 	if (attach(tree, target) < 0)
-		return fail(err, errlen, errno, "generate %s: attach", s->dst);
+		return err_set(err, errlen, errno, "generate %s: attach", s->dst);
 	if (unlinkat(devfd, name, 0) < 0)
-		return fail(err, errlen, errno, "generate %s: unlink the staging file", s->dst);
+		return err_set(err, errlen, errno, "generate %s: unlink the staging file", s->dst);
 	return 0;
 }
 
@@ -385,7 +369,7 @@ static int run_step(int rootfd, const struct mstep *s, int srcfd, const struct c
 	case MSTEP_ETC:
 		return step_etc(rootfd, s, cfg, err, errlen);
 	}
-	return fail(err, errlen, EINVAL, "mount %s: unknown step", s->dst);
+	return err_set(err, errlen, EINVAL, "mount %s: unknown step", s->dst);
 }
 
 /* --overlay: the rootfs as the lower layer of an overlayfs whose upper and work directories
@@ -402,19 +386,19 @@ static int overlay_tree(const struct config *cfg, char *err, size_t errlen)
 	snprintf(size, sizeof(size), "%llu", cfg->tmp_size);
 	lower = open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (lower < 0)
-		return fail(err, errlen, errno, "--overlay: open %s", cfg->rootfs);
+		return err_set(err, errlen, errno, "--overlay: open %s", cfg->rootfs);
 	tmp = new_fs("tmpfs", tmp_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err, errlen);
 	if (tmp < 0)
 		return tmp;
 	if (mkdirat(tmp, "upper", 0755) < 0 || mkdirat(tmp, "work", 0755) < 0)
-		return fail(err, errlen, errno, "--overlay: upper and work directories");
+		return err_set(err, errlen, errno, "--overlay: upper and work directories");
 	upper = openat(tmp, "upper", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	work = openat(tmp, "work", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (upper < 0 || work < 0)
-		return fail(err, errlen, errno, "--overlay: open upper and work");
+		return err_set(err, errlen, errno, "--overlay: open upper and work");
 	fs = fsopen("overlay", FSOPEN_CLOEXEC);
 	if (fs < 0)
-		return fail(err, errlen, errno, "--overlay: this kernel has no overlayfs (try without --overlay)");
+		return err_set(err, errlen, errno, "--overlay: this kernel has no overlayfs (try without --overlay)");
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", lower);
 	if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", path, 0) < 0)
 		goto refused;
@@ -438,7 +422,7 @@ refused:;
 	ssize_t n = read(fs, log, sizeof(log) - 1);
 	log[n > 0 ? n : 0] = '\0';
 	log[strcspn(log, "\n")] = '\0';
-	return fail(err, errlen, e,
+	return err_set(err, errlen, e,
 		    "--overlay: the kernel refused an overlay on %s%s%s%s (unprivileged overlayfs needs "
 		    "Linux >= 5.11 and a rootfs on a filesystem it supports; try --ro, or copy the rootfs)",
 		    cfg->rootfs, log[0] ? " (" : "", log, log[0] ? ")" : "");
@@ -477,14 +461,14 @@ static int attach_root(const struct config *cfg, bool shield, char *err, size_t 
 		tree = clone_tree(AT_FDCWD, cfg->host_mode ? "/" : cfg->rootfs, true);
 	}
 	if (tree < 0)
-		return fail(err, errlen, -tree, "rootfs %s: clone", cfg->rootfs);
+		return err_set(err, errlen, -tree, "rootfs %s: clone", cfg->rootfs);
 	if (cfg->host_mode && make_readonly(tree, true) < 0)
-		return fail(err, errlen, errno, "host mode: make the host's root read-only");
+		return err_set(err, errlen, errno, "host mode: make the host's root read-only");
 	target = open(cfg->host_mode ? "/tmp" : cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (target < 0)
-		return fail(err, errlen, errno, "rootfs %s: open", cfg->rootfs);
+		return err_set(err, errlen, errno, "rootfs %s: open", cfg->rootfs);
 	if (attach(tree, target) < 0)
-		return fail(err, errlen, errno, "rootfs %s: attach", cfg->rootfs);
+		return err_set(err, errlen, errno, "rootfs %s: attach", cfg->rootfs);
 	/* After move_mount the tree's fd refers to the attached root. */
 	return steal_fd(&tree);
 }
@@ -492,15 +476,15 @@ static int attach_root(const struct config *cfg, bool shield, char *err, size_t 
 static int pivot(int rootfd, char *err, size_t errlen)
 {
 	if (fchdir(rootfd) < 0)
-		return fail(err, errlen, errno, "pivot_root: enter the new root");
+		return err_set(err, errlen, errno, "pivot_root: enter the new root");
 	/* pivot_root(".", ".") stacks the old root on the new one; detaching "." then drops it
 	 * without needing a directory for it in the rootfs. */
 	if (syscall(SYS_pivot_root, ".", ".") < 0)
-		return fail(err, errlen, errno, "pivot_root");
+		return err_set(err, errlen, errno, "pivot_root");
 	if (umount2(".", MNT_DETACH) < 0)
-		return fail(err, errlen, errno, "pivot_root: detach the old root");
+		return err_set(err, errlen, errno, "pivot_root: detach the old root");
 	if (chdir("/") < 0)
-		return fail(err, errlen, errno, "pivot_root: chdir /");
+		return err_set(err, errlen, errno, "pivot_root: chdir /");
 	return 0;
 }
 
@@ -511,12 +495,12 @@ int mount_setup_root(const struct config *cfg, const struct mountplan *plan, cha
 	int r = 0;
 
 	if (!srcfds)
-		return fail(err, errlen, ENOMEM, "mount plan");
+		return err_set(err, errlen, ENOMEM, "mount plan");
 	for (size_t i = 0; i < plan->n; i++)
 		srcfds[i] = -1;
 	/* Nothing mounted in here may propagate to the host, nor the host's mounts in here. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return fail(err, errlen, errno, "mount: make / private");
+		return err_set(err, errlen, errno, "mount: make / private");
 	/* Bind sources are host paths: open them all before anything covers the host's tree. */
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct mstep *s = &plan->steps[i];
@@ -524,7 +508,7 @@ int mount_setup_root(const struct config *cfg, const struct mountplan *plan, cha
 			continue;
 		srcfds[i] = clone_tree(AT_FDCWD, s->src, true);
 		if (srcfds[i] < 0) {
-			r = fail(err, errlen, -srcfds[i], "bind source %s", s->src);
+			r = err_set(err, errlen, -srcfds[i], "bind source %s", s->src);
 			goto out;
 		}
 	}
@@ -548,14 +532,14 @@ int mount_setup_root(const struct config *cfg, const struct mountplan *plan, cha
 				bool as_file = srcfds[i] >= 0 && fstat(srcfds[i], &st) == 0 && !S_ISDIR(st.st_mode);
 				int fd = mount_open_in_root(rootfd, s->dst, true, as_file);
 				if (fd < 0) {
-					r = fail(err, errlen, -fd, "mount %s: destination", s->dst);
+					r = err_set(err, errlen, -fd, "mount %s: destination", s->dst);
 					goto out;
 				}
 				close(fd);
 			}
 		}
 		if (make_readonly(rootfd, true) < 0) {
-			r = fail(err, errlen, errno, "--ro: make the rootfs read-only");
+			r = err_set(err, errlen, errno, "--ro: make the rootfs read-only");
 			goto out;
 		}
 	}

@@ -11,7 +11,6 @@
 #include <poll.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,18 +30,6 @@
 #include "usernet.h" /* the addresses of the plan, no libslirp call */
 #include "util.h"
 
-int net_fail(char *err, size_t errlen, int e, const char *fmt, ...)
-{
-	char what[160];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	if (err && errlen)
-		snprintf(err, errlen, "%s: %s", what, strerror(e));
-	return -e;
-}
 
 
 /* ---- the child's side ---- */
@@ -64,17 +51,17 @@ static int net_allow_ping(char *err, size_t errlen)
 	int r, n;
 
 	if (!map)
-		return net_fail(err, errlen, errno, "read /proc/self/gid_map");
+		return err_set(err, errlen, errno, "read /proc/self/gid_map");
 	r = idmap_host_span(map, &low, &high);
 	if (r < 0)
-		return net_fail(err, errlen, -r, "parse /proc/self/gid_map");
+		return err_set(err, errlen, -r, "parse /proc/self/gid_map");
 	fd = open("/proc/sys/net/ipv4/ping_group_range", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return net_fail(err, errlen, errno, "open net.ipv4.ping_group_range");
+		return err_set(err, errlen, errno, "open net.ipv4.ping_group_range");
 	n = snprintf(line, sizeof(line), "%u %u\n", low, high);
 	r = write_all(fd, line, (size_t)n);
 	if (r < 0)
-		return net_fail(err, errlen, -r, "write \"%u %u\" to net.ipv4.ping_group_range",
+		return err_set(err, errlen, -r, "write \"%u %u\" to net.ipv4.ping_group_range",
 				low, high);
 	return 0;
 }
@@ -94,13 +81,13 @@ int net_child_setup(const struct config *cfg, int child_sock, char *err, size_t 
 
 	nl = netlink_open();
 	if (nl < 0)
-		return net_fail(err, errlen, -nl, "open a netlink socket");
+		return err_set(err, errlen, -nl, "open a netlink socket");
 	lo = netlink_link_index("lo");
 	if (lo < 0)
-		return net_fail(err, errlen, -lo, "find lo");
+		return err_set(err, errlen, -lo, "find lo");
 	r = netlink_link_up(nl, lo);
 	if (r < 0)
-		return net_fail(err, errlen, -r, "bring lo up");
+		return err_set(err, errlen, -r, "bring lo up");
 	r = net_allow_ping(err, errlen);
 	if (r == -EROFS || r == -EACCES || r == -EPERM || r == -ENOENT)
 		r = 0; /* no writable sysctl here: a sandbox without ping, not a failure */
@@ -110,30 +97,30 @@ int net_child_setup(const struct config *cfg, int child_sock, char *err, size_t 
 		return 0;
 
 	if (sock < 0)
-		return net_fail(err, errlen, EBADF, "network helper socket");
+		return err_set(err, errlen, EBADF, "network helper socket");
 	tap = tap_open(TAP_NAME);
 	if (tap < 0)
-		return net_fail(err, errlen, -tap, "create tap %s on /dev/net/tun", TAP_NAME);
+		return err_set(err, errlen, -tap, "create tap %s on /dev/net/tun", TAP_NAME);
 	eth = netlink_link_index(TAP_NAME);
 	if (eth < 0)
-		return net_fail(err, errlen, -eth, "find %s", TAP_NAME);
+		return err_set(err, errlen, -eth, "find %s", TAP_NAME);
 	r = netlink_set_mtu(nl, eth, mtu);
 	if (r < 0)
-		return net_fail(err, errlen, -r, "%s: set MTU %u", TAP_NAME, mtu);
+		return err_set(err, errlen, -r, "%s: set MTU %u", TAP_NAME, mtu);
 	/* Up before the addresses: the kernel adds the IPv6 prefix route only on an up link,
 	 * and the default routes need their gateway on-link. */
 	r = netlink_link_up(nl, eth);
 	if (r < 0)
-		return net_fail(err, errlen, -r, "bring %s up", TAP_NAME);
+		return err_set(err, errlen, -r, "bring %s up", TAP_NAME);
 
 	inet_pton(AF_INET, USERNET_GUEST4, &a4);
 	inet_pton(AF_INET, USERNET_HOST4, &gw4);
 	r = netlink_add_addr(nl, eth, AF_INET, &a4, 24);
 	if (r < 0)
-		return net_fail(err, errlen, -r, "%s: add %s/24", TAP_NAME, USERNET_GUEST4);
+		return err_set(err, errlen, -r, "%s: add %s/24", TAP_NAME, USERNET_GUEST4);
 	r = netlink_add_default_route(nl, eth, AF_INET, &gw4);
 	if (r < 0)
-		return net_fail(err, errlen, -r, "add the default route via %s", USERNET_HOST4);
+		return err_set(err, errlen, -r, "add the default route via %s", USERNET_HOST4);
 
 	inet_pton(AF_INET6, USERNET_GUEST6, &a6);
 	inet_pton(AF_INET6, USERNET_HOST6, &gw6);
@@ -141,19 +128,19 @@ int net_child_setup(const struct config *cfg, int child_sock, char *err, size_t 
 	if (r == -EAFNOSUPPORT || r == -EOPNOTSUPP) {
 		/* IPv6 disabled in this kernel (ipv6.disable=1): IPv4 alone is a working network. */
 	} else if (r < 0) {
-		return net_fail(err, errlen, -r, "%s: add %s/%d", TAP_NAME, USERNET_GUEST6,
+		return err_set(err, errlen, -r, "%s: add %s/%d", TAP_NAME, USERNET_GUEST6,
 				USERNET_PREFIX6_LEN);
 	} else {
 		r = netlink_add_default_route(nl, eth, AF_INET6, &gw6);
 		if (r < 0)
-			return net_fail(err, errlen, -r, "add the default route via %s",
+			return err_set(err, errlen, -r, "add the default route via %s",
 					USERNET_HOST6);
 	}
 
 	struct chan_msg m = { .type = CHAN_MSG_TAP };
 	r = chan_send_fd(sock, &m, tap);
 	if (r < 0)
-		return net_fail(err, errlen, -r, "pass the tap to the network helper");
+		return err_set(err, errlen, -r, "pass the tap to the network helper");
 	return 0;
 }
 
@@ -200,7 +187,7 @@ __attribute__((noreturn)) static void exec_helper(const struct config *cfg, int 
 
 	if (!argv) {
 		e = ENOMEM;
-		net_fail(msg.text, sizeof(msg.text), e, "network helper");
+		err_set(msg.text, sizeof(msg.text), e, "network helper");
 		goto out;
 	}
 	helper_path(path, sizeof(path));
@@ -221,11 +208,11 @@ __attribute__((noreturn)) static void exec_helper(const struct config *cfg, int 
 	if (hi_ctl < 0 || hi_tap < 0 || move_fd(hi_ctl, NETHELPER_CTL_FD) < 0 ||
 	    move_fd(hi_tap, NETHELPER_TAP_FD) < 0) {
 		e = errno;
-		net_fail(msg.text, sizeof(msg.text), e, "network helper: pass its sockets");
+		err_set(msg.text, sizeof(msg.text), e, "network helper: pass its sockets");
 	} else {
 		execve(path, (char *const *)argv, envp);
 		e = errno;
-		net_fail(msg.text, sizeof(msg.text), e, "network helper: exec %s", path);
+		err_set(msg.text, sizeof(msg.text), e, "network helper: exec %s", path);
 		ctl = NETHELPER_CTL_FD;
 	}
 out:
@@ -247,12 +234,12 @@ int net_helper_start(const struct config *cfg, struct net_helper *h, int *child_
 		return 0;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0)
-		return net_fail(err, errlen, errno, "network helper: socketpair");
+		return err_set(err, errlen, errno, "network helper: socketpair");
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, tapsk) < 0) {
 		int e = errno;
 		close(ctl[0]);
 		close(ctl[1]);
-		return net_fail(err, errlen, e, "network helper: socketpair");
+		return err_set(err, errlen, e, "network helper: socketpair");
 	}
 	pid = fork();
 	if (pid < 0) {
@@ -261,7 +248,7 @@ int net_helper_start(const struct config *cfg, struct net_helper *h, int *child_
 		close(ctl[1]);
 		close(tapsk[0]);
 		close(tapsk[1]);
-		return net_fail(err, errlen, e, "fork the network helper");
+		return err_set(err, errlen, e, "fork the network helper");
 	}
 	if (pid == 0) {
 		close(ctl[0]);
@@ -290,7 +277,7 @@ int net_helper_wait_ready(struct net_helper *h, char *err, size_t errlen)
 		n = recv(h->ctl_fd, &msg, sizeof(msg), 0);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return net_fail(err, errlen, errno, "network helper: read its status");
+		return err_set(err, errlen, errno, "network helper: read its status");
 	if (n == 0 || (size_t)n != sizeof(msg)) {
 		if (err && errlen)
 			snprintf(err, errlen, "network helper exited before the network was ready");

@@ -119,14 +119,14 @@ void net_helper_main(const struct config *cfg, int ctl, int tapsk)
 	memset(&msg, 0, sizeof(msg));
 	r = net_helper_fds(ctl, tapsk);
 	if (r < 0) {
-		net_fail(msg.text, sizeof(msg.text), -r, "network helper: set up its fds");
+		err_set(msg.text, sizeof(msg.text), -r, "network helper: set up its fds");
 		goto fail;
 	}
 	/* Now, while the host's file is in view: libslirp reads it lazily, at the first DNS
 	 * query, which comes after the lock-down. */
 	r = usernet_lockdown_read_resolv(resolv, sizeof(resolv));
 	if (r < 0) {
-		net_fail(msg.text, sizeof(msg.text), -r, "read /etc/resolv.conf");
+		err_set(msg.text, sizeof(msg.text), -r, "read /etc/resolv.conf");
 		goto fail;
 	}
 	r = usernet_init(&u, cfg, msg.text, sizeof(msg.text));

@@ -12,9 +12,6 @@ struct net_ready_msg {
 	char text[252];
 };
 
-/* "WHAT: strerror(e)" into err; returns -e. */
-__attribute__((format(printf, 4, 5))) int net_fail(char *err, size_t errlen, int e, const char *fmt, ...);
-
 /* The helper program, and the fd numbers at which it receives its two sockets. */
 #define NETHELPER_NAME "sandbox-net"
 enum { NETHELPER_CTL_FD = 3, NETHELPER_TAP_FD = 4 };

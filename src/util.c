@@ -7,8 +7,25 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/syscall.h>
+
+int err_set(char *err, size_t errlen, int e, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+
+	if (!err || !errlen)
+		return -e;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	n = strlen(err);
+	if (e && n < errlen)
+		snprintf(err + n, errlen - n, ": %s", strerror(e));
+	return -e;
+}
 
 int write_all(int fd, const void *buf, size_t len)
 {

@@ -50,6 +50,9 @@ static inline int steal_fd(int *fd)
 	return r;
 }
 
+/* Write "WHAT" (and ": strerror(e)" when e is not 0) into err, the reason buffer that pure code
+ * hands back to the one place that prints it. Returns -e. */
+int err_set(char *err, size_t errlen, int e, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Write all of buf, retrying EINTR and short writes. 0 or -errno. */
 int write_all(int fd, const void *buf, size_t len);
 /* Read up to len bytes, retrying EINTR and short reads until EOF. Bytes read or -errno. */

@@ -78,6 +78,7 @@ t_check "host mode: the host's root is read-only" test "$SB_RC" -ne 0 -a ! -e /u
 sb --net none / sh -c 'echo x >/tmp/host-mode-canary'
 t_check "host mode: /tmp is private" test ! -e /tmp/host-mode-canary
 t_eq "host mode: the working directory is the caller's" "$HOME" "$(cd "$HOME" && sb --net none / pwd)"
+t_eq "host mode: a directory hidden by the private /tmp falls back to /" "/" "$(cd "$T_WORK" && sb --net none / pwd)"
 t_eq "host mode: the environment is inherited" "yes" "$(SB_MARK=yes sb --net none / sh -c 'echo $SB_MARK')"
 t_eq "host mode: --bind opens a writable directory" "w" \
     "$(sb --net none --bind "$T_WORK/host" "$T_WORK/host" / sh -c "echo w >$T_WORK/host/hm"; cat "$T_WORK/host/hm")"

@@ -360,6 +360,21 @@ static void test_cleanup_and_steal(void **state)
 	assert_int_equal(errno, ENOTTY);
 }
 
+static void test_err_set(void **state)
+{
+	char err[64];
+
+	(void)state;
+	assert_int_equal(err_set(err, sizeof(err), ENOENT, "open %s", "x"), -ENOENT);
+	assert_string_equal(err, "open x: No such file or directory");
+	assert_int_equal(err_set(err, sizeof(err), 0, "plain"), 0);
+	assert_string_equal(err, "plain");
+	/* Truncated, never overflowing, always terminated. */
+	assert_int_equal(err_set(err, 8, EACCES, "a long step name"), -EACCES);
+	assert_string_equal(err, "a long ");
+	assert_int_equal(err_set(NULL, 0, EIO, "nowhere"), -EIO);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -367,7 +382,7 @@ int main(void)
 		cmocka_unit_test(test_io_small),	   cmocka_unit_test(test_io_large),
 		cmocka_unit_test(test_io_errors),	   cmocka_unit_test(test_write_file_at),
 		cmocka_unit_test(test_close_fds_from),	   cmocka_unit_test(test_fd_flags),
-		cmocka_unit_test(test_cleanup_and_steal),
+		cmocka_unit_test(test_cleanup_and_steal), cmocka_unit_test(test_err_set),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
