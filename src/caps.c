@@ -22,6 +22,8 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "util.h"
+
 #define BIT(c) (UINT64_C(1) << (c))
 
 const uint64_t caps_default_root = BIT(CAP_CHOWN) | BIT(CAP_DAC_OVERRIDE) | BIT(CAP_FOWNER) |
@@ -81,27 +83,30 @@ int caps_parse_name(const char *name, cap_value_t *out)
 	return -EINVAL;
 }
 
-int caps_plan(const struct cap_change *changes, size_t n, bool root_user, uint64_t *out_set,
-	      char *err, size_t errlen)
+int caps_plan(const struct cap_change *changes, size_t n, uint64_t *add, uint64_t *drop, char *err,
+	      size_t errlen)
 {
-	uint64_t set = root_user ? caps_default_root : 0;
+	uint64_t a = 0, d = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		cap_value_t c;
 		int r = caps_parse_name(changes[i].name, &c);
 		if (r < 0) {
-			snprintf(err, errlen, "%s: unknown capability '%s'",
-				 changes[i].add ? "--cap-add" : "--cap-drop",
-				 changes[i].name ? changes[i].name : "");
+			err_set(err, errlen, 0, "%s: unknown capability '%s'", changes[i].add ? "--cap-add" : "--cap-drop",
+				changes[i].name ? changes[i].name : "");
 			return r == -ENOMEM ? r : -EINVAL;
 		}
 		uint64_t bits = c == CAPS_ALL ? CAPS_MASK_ALL : BIT(c);
-		if (changes[i].add)
-			set |= bits;
-		else
-			set &= ~bits;
+		if (changes[i].add) {
+			a |= bits;
+			d &= ~bits;
+		} else {
+			d |= bits;
+			a &= ~bits;
+		}
 	}
-	*out_set = set;
+	*add = a;
+	*drop = d;
 	return 0;
 }
 

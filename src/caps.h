@@ -37,10 +37,16 @@ static inline void caps_cleanup_cap(cap_t *c)
  * libcap's own cap_from_name() would take them). 0 or -EINVAL. */
 int caps_parse_name(const char *name, cap_value_t *out);
 
-/* The final set: the default (caps_default_root when root_user, else empty), then each
- * --cap-add/--cap-drop in order. 0, or -EINVAL with "unknown capability 'X'" in err. */
-int caps_plan(const struct cap_change *changes, size_t n, bool root_user, uint64_t *out_set,
-	      char *err, size_t errlen);
+/* Resolve --cap-add/--cap-drop, in order, into two masks: per capability the last one wins.
+ * 0, or -EINVAL with "--cap-add: unknown capability 'X'" in err. */
+int caps_plan(const struct cap_change *changes, size_t n, uint64_t *add, uint64_t *drop, char *err,
+	      size_t errlen);
+/* The final set: the default (caps_default_root when root_user, else empty), minus drop, plus
+ * add. Kept apart from caps_plan because `sandbox exec --user` changes the user. */
+static inline uint64_t caps_set_for(uint64_t add, uint64_t drop, bool root_user)
+{
+	return ((root_user ? caps_default_root : 0) & ~drop) | add;
+}
 
 /* In the process about to exec, already at its final uid/gid (security_switch_user): bounding
  * = set, permitted = effective = inheritable = set, ambient = set when the uid is not 0 (else

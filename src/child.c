@@ -77,7 +77,7 @@ static int open_tty(const struct child_args *a)
 void child_main(const struct child_args *a)
 {
 	char err[512];
-	struct command_ctx ctx = { .cfg = a->cfg, .workdir = a->workdir, .tty_slave = -1 };
+	struct command_ctx ctx = { .plan = a->cmd, .tty_slave = -1, .linger_for_tcp = a->cfg->net == NET_SLIRP };
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		child_fail(a->chan, errno, "prctl PR_SET_PDEATHSIG");

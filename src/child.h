@@ -1,13 +1,14 @@
 /* child.h: the sandbox's first process, from clone to PID 1. */
 #pragma once
 
+#include "cmdplan.h"
 #include "mountplan.h"
 #include "options.h"
 
 struct child_args {
 	const struct config *cfg;
 	const struct mountplan *plan;
-	const char *workdir; /* resolved working directory inside */
+	const struct command_plan *cmd;
 	int chan;            /* our end of the supervisor's socketpair */
 	int net_sock;        /* the network helper's socket, or -1 */
 	bool want_tty;       /* give COMMAND a new pseudo-terminal */

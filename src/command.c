@@ -73,7 +73,7 @@ static void reset_signals(void)
 
 void command_exec(const struct command_ctx *ctx)
 {
-	const struct config *cfg = ctx->cfg;
+	const struct command_plan *p = ctx->plan;
 	char err[512] = "";
 	char **envp;
 	int code;
@@ -84,27 +84,25 @@ void command_exec(const struct command_ctx *ctx)
 	if ((ctx->tty_slave >= 0 ? tty_make_controlling(ctx->tty_slave, err, sizeof(err))
 				 : tty_new_session(err, sizeof(err))) < 0)
 		die("%s", err);
-	if (rlimit_apply(cfg->rlimits, cfg->nrlimits, err, sizeof(err)) < 0)
+	if (rlimit_apply(p->rlimits, p->nrlimits, err, sizeof(err)) < 0)
 		die("%s", err);
-	if (chdir(ctx->workdir) < 0) {
-		/* Host mode starts where the caller is; a directory hidden by the private /tmp
-		 * falls back to "/" rather than failing. An explicit -w must exist. */
-		if (cfg->workdir || !cfg->host_mode || chdir("/") < 0)
-			die_errno(errno, "workdir %s", ctx->workdir);
-		debug("workdir %s is not visible inside, using /", ctx->workdir);
+	if (chdir(p->workdir) < 0) {
+		if (!p->workdir_fallback || chdir("/") < 0)
+			die_errno(errno, "workdir %s", p->workdir);
+		debug("workdir %s is not visible inside, using /", p->workdir);
 	}
-	envp = env_build(cfg, environ);
+	envp = env_build(p, environ);
 	if (!envp)
 		die_errno(ENOMEM, "environment");
 	/* Only 0, 1 and 2 go to COMMAND. */
 	if (close_fds_from(3) < 0)
 		die_errno(errno, "close inherited file descriptors");
-	if (security_apply(cfg, err, sizeof(err)) < 0)
+	if (security_apply(p, err, sizeof(err)) < 0)
 		die("%s", err);
-	code = command_execvpe(cfg->argv[0], cfg->argv, envp, env_get(envp, "PATH"));
-	if (code == EXIT_NOTFOUND && errno == ENOENT && !strchr(cfg->argv[0], '/'))
-		warnx("%s: command not found", cfg->argv[0]);
+	code = command_execvpe(p->argv[0], p->argv, envp, env_get(envp, "PATH"));
+	if (code == EXIT_NOTFOUND && errno == ENOENT && !strchr(p->argv[0], '/'))
+		warnx("%s: command not found", p->argv[0]);
 	else
-		warn_errno(errno, "exec %s", cfg->argv[0]);
+		warn_errno(errno, "exec %s", p->argv[0]);
 	_exit(code);
 }

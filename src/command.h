@@ -1,12 +1,14 @@
 /* command.h: the last steps in the process that becomes COMMAND, and the PATH search. */
 #pragma once
 
-#include "options.h"
+#include <stdbool.h>
+
+#include "cmdplan.h"
 
 struct command_ctx {
-	const struct config *cfg;
-	const char *workdir; /* resolved: -w, the caller's cwd in host mode, or "/" */
+	const struct command_plan *plan;
 	int tty_slave;       /* -1: no pty, run in a new session with the caller's fds */
+	bool linger_for_tcp; /* init: let the network helper flush COMMAND's last TCP bytes */
 };
 
 /* Never returns: exec COMMAND, or print one line and _exit 125 (setup), 126 (not executable)

@@ -63,31 +63,27 @@ static int put_entry(struct envbuf *e, const char *entry)
 	return put(e, entry, (size_t)(eq - entry), eq + 1);
 }
 
-char **env_build(const struct config *cfg, char *const *caller)
+char **env_build(const struct command_plan *p, char *const *caller)
 {
 	struct envbuf e = { 0 };
 	const char *term = env_get(caller, "TERM");
-	bool root = !cfg->user_set || cfg->user_uid == 0;
 
-	if (cfg->host_mode) {
-		for (char *const *p = caller; p && *p; p++)
-			if (put_entry(&e, *p) < 0)
+	if (p->inherit_env) {
+		for (char *const *c = caller; c && *c; c++)
+			if (put_entry(&e, *c) < 0)
 				goto fail;
 	} else {
-		if (put(&e, "PATH", 4, SANDBOX_PATH) < 0 || put(&e, "HOME", 4, root ? "/root" : "/") < 0)
+		if (put(&e, "PATH", 4, SANDBOX_PATH) < 0 ||
+		    put(&e, "HOME", 4, cmdplan_runs_as_root(p) ? "/root" : "/") < 0)
 			goto fail;
 		if (term && put(&e, "TERM", 4, term) < 0)
 			goto fail;
 	}
 	if (put(&e, "container", 9, "sandbox") < 0)
 		goto fail;
-	for (size_t i = 0; i < cfg->nenv; i++) {
-		const struct env_setting *s = &cfg->env[i];
-		size_t nlen = s->value ? (size_t)(s->value - 1 - s->name) : strlen(s->name);
-		const char *value = s->value ? s->value : lookup(caller, s->name, nlen);
-		if (value && put(&e, s->name, nlen, value) < 0)
+	for (char *const *s = p->env; s && *s; s++)
+		if (put_entry(&e, *s) < 0)
 			goto fail;
-	}
 	if (!e.v) {
 		e.v = calloc(1, sizeof(*e.v));
 		if (!e.v)

@@ -38,6 +38,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cmdplan.h"
 #include "command.h"
 #include "init.h"
 #include "log.h"
@@ -48,87 +49,28 @@
 #define CLONE_INTO_CGROUP 0x200000000ULL
 #endif
 
-struct exec_setup {
-	struct config cfg; /* COMMAND's setup, as the sandbox's */
-	struct env_setting *env;
-	struct cap_change *caps;
-	struct rlimit_setting *rlimits;
-};
-
-static void exec_setup_free(struct exec_setup *x)
+/* The sandbox's plan for COMMAND, with this command, and exec's own options on top. */
+static int plan_command(const struct config *cfg, struct command_plan *p)
 {
-	free(x->env);
-	free(x->caps);
-	free(x->rlimits);
-}
+	char **argv = strv_dup(cfg->argv);
+	char *workdir = cfg->workdir ? strdup(cfg->workdir) : NULL;
 
-static size_t strv_len(char *const *v)
-{
-	size_t n = 0;
-	while (v && v[n])
-		n++;
-	return n;
-}
-
-/* The sandbox's settings from its entry, then exec's own options on top. */
-static int build_setup(const struct config *cfg, const struct registry_entry *e, struct exec_setup *x)
-{
-	struct config *c = &x->cfg;
-	size_t n;
-
-	memset(x, 0, sizeof(*x));
-	c->cmd = CMD_EXEC;
-	c->verbose = cfg->verbose;
-	c->argv = cfg->argv;
-	c->host_mode = e->host_mode;
-	c->rootfs = e->rootfs;
-	c->hostname = e->hostname;
-	c->net = e->own_net ? NET_NONE : NET_HOST;
-	c->seccomp = e->seccomp ? SECCOMP_DEFAULT : SECCOMP_NONE;
-	c->status_fd = -1;
-	c->user_set = cfg->user_set || e->user_set;
-	c->user_uid = cfg->user_set ? cfg->user_uid : e->uid;
-	c->user_gid = cfg->user_set ? cfg->user_gid : e->gid;
-	c->workdir = cfg->workdir ? cfg->workdir : e->workdir_set ? e->workdir : NULL;
-
-	n = strv_len(e->caps);
-	x->caps = calloc(n + 1, sizeof(*x->caps));
-	if (!x->caps)
+	if (!argv || (cfg->workdir && !workdir)) {
+		strv_free(argv);
+		free(workdir);
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		x->caps[i] = (struct cap_change){ .add = e->caps[i][0] == '+', .name = e->caps[i] + 1 };
-	c->caps = x->caps;
-	c->ncaps = n;
-
-	n = strv_len(e->env);
-	x->env = calloc(n + cfg->nenv + 1, sizeof(*x->env));
-	if (!x->env)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		const char *eq = strchr(e->env[i], '=');
-		if (!eq)
-			return -EINVAL;
-		x->env[c->nenv++] = (struct env_setting){ .name = e->env[i], .value = eq + 1 };
 	}
-	for (size_t i = 0; i < cfg->nenv; i++)
-		x->env[c->nenv++] = cfg->env[i];
-	c->env = x->env;
-
-	n = strv_len(e->rlimits);
-	x->rlimits = calloc(n + 1, sizeof(*x->rlimits));
-	if (!x->rlimits)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		unsigned long long soft, hard;
-		int res, hard_set;
-		if (sscanf(e->rlimits[i], "%d:%llu:%llu:%d", &res, &soft, &hard, &hard_set) != 4)
-			return -EINVAL;
-		x->rlimits[i] = (struct rlimit_setting){ .resource = res, .soft = (rlim_t)soft, .hard = (rlim_t)hard,
-							 .hard_set = hard_set != 0 };
+	strv_free(p->argv);
+	p->argv = argv;
+	if (workdir) {
+		free(p->workdir);
+		p->workdir = workdir;
+		p->workdir_fallback = false;
 	}
-	c->rlimits = x->rlimits;
-	c->nrlimits = n;
-	return 0;
+	if (cfg->user_set)
+		cmdplan_set_user(p, true, cfg->user_uid, cfg->user_gid);
+	/* -e as the run's: NAME=VALUE, or NAME from our caller. */
+	return cmdplan_add_env(p, cfg->env, cfg->nenv, environ);
 }
 
 static unsigned long ns_flags(const struct registry_entry *e)
@@ -207,7 +149,6 @@ static int wait_command(int pidfd, int sigfd)
 int exec_run(const struct config *cfg)
 {
 	struct registry_entry e;
-	struct exec_setup x = { 0 };
 	char err[512];
 	unsigned long long start;
 	_cleanup_close_ int dirfd = -1, pidfd = -1, cgfd = -1, sigfd = -1, cmdfd = -1;
@@ -238,8 +179,9 @@ int exec_run(const struct config *cfg)
 		warnx("exec %s: no sandbox of that name is running (its command %d is gone)", cfg->name, (int)e.cmd_pid);
 		goto out;
 	}
-	if (build_setup(cfg, &e, &x) < 0) {
-		warnx("exec %s: the registry entry is damaged", cfg->name);
+	r = plan_command(cfg, &e.cmd);
+	if (r < 0) {
+		warn_errno(-r, "exec %s: plan the command", cfg->name);
 		goto out;
 	}
 	/* The cgroup by its host path: before we see the sandbox's mounts. */
@@ -280,18 +222,16 @@ int exec_run(const struct config *cfg)
 		goto out;
 	}
 	if (child == 0) {
-		struct command_ctx ctx = { .cfg = &x.cfg, .tty_slave = -1 };
+		struct command_ctx ctx = { .plan = &e.cmd, .tty_slave = -1 };
 		/* Our parent is outside this pid namespace: getppid() is 0 while it lives, and 1
 		 * (the sandbox's init adopted us) once it is gone. */
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != 0)
 			_exit(EXIT_SETUP);
-		ctx.workdir = x.cfg.workdir ? x.cfg.workdir : e.workdir ? e.workdir : "/";
 		command_exec(&ctx);
 	}
 	debug("command started, pid %d", (int)child);
 	code = wait_command(cmdfd, sigfd);
 out:
-	exec_setup_free(&x);
 	registry_entry_free(&e);
 	return code;
 }

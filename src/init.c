@@ -165,7 +165,7 @@ void init_run(const struct command_ctx *ctx, int chan)
 		while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
 			if (p != cmd)
 				continue;
-			if (ctx->cfg->net == NET_SLIRP)
+			if (ctx->linger_for_tcp)
 				let_tcp_flush();
 			msg = (struct chan_msg){ .type = CHAN_MSG_EXIT, .value = status };
 			(void)chan_send(chan, &msg);

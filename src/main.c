@@ -17,7 +17,6 @@
 #include "registry.h"
 #include "status.h"
 #include "options.h"
-#include "security.h"
 #include "supervisor.h"
 #include "util.h"
 
@@ -68,54 +67,28 @@ static void format_age(long long secs, char *buf, size_t len)
 
 struct list_out {
 	bool json;
-	int err; /* 0 or -ENOSPC: an entry too large to print */
+	int err; /* 0 or -errno: an entry that could not be printed */
 };
 
 static void print_entry(const struct registry_entry *e, void *data)
 {
 	struct list_out *o = data;
-	long long age = (long long)time(NULL) - e->created;
-	char line[16384];
-	size_t used = 0;
-
-	if (o->json) {
-		int n = snprintf(line, sizeof(line), "{\"name\": ");
-		used = (size_t)n;
-		if (json_append_string(line, sizeof(line), &used, e->name) < 0)
-			goto nospace;
-		n = snprintf(line + used, sizeof(line) - used,
-			     ", \"pid\": %d, \"init_pid\": %d, \"command_pid\": %d, \"created\": %lld, \"age\": %lld, "
-			     "\"rootfs\": ",
-			     (int)e->pid, (int)e->init_pid, (int)e->cmd_pid, e->created, age < 0 ? 0 : age);
-		if (n < 0 || (size_t)n >= sizeof(line) - used)
-			goto nospace;
-		used += (size_t)n;
-		if (json_append_string(line, sizeof(line), &used, e->rootfs ? e->rootfs : "") < 0)
-			goto nospace;
-		if (e->cgroup && (used + 12 > sizeof(line) ||
-				  (used += (size_t)snprintf(line + used, sizeof(line) - used, ", \"cgroup\": "),
-				   json_append_string(line, sizeof(line), &used, e->cgroup) < 0)))
-			goto nospace;
-		if (used + 16 > sizeof(line))
-			goto nospace;
-		used += (size_t)snprintf(line + used, sizeof(line) - used, ", \"command\": [");
-		for (size_t i = 0; e->command[i]; i++) {
-			if (i && used + 2 < sizeof(line))
-				used += (size_t)snprintf(line + used, sizeof(line) - used, ", ");
-			if (json_append_string(line, sizeof(line), &used, e->command[i]) < 0)
-				goto nospace;
-		}
-		if (used + 4 > sizeof(line))
-			goto nospace;
-		used += (size_t)snprintf(line + used, sizeof(line) - used, "]}\n");
-		fputs(line, stdout);
-		return;
-	}
+	long long now = (long long)time(NULL);
 	char agebuf[32], cmd[256];
 	size_t c = 0;
+
+	if (o->json) {
+		_cleanup_free_ char *line = NULL;
+		int r = registry_format_json(e, now, &line);
+		if (r < 0)
+			o->err = r;
+		else
+			fputs(line, stdout);
+		return;
+	}
 	cmd[0] = '\0';
-	for (size_t i = 0; e->command[i] && c < sizeof(cmd) - 1; i++) {
-		int n = snprintf(cmd + c, sizeof(cmd) - c, "%s%s", i ? " " : "", e->command[i]);
+	for (size_t i = 0; e->cmd.argv[i] && c < sizeof(cmd) - 1; i++) {
+		int n = snprintf(cmd + c, sizeof(cmd) - c, "%s%s", i ? " " : "", e->cmd.argv[i]);
 		if (n < 0)
 			break;
 		c += (size_t)n;
@@ -124,11 +97,8 @@ static void print_entry(const struct registry_entry *e, void *data)
 	for (char *p = cmd; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
-	format_age(age, agebuf, sizeof(agebuf));
-	printf("%-16s %-8d %-6s %-24s %s\n", e->name, (int)e->pid, agebuf, e->rootfs ? e->rootfs : "", cmd);
-	return;
-nospace:
-	o->err = -ENOSPC;
+	format_age(now - e->created, agebuf, sizeof(agebuf));
+	printf("%-16s %-8d %-6s %-24s %s\n", e->name, (int)e->pid, agebuf, e->rootfs, cmd);
 }
 
 static int run_list(const struct config *cfg)
@@ -153,7 +123,7 @@ static int run_list(const struct config *cfg)
 		return EXIT_SETUP;
 	}
 	if (o.err)
-		debug("list: an entry too large to print was left out");
+		debug("list: an entry was left out: %s", strerror(-o.err));
 	return fflush(stdout) == 0 ? 0 : EXIT_SETUP;
 }
 
@@ -186,11 +156,6 @@ int main(int argc, char *argv[])
 		code = fflush(stdout) == 0 ? 0 : EXIT_SETUP;
 		break;
 	case CMD_RUN:
-		if (security_check(&cfg, err, sizeof(err)) < 0) {
-			warnx("%s", err);
-			code = EXIT_SETUP;
-			break;
-		}
 		if (close_inherited_fds(cfg.status_fd) < 0) {
 			warn_errno(errno, "close inherited file descriptors");
 			code = EXIT_SETUP;
@@ -200,11 +165,6 @@ int main(int argc, char *argv[])
 		code = supervisor_run(&cfg);
 		break;
 	case CMD_EXEC:
-		if (security_check(&cfg, err, sizeof(err)) < 0) {
-			warnx("%s", err);
-			code = EXIT_SETUP;
-			break;
-		}
 		signal(SIGPIPE, SIG_IGN);
 		code = exec_run(&cfg);
 		/* This process now lives in the sandbox's namespaces: leave without exit handlers,

@@ -21,19 +21,6 @@
 #include "status.h"
 #include "util.h"
 
-static int fail(char *err, size_t errlen, int e, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t errlen, int e, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -e;
-}
-
 int registry_name_valid(const char *name)
 {
 	size_t n = strlen(name);
@@ -47,452 +34,305 @@ int registry_name_valid(const char *name)
 	return 0;
 }
 
-/* --- encoding ---------------------------------------------------------------------------- */
+/* --- the entry's file: a list of fields, written and read by this one table ----------------
+ *
+ * After an 8-byte magic, each field is TAG (u16), LENGTH (u32), then LENGTH bytes, in this
+ * machine's byte order (the same binary reads what it wrote): integers as 8 bytes, a string
+ * as its bytes (no NUL in it), a string list as NUL-terminated strings one after the other,
+ * rlimits as records. Nothing is escaped or parsed as text, so a string of any length or
+ * content comes back as it went in. The whole file is at most REGISTRY_ENTRY_MAX bytes; a
+ * larger entry is refused when it is written, never truncated when it is read. */
 
-static int put_key_string(char *buf, size_t len, size_t *used, const char *key, const char *s)
-{
-	if (buf_appendf(buf, len, used, ", \"%s\": ", key) < 0)
-		return -ENOSPC;
-	if (!s)
-		return buf_appendf(buf, len, used, "null");
-	return json_append_string(buf, len, used, s);
-}
+static const char magic[8] = "sbxreg1\n";
 
-static int put_key_array(char *buf, size_t len, size_t *used, const char *key, char *const *v)
-{
-	if (buf_appendf(buf, len, used, ", \"%s\": [", key) < 0)
-		return -ENOSPC;
-	for (size_t i = 0; v && v[i]; i++)
-		if ((i && buf_appendf(buf, len, used, ", ") < 0) || json_append_string(buf, len, used, v[i]) < 0)
-			return -ENOSPC;
-	return buf_appendf(buf, len, used, "]");
-}
+enum field_kind { F_STR, F_STRV, F_BOOL, F_PID, F_ID, F_U64, F_I64, F_RLIMITS };
 
-int registry_encode(const struct registry_entry *e, char *buf, size_t len)
-{
-	size_t used = 0;
-
-	if (buf_appendf(buf, len, &used, "{\"name\": ") < 0 || json_append_string(buf, len, &used, e->name) < 0 ||
-	    buf_appendf(buf, len, &used,
-		", \"pid\": %d, \"init_pid\": %d, \"init_start\": %llu, \"command_pid\": %d, "
-		"\"command_start\": %llu, \"created\": %lld",
-		(int)e->pid, (int)e->init_pid, e->init_start, (int)e->cmd_pid, e->cmd_start, e->created) < 0 ||
-	    put_key_string(buf, len, &used, "rootfs", e->rootfs) < 0 ||
-	    put_key_array(buf, len, &used, "command", e->command) < 0 ||
-	    buf_appendf(buf, len, &used, ", \"host_mode\": %s", e->host_mode ? "true" : "false") < 0)
-		return -ENOSPC;
-	if (e->user_set ? buf_appendf(buf, len, &used, ", \"uid\": %u, \"gid\": %u", (unsigned)e->uid, (unsigned)e->gid) < 0
-			: buf_appendf(buf, len, &used, ", \"uid\": null, \"gid\": null") < 0)
-		return -ENOSPC;
-	if (put_key_array(buf, len, &used, "caps", e->caps) < 0 ||
-	    buf_appendf(buf, len, &used, ", \"seccomp\": %s", e->seccomp ? "\"default\"" : "\"none\"") < 0 ||
-	    put_key_string(buf, len, &used, "workdir", e->workdir) < 0 ||
-	    buf_appendf(buf, len, &used, ", \"workdir_set\": %s", e->workdir_set ? "true" : "false") < 0 ||
-	    put_key_string(buf, len, &used, "hostname", e->hostname) < 0 ||
-	    buf_appendf(buf, len, &used, ", \"own_net\": %s", e->own_net ? "true" : "false") < 0 ||
-	    put_key_array(buf, len, &used, "env", e->env) < 0 ||
-	    put_key_array(buf, len, &used, "rlimits", e->rlimits) < 0 ||
-	    put_key_string(buf, len, &used, "cgroup", e->cgroup) < 0 || buf_appendf(buf, len, &used, "}\n") < 0)
-		return -ENOSPC;
-	return (int)used;
-}
-
-/* --- decoding: the subset registry_encode writes ------------------------------------------ */
-
-struct parser {
-	const char *p;
-	char *err;
-	size_t errlen;
+struct field {
+	uint16_t tag;
+	enum field_kind kind;
+	size_t offset;
+	bool optional; /* F_STR: absent when NULL */
 };
 
-static void skip_ws(struct parser *ps)
+#define FIELD(tag, kind, member) { tag, kind, offsetof(struct registry_entry, member), false }
+static const struct field fields[] = {
+	FIELD(1, F_STR, name),
+	FIELD(2, F_PID, pid),
+	FIELD(3, F_PID, init_pid),
+	FIELD(4, F_U64, init_start),
+	FIELD(5, F_PID, cmd_pid),
+	FIELD(6, F_U64, cmd_start),
+	FIELD(7, F_I64, created),
+	FIELD(8, F_STR, rootfs),
+	FIELD(9, F_BOOL, own_net),
+	{ 10, F_STR, offsetof(struct registry_entry, cgroup), true },
+	FIELD(11, F_STRV, cmd.argv),
+	FIELD(12, F_BOOL, cmd.inherit_env),
+	FIELD(13, F_STRV, cmd.env),
+	FIELD(14, F_BOOL, cmd.user_set),
+	FIELD(15, F_ID, cmd.uid),
+	FIELD(16, F_ID, cmd.gid),
+	FIELD(17, F_U64, cmd.caps_add),
+	FIELD(18, F_U64, cmd.caps_drop),
+	FIELD(19, F_U64, cmd.caps),
+	FIELD(20, F_BOOL, cmd.seccomp),
+	FIELD(21, F_RLIMITS, cmd.rlimits),
+	FIELD(22, F_STR, cmd.workdir),
+	FIELD(23, F_BOOL, cmd.workdir_fallback),
+};
+#undef FIELD
+
+struct rlimit_record {
+	int32_t resource;
+	uint32_t hard_set;
+	uint64_t soft, hard;
+};
+
+_Static_assert(sizeof(uid_t) == 4 && sizeof(gid_t) == 4, "F_ID fields are 32 bits");
+_Static_assert(ARRAY_SIZE(fields) < 64, "the decoder's seen-mask holds 64 fields");
+
+struct outbuf {
+	char *p;
+	size_t len, cap;
+};
+
+static int out_put(struct outbuf *o, const void *data, size_t n)
 {
-	while (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r')
-		ps->p++;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)tolower((unsigned char)c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* A JSON string into a new heap string. \uXXXX is decoded to UTF-8 (no surrogate pairs:
- * we never write them). NUL is refused: our strings are C strings. */
-static int parse_string(struct parser *ps, char **out)
-{
-	size_t cap = 32, n = 0;
-	char *s;
-
-	skip_ws(ps);
-	if (*ps->p != '"')
-		return fail(ps->err, ps->errlen, EINVAL, "expected a string");
-	ps->p++;
-	s = malloc(cap);
-	if (!s)
-		return -ENOMEM;
-	for (;;) {
-		unsigned c = (unsigned char)*ps->p++;
-		char enc[4];
-		size_t k = 0;
-
-		if (c == '\0' || c < 0x20) {
-			free(s);
-			return fail(ps->err, ps->errlen, EINVAL, "unterminated string");
-		}
-		if (c == '"')
-			break;
-		if (c == '\\') {
-			c = (unsigned char)*ps->p++;
-			switch (c) {
-			case '"': case '\\': case '/': break;
-			case 'n': c = '\n'; break;
-			case 't': c = '\t'; break;
-			case 'r': c = '\r'; break;
-			case 'b': c = '\b'; break;
-			case 'f': c = '\f'; break;
-			case 'u': {
-				unsigned v = 0;
-				for (int i = 0; i < 4; i++) {
-					int h = hexval(ps->p[i]);
-					if (h < 0) {
-						free(s);
-						return fail(ps->err, ps->errlen, EINVAL, "bad \\u escape");
-					}
-					v = v * 16 + (unsigned)h;
-				}
-				ps->p += 4;
-				if (v == 0 || (v >= 0xd800 && v <= 0xdfff)) {
-					free(s);
-					return fail(ps->err, ps->errlen, EINVAL, "unsupported \\u escape");
-				}
-				if (v < 0x80) {
-					enc[k++] = (char)v;
-				} else if (v < 0x800) {
-					enc[k++] = (char)(0xc0 | (v >> 6));
-					enc[k++] = (char)(0x80 | (v & 0x3f));
-				} else {
-					enc[k++] = (char)(0xe0 | (v >> 12));
-					enc[k++] = (char)(0x80 | ((v >> 6) & 0x3f));
-					enc[k++] = (char)(0x80 | (v & 0x3f));
-				}
-				break;
-			}
-			default:
-				free(s);
-				return fail(ps->err, ps->errlen, EINVAL, "bad escape");
-			}
-		}
-		if (k == 0)
-			enc[k++] = (char)c;
-		if (n + k + 1 > cap) {
-			char *t = realloc(s, cap *= 2);
-			if (!t) {
-				free(s);
-				return -ENOMEM;
-			}
-			s = t;
-		}
-		memcpy(s + n, enc, k);
-		n += k;
-	}
-	s[n] = '\0';
-	*out = s;
-	return 0;
-}
-
-static void free_strv(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
-static int parse_strv(struct parser *ps, char ***out)
-{
-	char **v = calloc(1, sizeof(*v));
-	size_t n = 0;
-	int r;
-
-	if (!v)
-		return -ENOMEM;
-	skip_ws(ps);
-	if (*ps->p++ != '[') {
-		free(v);
-		return fail(ps->err, ps->errlen, EINVAL, "expected an array");
-	}
-	skip_ws(ps);
-	if (*ps->p == ']') {
-		ps->p++;
-		*out = v;
-		return 0;
-	}
-	for (;;) {
-		char **t = realloc(v, (n + 2) * sizeof(*v));
-		if (!t) {
-			free_strv(v);
+	if (n > REGISTRY_ENTRY_MAX - o->len)
+		return -E2BIG;
+	if (o->len + n > o->cap) {
+		size_t cap = o->cap ? o->cap : 4096;
+		while (cap < o->len + n)
+			cap *= 2;
+		char *p = realloc(o->p, cap);
+		if (!p)
 			return -ENOMEM;
+		o->p = p;
+		o->cap = cap;
+	}
+	if (n)
+		memcpy(o->p + o->len, data, n);
+	o->len += n;
+	return 0;
+}
+
+static int put_header(struct outbuf *o, uint16_t tag, size_t n)
+{
+	uint32_t len = (uint32_t)n;
+	int r;
+
+	if (n > REGISTRY_ENTRY_MAX)
+		return -E2BIG;
+	r = out_put(o, &tag, sizeof(tag));
+	return r < 0 ? r : out_put(o, &len, sizeof(len));
+}
+
+static int put_field(struct outbuf *o, uint16_t tag, const void *data, size_t n)
+{
+	int r = put_header(o, tag, n);
+
+	return r < 0 ? r : out_put(o, data, n);
+}
+
+static size_t strv_bytes(char *const *v)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; v && v[i]; i++)
+		n += strlen(v[i]) + 1;
+	return n;
+}
+
+static int encode_field(struct outbuf *o, const struct field *f, const struct registry_entry *e)
+{
+	const void *at = (const char *)e + f->offset;
+	uint64_t u;
+
+	switch (f->kind) {
+	case F_STR: {
+		const char *s = *(char *const *)at;
+		if (!s && f->optional)
+			return 0;
+		return s ? put_field(o, f->tag, s, strlen(s)) : -EINVAL;
+	}
+	case F_STRV: {
+		char *const *v = *(char **const *)at;
+		int r = put_header(o, f->tag, strv_bytes(v));
+		for (size_t i = 0; r == 0 && v && v[i]; i++)
+			r = out_put(o, v[i], strlen(v[i]) + 1);
+		return r;
+	}
+	case F_RLIMITS: {
+		const struct rlimit_setting *rl = *(struct rlimit_setting *const *)at;
+		int r = put_header(o, f->tag, e->cmd.nrlimits * sizeof(struct rlimit_record));
+		for (size_t i = 0; r == 0 && i < e->cmd.nrlimits; i++) {
+			struct rlimit_record rec = { rl[i].resource, rl[i].hard_set, rl[i].soft, rl[i].hard };
+			r = out_put(o, &rec, sizeof(rec));
 		}
-		v = t;
-		v[n + 1] = NULL;
-		r = parse_string(ps, &v[n]);
-		if (r < 0) {
-			v[n] = NULL;
-			free_strv(v);
-			return r;
+		return r;
+	}
+	case F_BOOL: u = *(const bool *)at; break;
+	case F_PID: u = (uint64_t)*(const pid_t *)at; break;
+	case F_ID: u = *(const uint32_t *)at; break;
+	case F_U64: u = *(const uint64_t *)at; break;
+	case F_I64: u = (uint64_t)*(const int64_t *)at; break;
+	default: return -EINVAL;
+	}
+	return put_field(o, f->tag, &u, sizeof(u));
+}
+
+int registry_encode(const struct registry_entry *e, char **out, size_t *len)
+{
+	struct outbuf o = { 0 };
+	int r = out_put(&o, magic, sizeof(magic));
+
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(fields); i++)
+		r = encode_field(&o, &fields[i], e);
+	if (r < 0) {
+		free(o.p);
+		return r;
+	}
+	*out = o.p;
+	*len = o.len;
+	return 0;
+}
+
+static int decode_field(const struct field *f, const char *data, size_t n, struct registry_entry *e, char *err,
+			size_t errlen)
+{
+	void *at = (char *)e + f->offset;
+	uint64_t u;
+
+	switch (f->kind) {
+	case F_STR:
+		if (memchr(data, '\0', n))
+			return err_set(err, errlen, -EINVAL, "field %u: a NUL in a string", f->tag);
+		return (*(char **)at = strndup(data, n)) ? 0 : -ENOMEM;
+	case F_STRV: {
+		size_t count = 0;
+		char **v;
+		if (n && data[n - 1] != '\0')
+			return err_set(err, errlen, -EINVAL, "field %u: an unterminated string", f->tag);
+		for (size_t i = 0; i < n; i++)
+			count += data[i] == '\0';
+		v = calloc(count + 1, sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		*(char ***)at = v;
+		for (size_t i = 0, k = 0; i < n; k++) {
+			size_t l = strlen(data + i);
+			if (!(v[k] = strndup(data + i, l)))
+				return -ENOMEM;
+			i += l + 1;
 		}
-		n++;
-		skip_ws(ps);
-		if (*ps->p == ',') {
-			ps->p++;
-			continue;
+		return 0;
+	}
+	case F_RLIMITS: {
+		struct rlimit_setting *rl;
+		size_t count = n / sizeof(struct rlimit_record);
+		if (n % sizeof(struct rlimit_record))
+			return err_set(err, errlen, -EINVAL, "field %u: a partial rlimit", f->tag);
+		rl = calloc(count + 1, sizeof(*rl));
+		if (!rl)
+			return -ENOMEM;
+		*(struct rlimit_setting **)at = rl;
+		e->cmd.nrlimits = count;
+		for (size_t i = 0; i < count; i++) {
+			struct rlimit_record rec;
+			memcpy(&rec, data + i * sizeof(rec), sizeof(rec));
+			if (rec.resource < 0 || rec.hard_set > 1)
+				return err_set(err, errlen, -EINVAL, "field %u: a bad rlimit", f->tag);
+			rl[i] = (struct rlimit_setting){ .resource = rec.resource, .soft = (rlim_t)rec.soft,
+							 .hard = (rlim_t)rec.hard, .hard_set = rec.hard_set };
 		}
-		if (*ps->p++ == ']')
+		return 0;
+	}
+	default:
+		break;
+	}
+	if (n != sizeof(u))
+		return err_set(err, errlen, -EINVAL, "field %u: %zu bytes, not 8", f->tag, n);
+	memcpy(&u, data, sizeof(u));
+	switch (f->kind) {
+	case F_BOOL:
+		if (u > 1)
 			break;
-		free_strv(v);
-		return fail(ps->err, ps->errlen, EINVAL, "expected ',' or ']'");
-	}
-	*out = v;
-	return 0;
-}
-
-static int parse_number(struct parser *ps, long long *out)
-{
-	char *end;
-
-	skip_ws(ps);
-	if (*ps->p != '-' && !isdigit((unsigned char)*ps->p))
-		return fail(ps->err, ps->errlen, EINVAL, "expected a number");
-	errno = 0;
-	*out = strtoll(ps->p, &end, 10);
-	if (errno || end == ps->p)
-		return fail(ps->err, ps->errlen, EINVAL, "bad number");
-	ps->p = end;
-	return 0;
-}
-
-static bool parse_word(struct parser *ps, const char *w)
-{
-	skip_ws(ps);
-	if (strncmp(ps->p, w, strlen(w)) != 0)
-		return false;
-	ps->p += strlen(w);
-	return true;
-}
-
-static int parse_bool(struct parser *ps, bool *out)
-{
-	if (parse_word(ps, "true"))
-		*out = true;
-	else if (parse_word(ps, "false"))
-		*out = false;
-	else
-		return fail(ps->err, ps->errlen, EINVAL, "expected true or false");
-	return 0;
-}
-
-/* A string or null. */
-static int parse_opt_string(struct parser *ps, char **out)
-{
-	if (parse_word(ps, "null")) {
-		*out = NULL;
+		*(bool *)at = u;
 		return 0;
-	}
-	return parse_string(ps, out);
-}
-
-/* Skip any value (for keys a later version may add). */
-static int skip_value(struct parser *ps)
-{
-	long long n;
-	char *s;
-	char **v;
-
-	skip_ws(ps);
-	if (*ps->p == '"') {
-		int r = parse_string(ps, &s);
-		free(r == 0 ? s : NULL);
-		return r;
-	}
-	if (*ps->p == '[') {
-		int r = parse_strv(ps, &v);
-		if (r == 0)
-			free_strv(v);
-		return r;
-	}
-	if (parse_word(ps, "true") || parse_word(ps, "false") || parse_word(ps, "null"))
+	case F_PID:
+		if (u == 0 || u > INT32_MAX)
+			break;
+		*(pid_t *)at = (pid_t)u;
 		return 0;
-	return parse_number(ps, &n);
-}
-
-static int parse_pid(struct parser *ps, pid_t *out)
-{
-	long long v;
-	int r = parse_number(ps, &v);
-
-	if (r < 0)
-		return r;
-	if (v < 0 || v > INT32_MAX)
-		return fail(ps->err, ps->errlen, EINVAL, "pid out of range");
-	*out = (pid_t)v;
-	return 0;
-}
-
-static int parse_ull(struct parser *ps, unsigned long long *out)
-{
-	long long v;
-	int r = parse_number(ps, &v);
-
-	if (r < 0)
-		return r;
-	if (v < 0)
-		return fail(ps->err, ps->errlen, EINVAL, "negative number");
-	*out = (unsigned long long)v;
-	return 0;
-}
-
-static int parse_id(struct parser *ps, bool *set, unsigned *out)
-{
-	long long v;
-	int r;
-
-	if (parse_word(ps, "null"))
+	case F_ID:
+		if (u >= UINT32_MAX)
+			break;
+		*(uint32_t *)at = (uint32_t)u;
 		return 0;
-	r = parse_number(ps, &v);
-	if (r < 0)
-		return r;
-	if (v < 0 || v > UINT32_MAX - 1)
-		return fail(ps->err, ps->errlen, EINVAL, "id out of range");
-	*set = true;
-	*out = (unsigned)v;
-	return 0;
+	case F_U64:
+		*(uint64_t *)at = u;
+		return 0;
+	case F_I64:
+		*(int64_t *)at = (int64_t)u;
+		return 0;
+	default:
+		break;
+	}
+	return err_set(err, errlen, -EINVAL, "field %u: out of range", f->tag);
 }
 
-static int parse_field(struct parser *ps, const char *key, struct registry_entry *e)
+static int decode(const char *buf, size_t len, struct registry_entry *e, char *err, size_t errlen)
 {
-	long long n;
-	unsigned id;
-	char *s;
-	int r;
+	uint64_t seen = 0;
+	size_t at = sizeof(magic);
 
-	if (!strcmp(key, "name"))
-		return parse_string(ps, &e->name);
-	if (!strcmp(key, "pid"))
-		return parse_pid(ps, &e->pid);
-	if (!strcmp(key, "init_pid"))
-		return parse_pid(ps, &e->init_pid);
-	if (!strcmp(key, "init_start"))
-		return parse_ull(ps, &e->init_start);
-	if (!strcmp(key, "command_pid"))
-		return parse_pid(ps, &e->cmd_pid);
-	if (!strcmp(key, "command_start"))
-		return parse_ull(ps, &e->cmd_start);
-	if (!strcmp(key, "created")) {
-		r = parse_number(ps, &n);
-		e->created = n;
-		return r;
-	}
-	if (!strcmp(key, "rootfs"))
-		return parse_opt_string(ps, &e->rootfs);
-	if (!strcmp(key, "command"))
-		return parse_strv(ps, &e->command);
-	if (!strcmp(key, "host_mode"))
-		return parse_bool(ps, &e->host_mode);
-	if (!strcmp(key, "uid")) {
-		r = parse_id(ps, &e->user_set, &id);
-		e->uid = (uid_t)id;
-		return r;
-	}
-	if (!strcmp(key, "gid")) {
-		bool set = false;
-		r = parse_id(ps, &set, &id);
-		e->gid = (gid_t)id;
-		return r;
-	}
-	if (!strcmp(key, "caps"))
-		return parse_strv(ps, &e->caps);
-	if (!strcmp(key, "seccomp")) {
-		r = parse_string(ps, &s);
+	if (len > REGISTRY_ENTRY_MAX)
+		return err_set(err, errlen, -EINVAL, "larger than %u bytes", REGISTRY_ENTRY_MAX);
+	if (len < sizeof(magic) || memcmp(buf, magic, sizeof(magic)))
+		return err_set(err, errlen, -EINVAL, "not an entry of this version of sandbox");
+	while (at < len) {
+		uint16_t tag;
+		uint32_t n;
+		size_t i;
+		int r;
+
+		if (len - at < sizeof(tag) + sizeof(n))
+			return err_set(err, errlen, -EINVAL, "a truncated field");
+		memcpy(&tag, buf + at, sizeof(tag));
+		memcpy(&n, buf + at + sizeof(tag), sizeof(n));
+		at += sizeof(tag) + sizeof(n);
+		if (n > len - at)
+			return err_set(err, errlen, -EINVAL, "field %u: truncated", tag);
+		for (i = 0; i < ARRAY_SIZE(fields) && fields[i].tag != tag; i++)
+			;
+		if (i == ARRAY_SIZE(fields))
+			return err_set(err, errlen, -EINVAL, "an unknown field %u", tag);
+		if (seen & (1ULL << i))
+			return err_set(err, errlen, -EINVAL, "field %u: repeated", tag);
+		seen |= 1ULL << i;
+		r = decode_field(&fields[i], buf + at, n, e, err, errlen);
 		if (r < 0)
 			return r;
-		e->seccomp = strcmp(s, "none") != 0;
-		free(s);
-		return 0;
+		at += n;
 	}
-	if (!strcmp(key, "workdir"))
-		return parse_opt_string(ps, &e->workdir);
-	if (!strcmp(key, "workdir_set"))
-		return parse_bool(ps, &e->workdir_set);
-	if (!strcmp(key, "hostname"))
-		return parse_opt_string(ps, &e->hostname);
-	if (!strcmp(key, "own_net"))
-		return parse_bool(ps, &e->own_net);
-	if (!strcmp(key, "env"))
-		return parse_strv(ps, &e->env);
-	if (!strcmp(key, "rlimits"))
-		return parse_strv(ps, &e->rlimits);
-	if (!strcmp(key, "cgroup"))
-		return parse_opt_string(ps, &e->cgroup);
-	return skip_value(ps);
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++)
+		if (!(seen & (1ULL << i)) && !fields[i].optional)
+			return err_set(err, errlen, -EINVAL, "field %u: missing", fields[i].tag);
+	if (!e->cmd.argv[0])
+		return err_set(err, errlen, -EINVAL, "an empty command");
+	return 0;
 }
 
-int registry_decode(const char *text, struct registry_entry *e, char *err, size_t errlen)
+int registry_decode(const void *buf, size_t len, struct registry_entry *e, char *err, size_t errlen)
 {
-	struct parser ps = { .p = text, .err = err, .errlen = errlen };
-	int r = 0;
+	int r;
 
 	memset(e, 0, sizeof(*e));
-	e->seccomp = true;
-	skip_ws(&ps);
-	if (*ps.p++ != '{') {
-		r = fail(err, errlen, EINVAL, "expected an object");
-		goto out;
-	}
-	skip_ws(&ps);
-	if (*ps.p == '}') {
-		ps.p++;
-	} else {
-		for (;;) {
-			char *key;
-			r = parse_string(&ps, &key);
-			if (r < 0)
-				goto out;
-			skip_ws(&ps);
-			if (*ps.p++ != ':') {
-				free(key);
-				r = fail(err, errlen, EINVAL, "expected ':'");
-				goto out;
-			}
-			/* A repeated key would leak the first value: refuse it. */
-			r = parse_field(&ps, key, e);
-			free(key);
-			if (r < 0)
-				goto out;
-			skip_ws(&ps);
-			if (*ps.p == ',') {
-				ps.p++;
-				continue;
-			}
-			if (*ps.p++ == '}')
-				break;
-			r = fail(err, errlen, EINVAL, "expected ',' or '}'");
-			goto out;
-		}
-	}
-	skip_ws(&ps);
-	if (*ps.p != '\0') {
-		r = fail(err, errlen, EINVAL, "trailing characters");
-		goto out;
-	}
-	if (!e->name || !e->command || !e->command[0] || e->pid <= 0 || e->init_pid <= 0 || e->cmd_pid <= 0) {
-		r = fail(err, errlen, EINVAL, "missing name, command or pids");
-		goto out;
-	}
-	return 0;
-out:
-	registry_entry_free(e);
+	r = decode(buf, len, e, err, errlen);
+	if (r == -ENOMEM)
+		err_set(err, errlen, ENOMEM, "read the entry");
+	if (r < 0)
+		registry_entry_free(e);
 	return r;
 }
 
@@ -500,14 +340,44 @@ void registry_entry_free(struct registry_entry *e)
 {
 	free(e->name);
 	free(e->rootfs);
-	free_strv(e->command);
-	free_strv(e->caps);
-	free(e->workdir);
-	free(e->hostname);
-	free_strv(e->env);
-	free_strv(e->rlimits);
 	free(e->cgroup);
+	cmdplan_free(&e->cmd);
 	memset(e, 0, sizeof(*e));
+}
+
+/* --- list --json: the one JSON writer of an entry ----------------------------------------- */
+
+int registry_format_json(const struct registry_entry *e, long long now, char **out)
+{
+	long long age = now - e->created;
+	/* A byte is at most 6 when escaped (\u00XX); the rest of the line is small. */
+	size_t len = 6 * (strlen(e->name) + strlen(e->rootfs) + (e->cgroup ? strlen(e->cgroup) : 0) +
+			  strv_bytes(e->cmd.argv)) + 4 * strv_len(e->cmd.argv) + 256;
+	size_t used = 0;
+	_cleanup_free_ char *buf = malloc(len);
+
+	if (!buf)
+		return -ENOMEM;
+	if (buf_appendf(buf, len, &used, "{\"name\": ") < 0 || json_append_string(buf, len, &used, e->name) < 0 ||
+	    buf_appendf(buf, len, &used,
+			", \"pid\": %d, \"init_pid\": %d, \"command_pid\": %d, \"created\": %lld, \"age\": %lld, "
+			"\"rootfs\": ",
+			(int)e->pid, (int)e->init_pid, (int)e->cmd_pid, e->created, age < 0 ? 0 : age) < 0 ||
+	    json_append_string(buf, len, &used, e->rootfs) < 0)
+		return -ENOSPC;
+	if (e->cgroup && (buf_appendf(buf, len, &used, ", \"cgroup\": ") < 0 ||
+			  json_append_string(buf, len, &used, e->cgroup) < 0))
+		return -ENOSPC;
+	if (buf_appendf(buf, len, &used, ", \"command\": [") < 0)
+		return -ENOSPC;
+	for (size_t i = 0; e->cmd.argv[i]; i++)
+		if ((i && buf_appendf(buf, len, &used, ", ") < 0) ||
+		    json_append_string(buf, len, &used, e->cmd.argv[i]) < 0)
+			return -ENOSPC;
+	if (buf_appendf(buf, len, &used, "]}\n") < 0)
+		return -ENOSPC;
+	*out = steal_ptr(&buf);
+	return 0;
 }
 
 /* --- processes ---------------------------------------------------------------------------- */
@@ -566,22 +436,23 @@ int registry_open_dir_at(int parent_fd, const char *sub, uid_t uid, bool create,
 	struct stat st;
 
 	if (create && mkdirat(parent_fd, sub, 0700) < 0 && errno != EEXIST)
-		return fail(err, errlen, errno, "create %s: %s", sub, strerror(errno));
+		return err_set(err, errlen, errno, "create %s", sub);
 	fd = openat(parent_fd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		int e = errno;
 		if (e == ENOENT && !create)
 			return -ENOENT;
-		return fail(err, errlen, e, "%s: %s", sub,
-			    e == ELOOP || e == ENOTDIR ? "not a directory (a symlink?)" : strerror(e));
+		if (e == ELOOP || e == ENOTDIR)
+			return err_set(err, errlen, -e, "%s: not a directory (a symlink?)", sub);
+		return err_set(err, errlen, e, "%s", sub);
 	}
 	if (fstat(fd, &st) < 0)
-		return fail(err, errlen, errno, "%s: %s", sub, strerror(errno));
+		return err_set(err, errlen, errno, "%s", sub);
 	if (st.st_uid != uid)
-		return fail(err, errlen, EPERM, "%s: owned by uid %u, not by us (%u)", sub, (unsigned)st.st_uid,
+		return err_set(err, errlen, -EPERM, "%s: owned by uid %u, not by us (%u)", sub, (unsigned)st.st_uid,
 			    (unsigned)uid);
 	if ((st.st_mode & 07777) != 0700)
-		return fail(err, errlen, EPERM, "%s: mode %04o, must be 0700", sub, (unsigned)(st.st_mode & 07777));
+		return err_set(err, errlen, -EPERM, "%s: mode %04o, must be 0700", sub, (unsigned)(st.st_mode & 07777));
 	return steal_fd(&fd);
 }
 
@@ -598,28 +469,24 @@ int registry_open_dir(bool create, char *err, size_t errlen)
 		/* Only a runtime directory that is really ours (pam_systemd makes it 0700). */
 		if (xfd >= 0 && fstat(xfd, &st) == 0 && st.st_uid == uid && (st.st_mode & 077) == 0) {
 			int r = registry_open_dir_at(xfd, "sandbox", uid, create, err, errlen);
-			if (r < 0 && r != -ENOENT) {
-				char inner[256];
-				snprintf(inner, sizeof(inner), "%s", err);
-				return fail(err, errlen, -r, "state directory %s/%s", xdg, inner);
-			}
+			if (r < 0 && r != -ENOENT)
+				return err_prefix(err, errlen, r, "state directory %s/", xdg);
 			return r;
 		}
 	}
 	snprintf(path, sizeof(path), "sandbox-%u", (unsigned)uid);
 	_cleanup_close_ int tfd = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (tfd < 0)
-		return fail(err, errlen, errno, "state directory /tmp: %s", strerror(errno));
+		return err_set(err, errlen, errno, "state directory /tmp");
 	int r = registry_open_dir_at(tfd, path, uid, create, err, errlen);
-	if (r < 0 && r != -ENOENT) {
-		char inner[256];
-		snprintf(inner, sizeof(inner), "%s", err);
-		return fail(err, errlen, -r, "state directory /tmp/%s", inner);
-	}
+	if (r < 0 && r != -ENOENT)
+		return err_prefix(err, errlen, r, "state directory /tmp/");
 	return r;
 }
 
 /* --- locks and entries -------------------------------------------------------------------- */
+
+#define ENTRY_EXT "entry"
 
 static void file_name(char *buf, size_t len, const char *name, const char *ext)
 {
@@ -677,7 +544,7 @@ static void remove_files(int dirfd, const char *name)
 {
 	char fname[REGISTRY_NAME_MAX + 8];
 
-	file_name(fname, sizeof(fname), name, "json");
+	file_name(fname, sizeof(fname), name, ENTRY_EXT);
 	(void)unlinkat(dirfd, fname, 0);
 	file_name(fname, sizeof(fname), name, "lock");
 	(void)unlinkat(dirfd, fname, 0);
@@ -698,8 +565,8 @@ int registry_lock(int dirfd, const char *name, pid_t *holder)
 	}
 	if (fd < 0)
 		return fd;
-	/* We hold it: whatever NAME.json says is the state of a dead sandbox. */
-	file_name(fname, sizeof(fname), name, "json");
+	/* We hold it: whatever NAME.entry says is the state of a dead sandbox. */
+	file_name(fname, sizeof(fname), name, ENTRY_EXT);
 	if (unlinkat(dirfd, fname, 0) < 0 && errno != ENOENT) {
 		int e = errno;
 		close(fd);
@@ -718,27 +585,17 @@ int registry_write(int dirfd, const struct registry_entry *e)
 {
 	char tmp[REGISTRY_NAME_MAX + 32], fname[REGISTRY_NAME_MAX + 8];
 	_cleanup_free_ char *buf = NULL;
-	size_t len = 4096;
-	int n, r;
+	size_t len;
+	int r = registry_encode(e, &buf, &len);
 
-	for (;;) {
-		free(buf);
-		buf = malloc(len);
-		if (!buf)
-			return -ENOMEM;
-		n = registry_encode(e, buf, len);
-		if (n >= 0)
-			break;
-		if (len >= (1u << 24))
-			return -E2BIG;
-		len *= 4;
-	}
+	if (r < 0)
+		return r;
 	snprintf(tmp, sizeof(tmp), ".%s.%d.tmp", e->name, (int)getpid());
-	file_name(fname, sizeof(fname), e->name, "json");
+	file_name(fname, sizeof(fname), e->name, ENTRY_EXT);
 	_cleanup_close_ int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
-	r = write_all(fd, buf, (size_t)n);
+	r = write_all(fd, buf, len);
 	if (r == 0 && renameat(dirfd, tmp, dirfd, fname) < 0)
 		r = -errno;
 	if (r < 0)
@@ -755,19 +612,31 @@ void registry_unregister(int dirfd, const char *name, int lockfd)
 
 static int read_entry(int dirfd, const char *name, struct registry_entry *e, char *err, size_t errlen)
 {
-	char fname[REGISTRY_NAME_MAX + 8], buf[65536];
+	int r;
+
+	char fname[REGISTRY_NAME_MAX + 8];
 	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	struct stat st;
 	ssize_t n;
 
-	file_name(fname, sizeof(fname), name, "json");
+	file_name(fname, sizeof(fname), name, ENTRY_EXT);
 	fd = openat(dirfd, fname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return fail(err, errlen, errno, "%s: %s", fname, strerror(errno));
-	n = read_all(fd, buf, sizeof(buf) - 1);
+		return err_set(err, errlen, errno, "%s", fname);
+	if (fstat(fd, &st) < 0)
+		return err_set(err, errlen, errno, "%s", fname);
+	/* The writer refused anything larger; one byte more tells a larger file from a full one. */
+	if (st.st_size > REGISTRY_ENTRY_MAX)
+		return err_set(err, errlen, -EINVAL, "%s: larger than %u bytes", fname, REGISTRY_ENTRY_MAX);
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		return err_set(err, errlen, ENOMEM, "%s", fname);
+	n = read_all(fd, buf, (size_t)st.st_size + 1);
 	if (n < 0)
-		return fail(err, errlen, (int)-n, "%s: %s", fname, strerror((int)-n));
-	buf[n] = '\0';
-	return registry_decode(buf, e, err, errlen);
+		return err_set(err, errlen, (int)-n, "%s", fname);
+	r = registry_decode(buf, (size_t)n, e, err, errlen);
+	return r < 0 ? err_prefix(err, errlen, r, "%s: ", fname) : 0;
 }
 
 int registry_load(int dirfd, const char *name, struct registry_entry *e, char *err, size_t errlen)
@@ -780,20 +649,20 @@ int registry_load(int dirfd, const char *name, struct registry_entry *e, char *e
 	if (fd >= 0) {
 		/* Nobody holds it: nothing of that name runs; forget what a dead one left. */
 		registry_unregister(dirfd, name, fd);
-		return fail(err, errlen, ENOENT, "no sandbox of that name is running");
+		return err_set(err, errlen, -ENOENT, "no sandbox of that name is running");
 	}
 	if (fd != -EBUSY)
-		return fail(err, errlen, -fd, "lock: %s", strerror(-fd));
+		return err_set(err, errlen, -fd, "lock");
 	close(busy);
 	r = read_entry(dirfd, name, e, err, errlen);
 	if (r == -ENOENT)
-		return fail(err, errlen, EAGAIN, "it is still starting");
+		return err_set(err, errlen, -EAGAIN, "it is still starting");
 	if (r < 0)
 		return r;
 	/* The lock is held; also the init must be the one registered (pid reuse). */
 	if (registry_start_time(e->init_pid, &start) < 0 || start != e->init_start) {
 		registry_entry_free(e);
-		return fail(err, errlen, ENOENT, "no sandbox of that name is running (its init is gone)");
+		return err_set(err, errlen, -ENOENT, "no sandbox of that name is running (its init is gone)");
 	}
 	return 0;
 }
@@ -847,7 +716,7 @@ int registry_foreach(int dirfd, void (*fn)(const struct registry_entry *e, void 
 	rewinddir(dir);
 	while ((d = readdir(dir))) {
 		const char *dot = strrchr(d->d_name, '.');
-		if (d->d_name[0] == '.' || !dot || (strcmp(dot, ".json") && strcmp(dot, ".lock")))
+		if (d->d_name[0] == '.' || !dot || (strcmp(dot + 1, ENTRY_EXT) && strcmp(dot + 1, "lock")))
 			continue;
 		size_t len = (size_t)(dot - d->d_name);
 		char name[REGISTRY_NAME_MAX + 1];

@@ -5,14 +5,19 @@
  * no symlink), and every file in it is reached relative to its fd. A named sandbox holds
  * NAME.lock with an exclusive flock(2) for its whole life: the lock is the proof that it
  * runs, so a lock that can be taken marks a stale entry (its supervisor died by SIGKILL).
- * NAME.json, one JSON object, describes it; it is written atomically (temp file + rename). */
+ * NAME.entry describes it (registry.c has its layout: fields this binary writes and reads back
+ * without a parser); it is written atomically (temp file + rename). */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "cmdplan.h"
+
 #define REGISTRY_NAME_MAX 64
+/* The largest entry written, and read: a command line of a few MiB fits. */
+#define REGISTRY_ENTRY_MAX (16u << 20)
 
 struct registry_entry {
 	char *name;
@@ -23,32 +28,24 @@ struct registry_entry {
 	unsigned long long cmd_start;
 	long long created;                /* seconds since the epoch */
 	char *rootfs;
-	char **command;                   /* NULL-terminated */
-	/* What exec needs to run a command as the sandbox's COMMAND is run. */
-	bool host_mode;                   /* environment inherited, not clean */
-	bool user_set;
-	uid_t uid;
-	gid_t gid;
-	char **caps;                      /* "+NAME" / "-NAME", in order */
-	bool seccomp;                     /* the default filter is on */
-	char *workdir;                    /* resolved */
-	bool workdir_set;                 /* given with -w (else a fallback to / is allowed) */
-	char *hostname;
-	bool own_net;                     /* its own network namespace */
-	char **env;                       /* NAME=VALUE set with -e, resolved */
-	char **rlimits;                   /* "RESOURCE:SOFT:HARD:HARDSET", numbers */
+	bool own_net;                     /* its own network namespace: exec joins it too */
 	char *cgroup;                     /* its cgroup directory (host path), or NULL */
+	struct command_plan cmd;          /* COMMAND's plan: exec runs its command by it */
 };
 
 /* 1 to 64 of [A-Za-z0-9_.-], not starting with '.' or '-'. 0 or -EINVAL. */
 int registry_name_valid(const char *name);
 
-/* One line of JSON, ending in "\n". Length, or -ENOSPC. */
-int registry_encode(const struct registry_entry *e, char *buf, size_t len);
-/* Parse what registry_encode wrote (unknown keys are skipped). 0, or -EINVAL/-ENOMEM with a
- * reason in err; e is then empty. Free with registry_entry_free. */
-int registry_decode(const char *text, struct registry_entry *e, char *err, size_t errlen);
+/* The entry's file content, malloc'd into *out. 0, -E2BIG beyond REGISTRY_ENTRY_MAX, -ENOMEM. */
+int registry_encode(const struct registry_entry *e, char **out, size_t *len);
+/* Read back what registry_encode wrote: an unknown, repeated, missing or malformed field is
+ * refused. 0, or -EINVAL/-ENOMEM with a reason in err; e is then empty. Free with
+ * registry_entry_free. */
+int registry_decode(const void *buf, size_t len, struct registry_entry *e, char *err, size_t errlen);
 void registry_entry_free(struct registry_entry *e);
+/* The line `list --json` prints for e (the only JSON of an entry), malloc'd into *out, with
+ * its age at now. 0 or -ENOMEM. */
+int registry_format_json(const struct registry_entry *e, long long now, char **out);
 
 /* Field 22 (starttime) of a /proc/PID/stat text; the command name may hold spaces and ')'.
  * 0 or -EINVAL. */
@@ -65,11 +62,11 @@ int registry_open_dir_at(int parent_fd, const char *sub, uid_t uid, bool create,
 			 size_t errlen);
 
 /* Take NAME.lock. The lock fd (>= 0), or -EBUSY when it is held (*holder = the pid written in
- * it, or 0), or -errno. A stale NAME.json left by a dead holder is removed. */
+ * it, or 0), or -errno. A stale NAME.entry left by a dead holder is removed. */
 int registry_lock(int dirfd, const char *name, pid_t *holder);
-/* Write NAME.json atomically. 0 or -errno. */
+/* Write NAME.entry atomically. 0 or -errno (-E2BIG: larger than REGISTRY_ENTRY_MAX). */
 int registry_write(int dirfd, const struct registry_entry *e);
-/* Remove NAME.json and NAME.lock, then drop the lock. */
+/* Remove NAME.entry and NAME.lock, then drop the lock. */
 void registry_unregister(int dirfd, const char *name, int lockfd);
 
 /* Load a running sandbox's entry: 0; -ENOENT when no sandbox of that name runs (a stale one

@@ -29,6 +29,7 @@
 
 #include "cgroup.h"
 #include "chan.h"
+#include "cmdplan.h"
 #include "child.h"
 #include "init.h"
 #include "log.h"
@@ -58,7 +59,7 @@ struct supervisor {
 	int reg_dir;             /* --name: the state directory, and NAME.lock held */
 	int reg_lock;
 	unsigned long long init_start;
-	const char *workdir;
+	const struct command_plan *cmd;
 	struct cgroup cg;        /* --memory, --pids, --cpus */
 };
 
@@ -183,76 +184,7 @@ static void start_relay(struct supervisor *s, int master)
 	}
 }
 
-static char *xstrdup(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
-/* A NULL-terminated copy of n strings made by fn(i, buf). */
-static char **strv_make(size_t n, void (*fn)(const struct config *, size_t, char *, size_t), const struct config *cfg)
-{
-	char **v = calloc(n + 1, sizeof(*v));
-	char buf[4096];
-
-	for (size_t i = 0, k = 0; v && i < n; i++) {
-		buf[0] = '\0';
-		fn(cfg, i, buf, sizeof(buf));
-		if (buf[0] && !(v[k++] = strdup(buf))) {
-			for (size_t j = 0; j < k; j++)
-				free(v[j]);
-			free(v);
-			return NULL;
-		}
-	}
-	return v;
-}
-
-static void cap_item(const struct config *cfg, size_t i, char *buf, size_t len)
-{
-	snprintf(buf, len, "%c%s", cfg->caps[i].add ? '+' : '-', cfg->caps[i].name);
-}
-
-/* -e NAME=VALUE as given; -e NAME resolved now, from our environment, as COMMAND got it. */
-static void env_item(const struct config *cfg, size_t i, char *buf, size_t len)
-{
-	const struct env_setting *e = &cfg->env[i];
-	const char *v;
-
-	if (e->value) {
-		snprintf(buf, len, "%s", e->name);
-	} else if ((v = getenv(e->name))) {
-		snprintf(buf, len, "%s=%s", e->name, v);
-	}
-}
-
-static void rlimit_item(const struct config *cfg, size_t i, char *buf, size_t len)
-{
-	const struct rlimit_setting *r = &cfg->rlimits[i];
-
-	snprintf(buf, len, "%d:%llu:%llu:%d", r->resource, (unsigned long long)r->soft,
-		 (unsigned long long)r->hard, r->hard_set ? 1 : 0);
-}
-
-static char **strv_copy(char *const *argv)
-{
-	size_t n = 0;
-	char **v;
-
-	while (argv[n])
-		n++;
-	v = calloc(n + 1, sizeof(*v));
-	for (size_t i = 0; v && i < n; i++) {
-		if (!(v[i] = strdup(argv[i]))) {
-			while (i)
-				free(v[--i]);
-			free(v);
-			return NULL;
-		}
-	}
-	return v;
-}
-
-/* --name: the entry that list shows and exec reproduces COMMAND's setup from. */
+/* --name: the entry that list shows and exec runs its commands by. */
 static void register_sandbox(struct supervisor *s, pid_t cmd_pid)
 {
 	const struct config *cfg = s->cfg;
@@ -262,14 +194,10 @@ static void register_sandbox(struct supervisor *s, pid_t cmd_pid)
 		.init_start = s->init_start,
 		.cmd_pid = cmd_pid,
 		.created = (long long)time(NULL),
-		.host_mode = cfg->host_mode,
-		.user_set = cfg->user_set,
-		.uid = cfg->user_uid,
-		.gid = cfg->user_gid,
-		.seccomp = cfg->seccomp != SECCOMP_NONE,
-		.workdir_set = cfg->workdir != NULL,
 		.own_net = cfg->net != NET_HOST,
+		.cmd = *s->cmd,
 	};
+	_cleanup_free_ char *rootfs = NULL;
 	int r;
 
 	if (s->reg_lock < 0)
@@ -278,26 +206,15 @@ static void register_sandbox(struct supervisor *s, pid_t cmd_pid)
 		debug("registry: COMMAND's pid is unknown or gone; not registering");
 		return;
 	}
-	e.name = xstrdup(cfg->name);
-	e.rootfs = realpath(cfg->rootfs, NULL);
-	if (!e.rootfs)
-		e.rootfs = xstrdup(cfg->rootfs);
-	e.command = strv_copy(cfg->argv);
-	e.caps = strv_make(cfg->ncaps, cap_item, cfg);
-	e.workdir = xstrdup(s->workdir);
-	e.hostname = xstrdup(cfg->hostname);
-	e.env = strv_make(cfg->nenv, env_item, cfg);
-	e.rlimits = strv_make(cfg->nrlimits, rlimit_item, cfg);
-	e.cgroup = s->cg.dirfd >= 0 ? xstrdup(s->cg.path) : NULL;
-	if (!e.name || !e.rootfs || !e.command || !e.caps || !e.workdir || !e.hostname || !e.env || !e.rlimits)
-		r = -ENOMEM;
-	else
-		r = registry_write(s->reg_dir, &e);
+	rootfs = realpath(cfg->rootfs, NULL);
+	e.name = (char *)cfg->name;
+	e.rootfs = rootfs ? rootfs : (char *)cfg->rootfs;
+	e.cgroup = s->cg.dirfd >= 0 ? s->cg.path : NULL;
+	r = registry_write(s->reg_dir, &e);
 	if (r < 0)
 		warn_errno(-r, "--name %s: write the registry entry", cfg->name);
 	else
 		debug("registered as %s", cfg->name);
-	registry_entry_free(&e);
 }
 
 static int lock_name(struct supervisor *s)
@@ -506,22 +423,32 @@ int supervisor_run(const struct config *cfg)
 	struct child_args args = { .cfg = cfg, .net_sock = -1 };
 	struct userns_plan ids;
 	struct mountplan plan;
+	struct command_plan cmd;
 	char err[512], cwd[PATH_MAX];
 	int sv[2], r, code = EXIT_SETUP;
 
-	if (check_rootfs(cfg) < 0 || check_status_fd(cfg) < 0)
-		return EXIT_SETUP;
-
-	userns_plan(cfg->map == MAP_AUTO, getuid(), getgid(), &ids);
-	if (check_user(cfg, &ids) < 0)
-		return EXIT_SETUP;
-	if (mountplan_build(cfg, &plan, err, sizeof(err)) < 0) {
+	if (cmdplan_from_config(cfg, environ, resolve_workdir(cfg, cwd, sizeof(cwd)), &cmd, err, sizeof(err)) < 0) {
 		warnx("%s", err);
 		return EXIT_SETUP;
 	}
+	if (check_rootfs(cfg) < 0 || check_status_fd(cfg) < 0) {
+		cmdplan_free(&cmd);
+		return EXIT_SETUP;
+	}
+
+	userns_plan(cfg->map == MAP_AUTO, getuid(), getgid(), &ids);
+	if (check_user(cfg, &ids) < 0) {
+		cmdplan_free(&cmd);
+		return EXIT_SETUP;
+	}
+	if (mountplan_build(cfg, &plan, err, sizeof(err)) < 0) {
+		warnx("%s", err);
+		cmdplan_free(&cmd);
+		return EXIT_SETUP;
+	}
 	args.plan = &plan;
-	args.workdir = resolve_workdir(cfg, cwd, sizeof(cwd));
-	s.workdir = args.workdir;
+	args.cmd = &cmd;
+	s.cmd = &cmd;
 	args.want_tty = !cfg->no_tty && tty_interactive(STDIN_FILENO, STDOUT_FILENO);
 
 	debug("start");
@@ -622,5 +549,6 @@ out:
 	if (s.reg_dir >= 0)
 		close(s.reg_dir);
 	mountplan_free(&plan);
+	cmdplan_free(&cmd);
 	return code;
 }

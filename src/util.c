@@ -17,14 +17,34 @@ int err_set(char *err, size_t errlen, int e, const char *fmt, ...)
 	size_t n;
 
 	if (!err || !errlen)
-		return -e;
+		return e < 0 ? e : -e;
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 	n = strlen(err);
-	if (e && n < errlen)
+	if (e > 0 && n < errlen)
 		snprintf(err + n, errlen - n, ": %s", strerror(e));
-	return -e;
+	return e < 0 ? e : -e;
+}
+
+int err_prefix(char *err, size_t errlen, int r, const char *fmt, ...)
+{
+	char where[256];
+	size_t n;
+	va_list ap;
+
+	if (!err || !errlen)
+		return r;
+	va_start(ap, fmt);
+	vsnprintf(where, sizeof(where), fmt, ap);
+	va_end(ap);
+	n = strlen(where);
+	if (n >= errlen)
+		n = errlen - 1;
+	memmove(err + n, err, errlen - n - 1);
+	err[errlen - 1] = '\0';
+	memcpy(err, where, n);
+	return r;
 }
 
 int write_all(int fd, const void *buf, size_t len)
@@ -155,4 +175,34 @@ int fd_set_nonblock(int fd, bool on)
 	if (fcntl(fd, F_SETFL, flags) < 0)
 		return -errno;
 	return 0;
+}
+
+size_t strv_len(char *const *v)
+{
+	size_t n = 0;
+
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+char **strv_dup(char *const *v)
+{
+	size_t n = strv_len(v);
+	char **d = calloc(n + 1, sizeof(*d));
+
+	for (size_t i = 0; d && i < n; i++) {
+		if (!(d[i] = strdup(v[i]))) {
+			strv_free(d);
+			return NULL;
+		}
+	}
+	return d;
+}
+
+void strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
 }

@@ -50,9 +50,13 @@ static inline int steal_fd(int *fd)
 	return r;
 }
 
-/* Write "WHAT" (and ": strerror(e)" when e is not 0) into err, the reason buffer that pure code
- * hands back to the one place that prints it. Returns -e. */
+/* The one way pure code sets the reason it hands back to the one place that prints it.
+ * e > 0, a system error: "WHAT: strerror(e)", returns -e. e < 0, a reason of our own (bad
+ * input, a refusal): "WHAT" alone, returns e. err may be NULL. */
 int err_set(char *err, size_t errlen, int e, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Put "WHERE" in front of the reason a callee set (give the separator in fmt). Returns r, the
+ * callee's -errno, unchanged. */
+int err_prefix(char *err, size_t errlen, int r, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Write all of buf, retrying EINTR and short writes. 0 or -errno. */
 int write_all(int fd, const void *buf, size_t len);
 /* Read up to len bytes, retrying EINTR and short reads until EOF. Bytes read or -errno. */
@@ -69,6 +73,11 @@ static inline unsigned long long ceil_u64(double v)
 	unsigned long long i = (unsigned long long)v;
 	return (double)i < v ? i + 1 : i;
 }
+/* NULL-terminated string vectors: the count; a deep copy (NULL gives an empty one) or NULL;
+ * free each string and the vector (NULL is fine). */
+size_t strv_len(char *const *v);
+char **strv_dup(char *const *v);
+void strv_free(char **v);
 /* Close every fd >= from except those listed. 0 or -errno. */
 int close_fds_from(int from);
 /* Set or clear O_CLOEXEC / O_NONBLOCK. 0 or -errno. */

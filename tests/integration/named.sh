@@ -51,6 +51,23 @@ else
     t_skip "list --json: jq parses it" "jq not installed"
 fi
 
+# A 70 KB command line (the text entry of old was cut at 64 KiB, and such a sandbox ran but was
+# missing from list, and exec failed): listed, exec'd into, whole in list --json.
+big=$(head -c 70000 /dev/zero | tr '\0' x)
+"$SANDBOX" --net none --name "big$n" "$ROOTFS" sh -c 'exec sleep 100' "$big" >/dev/null 2>&1 &
+bigsup=$!
+if wait_until 10 listed "big$n"; then t_ok "a 70 KB command line: listed"; else t_notok "a 70 KB command line: listed"; fi
+sb_run exec "big$n" echo in
+t_eq "a 70 KB command line: exec works" "in 0" "$SB_OUT $SB_RC"
+if command -v jq >/dev/null; then
+    t_eq "a 70 KB command line: list --json has it whole" 70000 \
+        "$("$SANDBOX" list --json | jq -r "select(.name == \"big$n\") | .command[3] | length")"
+else
+    t_skip "a 70 KB command line: list --json has it whole" "jq not installed"
+fi
+kill -TERM $bigsup
+wait $bigsup 2>/dev/null
+
 # Two sandboxes with the same name: the second is refused.
 t_setup_error "a duplicate --name is exit 125, one line" --net none --name "$n" "$ROOTFS" true
 t_match "and names the holder" "already in use by pid $sup" "$SB_ERR"

@@ -1,5 +1,5 @@
-/* Unit tests for env.c: COMMAND's environment in rootfs and host mode, with -e, built from
- * configs that options_parse made and a caller environment given as data. */
+/* Unit tests for env.c: COMMAND's environment in rootfs and host mode, with -e, built from the
+ * command plans of configs that options_parse made and a caller environment given as data. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmdplan.h"
 #include "env.h"
 #include "options.h"
 #include "util.h"
@@ -31,6 +32,20 @@ static void parse(struct config *cfg, char **argv)
 		fail_msg("options_parse: %s", err);
 }
 #define CFG(cfg, ...) parse(cfg, (char *[]){ "sandbox", __VA_ARGS__, NULL })
+
+/* COMMAND's environment for these options and this caller, through the command plan. */
+static char **build(const struct config *cfg, char *const *caller)
+{
+	struct command_plan p;
+	char err[256];
+	char **env;
+
+	if (cmdplan_from_config(cfg, caller, "/", &p, err, sizeof(err)) != 0)
+		fail_msg("cmdplan_from_config: %s", err);
+	env = env_build(&p, caller);
+	cmdplan_free(&p);
+	return env;
+}
 
 /* env is exactly want, in order. */
 static void assert_env(char **env, const char *const *want)
@@ -59,7 +74,7 @@ static void check(char *const *caller, const char *const *want, char **argv)
 		argc++;
 	if (options_parse(argc, argv, &cfg, err, sizeof(err)) != 0)
 		fail_msg("options_parse: %s", err);
-	env = env_build(&cfg, caller);
+	env = build(&cfg, caller);
 	assert_env(env, want);
 	env_free(env);
 	config_free(&cfg);
@@ -163,7 +178,7 @@ static void test_copies(void **state)
 	char **env;
 
 	CFG(&cfg, "-e", "FOO", "/");
-	env = env_build(&cfg, caller);
+	env = build(&cfg, caller);
 	assert_non_null(env);
 	assert_ptr_not_equal(env[0], foo);
 	foo[4] = 'X';
@@ -208,7 +223,7 @@ static void test_many(void **state)
 	for (int i = 0; i < N; i++)
 		assert_true(asprintf(&caller[i], "V%d=%d", i, i) > 0);
 	CFG(&cfg, "/");
-	env = env_build(&cfg, caller);
+	env = build(&cfg, caller);
 	assert_non_null(env);
 	for (int i = 0; i < N; i++) {
 		char want[32];

@@ -1,0 +1,52 @@
+/* cmdplan.h: the plan of the process that becomes COMMAND: who it runs as, what it may do and
+ * what it starts with. Built once, by whoever starts a command: the supervisor from the options
+ * (cmdplan_from_config), `sandbox exec` from the registry entry of a running sandbox (the same
+ * plan, read back, with exec's own options on top). command_exec() applies it and knows nothing
+ * of options; so these types do not depend on struct config either. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "rlimit.h"
+
+struct command_plan {
+	char **argv;                    /* COMMAND and ARGs, NULL-terminated, never empty */
+	bool inherit_env;               /* host mode: the caller's environment, not a clean one */
+	char **env;                     /* NAME=VALUE set on top, in order, already resolved */
+	bool user_set;                  /* --user: switch to uid:gid (else stay root inside) */
+	uid_t uid;
+	gid_t gid;
+	uint64_t caps_add, caps_drop;   /* --cap-add/--cap-drop, last one per capability wins */
+	uint64_t caps;                  /* the set COMMAND gets, for its user (caps_set_for) */
+	bool seccomp;                   /* the default filter (else --seccomp none) */
+	struct rlimit_setting *rlimits; /* applied in order */
+	size_t nrlimits;
+	char *workdir;                  /* resolved */
+	bool workdir_fallback;          /* "/" when workdir is not visible inside (host mode's cwd) */
+};
+
+/* uid 0 inside (the default) gets the default capability set. */
+static inline bool cmdplan_runs_as_root(const struct command_plan *p)
+{
+	return !p->user_set || p->uid == 0;
+}
+
+/* Set the user and recompute p->caps for it (exec --user). */
+void cmdplan_set_user(struct command_plan *p, bool user_set, uid_t uid, gid_t gid);
+
+struct config;
+struct env_setting;
+/* Append -e settings to p->env: NAME=VALUE as given, NAME as caller has it (left out when it
+ * has not). 0 or -ENOMEM. */
+int cmdplan_add_env(struct command_plan *p, const struct env_setting *settings, size_t n, char *const *caller);
+
+/* The plan of the sandbox's COMMAND from the options: -e NAME resolved from caller_env, the
+ * capability names checked and the set computed, workdir as the supervisor resolved it.
+ * 0, or -EINVAL ("--cap-add: unknown capability 'X'") / -ENOMEM with a reason in err. */
+int cmdplan_from_config(const struct config *cfg, char *const *caller_env, const char *workdir,
+			struct command_plan *p, char *err, size_t errlen);
+
+void cmdplan_free(struct command_plan *p);
