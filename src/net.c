@@ -28,6 +28,7 @@
 #include "nethelper.h"
 #include "options.h"
 #include "usernet.h" /* the addresses of the plan, no libslirp call */
+#include "log.h"
 #include "util.h"
 
 
@@ -290,6 +291,31 @@ int net_helper_wait_ready(struct net_helper *h, char *err, size_t errlen)
 		return msg.err < 0 ? msg.err : -EIO;
 	}
 	return 0;
+}
+
+int net_helper_fd(const struct net_helper *h)
+{
+	return h->pid > 0 ? h->ctl_fd : -1;
+}
+
+bool net_helper_check(struct net_helper *h)
+{
+	int st;
+	pid_t r;
+
+	/* After "ready" the helper sends nothing: readable is its end. EOF comes when it exits,
+	 * so waiting for it does not block for long. */
+	do
+		r = waitpid(h->pid, &st, 0);
+	while (r < 0 && errno == EINTR);
+	h->pid = -1; /* reaped, or (ECHILD) by someone else: stop watching either way */
+	if (r < 0)
+		return true;
+	/* An exit status: the helper said why itself, or it ended with the sandbox's network
+	 * namespace. A signal is a crash (or a kill) that nobody else reports. */
+	if (WIFSIGNALED(st))
+		warnx("network helper died: signal %d", WTERMSIG(st));
+	return true;
 }
 
 void net_helper_stop(struct net_helper *h)

@@ -29,6 +29,7 @@
  * - All calls return 0 or -errno with a one-line reason in err (no "sandbox: " prefix). */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -48,6 +49,13 @@ int net_helper_start(const struct config *cfg, struct net_helper *h, int *child_
  * return its error, e.g. "publish 127.0.0.1:8080/tcp: Address already in use". Never hangs on
  * a dead helper (EOF is an error). */
 int net_helper_wait_ready(struct net_helper *h, char *err, size_t errlen);
+/* Supervisor, while the sandbox runs: an fd to poll for POLLIN, readable when the helper has
+ * ended (-1: no helper, or it was reaped). */
+int net_helper_fd(const struct net_helper *h);
+/* Supervisor, when that fd is readable: reap the helper and, when a signal killed it, print
+ * "sandbox: network helper died: signal N". The sandbox goes on without network. True when the
+ * helper was reaped (net_helper_fd is then -1). */
+bool net_helper_check(struct net_helper *h);
 /* Supervisor, when the sandbox ends: SIGKILL and reap the helper, close ctl_fd. Idempotent. */
 void net_helper_stop(struct net_helper *h);
 /* The sandbox's child, as uid 0 of its user namespace, in its new network namespace, before

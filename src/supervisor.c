@@ -330,18 +330,19 @@ static int wait_child(struct supervisor *s)
 	siginfo_t si;
 
 	for (;;) {
-		struct pollfd p[4 + TTY_RELAY_NFDS] = {
+		struct pollfd p[5 + TTY_RELAY_NFDS] = {
 			{ .fd = s->pidfd, .events = POLLIN },
 			{ .fd = chan_open ? s->chan : -1, .events = POLLIN },
 			{ .fd = s->sigfd, .events = POLLIN },
 			{ .fd = s->timerfd, .events = POLLIN },
+			{ .fd = net_helper_fd(&s->net), .events = POLLIN },
 		};
 		bool relay_ready = false;
 
 		for (int i = 0; i < TTY_RELAY_NFDS; i++)
-			p[4 + i].fd = -1;
+			p[5 + i].fd = -1;
 		if (s->relay)
-			tty_relay_fds(s->relay, &p[4]);
+			tty_relay_fds(s->relay, &p[5]);
 		if (poll(p, ARRAY_SIZE(p), -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -354,8 +355,10 @@ static int wait_child(struct supervisor *s)
 			forward_signal(s);
 		if (p[3].revents)
 			on_timeout(s);
+		if (p[4].revents)
+			net_helper_check(&s->net);
 		for (int i = 0; i < TTY_RELAY_NFDS; i++)
-			relay_ready |= p[4 + i].revents != 0;
+			relay_ready |= p[5 + i].revents != 0;
 		if (relay_ready && s->relay)
 			tty_relay_handle(s->relay);
 		if (p[0].revents)

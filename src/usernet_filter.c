@@ -15,6 +15,8 @@
 #define PROTO_UDP 17
 #define PROTO_ICMPV6 58
 #define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define IP4_DF 0x4000
 #define TCP_ACK 0x10
 #define DNS_PORT 53
 
@@ -88,66 +90,204 @@ static bool guard_udp_reply_ok(const struct usernet_guard *g, uint16_t sport, ui
 }
 
 /* proto and l4 (NULL when the L4 header is not in this frame) of a frame to dst class c. */
-static bool guard_l4(const struct usernet_guard *g, enum guard_dst c, int proto,
-		     const unsigned char *l4, size_t l4len)
+static enum usernet_verdict guard_l4(const struct usernet_guard *g, enum guard_dst c, int proto,
+				     const unsigned char *l4, size_t l4len)
 {
 	if (c == DST_OTHER)
-		return true;
+		return USERNET_PASS;
 	if (c == DST_FORBIDDEN)
-		return false;
+		return USERNET_DROP;
 	/* Allowed loopback: the aliases lead to the host's loopback by the user's choice. */
 	if (g->allow_loopback)
-		return true;
+		return USERNET_PASS;
 	if (proto == PROTO_ICMP || proto == PROTO_ICMPV6)
-		return true; /* answered by libslirp itself: echo, NDP */
+		return USERNET_PASS; /* answered by libslirp itself: echo, NDP */
 	if (proto != PROTO_TCP && proto != PROTO_UDP)
-		return false;
+		return USERNET_DROP;
 	if (!l4 || l4len < (proto == PROTO_TCP ? 14u : 8u))
-		return false; /* no header to judge: a fragment or a runt */
+		return USERNET_DROP; /* no header to judge: a runt */
+	/* Refused like a firewall's REJECT: the sandbox's connect() fails at once instead of
+	 * retrying into a silent drop for minutes. */
 	if (c == DST_DNS)
-		return get16(l4 + 2) == DNS_PORT;
-	if (proto == PROTO_TCP)
-		return (l4[13] & (TCP_SYN | TCP_ACK)) != TCP_SYN;
-	return guard_udp_reply_ok(g, get16(l4), get16(l4 + 2));
+		return get16(l4 + 2) == DNS_PORT ? USERNET_PASS : USERNET_REJECT;
+	if (proto == PROTO_TCP) {
+		if ((l4[13] & (TCP_SYN | TCP_ACK)) != TCP_SYN)
+			return USERNET_PASS; /* libslirp resets what it has no socket for */
+		return USERNET_REJECT;
+	}
+	return guard_udp_reply_ok(g, get16(l4), get16(l4 + 2)) ? USERNET_PASS : USERNET_REJECT;
 }
 
-bool usernet_guard_in(const struct usernet_guard *g, const unsigned char *frame, size_t len)
+enum usernet_verdict usernet_guard_in(const struct usernet_guard *g, const unsigned char *frame,
+				      size_t len)
 {
 	unsigned type;
 
 	if (len < ETH_HDR)
-		return true; /* libslirp drops runts itself */
+		return USERNET_PASS; /* libslirp drops runts itself */
 	type = get16(frame + 12);
 	if (type == ETHERTYPE_IPV4) {
 		const unsigned char *ip = frame + ETH_HDR;
 		size_t iplen = len - ETH_HDR, hl;
-		enum guard_dst c;
 
 		if (iplen < 20)
-			return false;
-		c = classify4(ip + 16);
-		if (c == DST_OTHER)
-			return true;
+			return USERNET_DROP;
+		/* No fragment ever reaches libslirp: its reassembly (ip_reass) is where 4.7.0
+		 * corrupts memory. libslirp reassembles whenever a bit but DF is set in the
+		 * fragment field (MF, an offset, or the reserved bit), so all of those go. */
+		if (get16(ip + 6) & ~IP4_DF)
+			return USERNET_DROP;
 		hl = (size_t)(ip[0] & 0x0f) * 4;
-		/* A fragment (MF set or an offset) may not hold the whole L4 header: judge only
-		 * unfragmented packets to these destinations. */
-		if (hl < 20 || hl > iplen || (get16(ip + 6) & 0x3fff))
-			return c == DST_FORBIDDEN ? false : guard_l4(g, c, ip[9], NULL, 0);
-		return guard_l4(g, c, ip[9], ip + hl, iplen - hl);
+		if (hl < 20 || hl > iplen)
+			return USERNET_DROP;
+		return guard_l4(g, classify4(ip + 16), ip[9], ip + hl, iplen - hl);
 	}
 	if (type == ETHERTYPE_IPV6) {
 		const unsigned char *ip = frame + ETH_HDR;
 		size_t iplen = len - ETH_HDR;
-		enum guard_dst c;
 
 		if (iplen < 40)
-			return false;
-		c = classify6(ip + 24);
-		/* Extension headers (fragments among them) leave the L4 header elsewhere: only a
-		 * next header of TCP, UDP or ICMPv6 right after the fixed header is judged. */
-		return guard_l4(g, c, ip[6], ip + 40, iplen - 40);
+			return USERNET_DROP;
+		/* libslirp serves only TCP, UDP and ICMPv6 right after the fixed header; any
+		 * extension header (a fragment header among them) is dropped here, so nothing
+		 * fragmented or unparsed reaches it. */
+		if (ip[6] != PROTO_TCP && ip[6] != PROTO_UDP && ip[6] != PROTO_ICMPV6)
+			return USERNET_DROP;
+		return guard_l4(g, classify6(ip + 24), ip[6], ip + 40, iplen - 40);
 	}
-	return true;
+	return USERNET_PASS;
+}
+
+/* ---- the refusal ---- */
+
+static void put16(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 8);
+	p[1] = (unsigned char)v;
+}
+
+/* The Internet checksum's running sum of len bytes (RFC 1071), folded at the end. */
+static uint32_t csum_add(uint32_t sum, const unsigned char *p, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += get16(p + i);
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	return sum;
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* The pseudo-header's sum for a TCP/UDP/ICMPv6 checksum. */
+static uint32_t csum_pseudo(bool v6, const unsigned char *src, const unsigned char *dst,
+			    int proto, size_t l4len)
+{
+	uint32_t sum = csum_add(csum_add(0, src, v6 ? 16 : 4), dst, v6 ? 16 : 4);
+
+	return sum + (uint32_t)proto + (uint32_t)l4len;
+}
+
+/* Ethernet and IP headers of a reply to the frame in (addresses and MACs swapped); the L4 part
+ * follows at out + 14 + (v6 ? 40 : 20). Returns that offset. */
+static size_t reply_headers(const unsigned char *in, bool v6, int proto, size_t l4len,
+			    unsigned char *out)
+{
+	const unsigned char *ip = in + ETH_HDR;
+	unsigned char *o = out + ETH_HDR;
+
+	memcpy(out, in + 6, 6);
+	memcpy(out + 6, in, 6);
+	memcpy(out + 12, in + 12, 2);
+	if (v6) {
+		memset(o, 0, 40);
+		o[0] = 0x60;
+		put16(o + 4, (uint32_t)l4len);
+		o[6] = (unsigned char)proto;
+		o[7] = 64;
+		memcpy(o + 8, ip + 24, 16);
+		memcpy(o + 24, ip + 8, 16);
+		return ETH_HDR + 40;
+	}
+	memset(o, 0, 20);
+	o[0] = 0x45;
+	put16(o + 2, (uint32_t)(20 + l4len));
+	put16(o + 6, IP4_DF);
+	o[8] = 64;
+	o[9] = (unsigned char)proto;
+	memcpy(o + 12, ip + 16, 4);
+	memcpy(o + 16, ip + 12, 4);
+	put16(o + 10, csum_fold(csum_add(0, o, 20)));
+	return ETH_HDR + 20;
+}
+
+size_t usernet_guard_reject(const unsigned char *frame, size_t len, unsigned char *out,
+			    size_t outlen)
+{
+	bool v6 = len >= ETH_HDR && get16(frame + 12) == ETHERTYPE_IPV6;
+	const unsigned char *ip = frame + ETH_HDR;
+	size_t hl, l4len, off;
+	int proto;
+
+	if (outlen < USERNET_REJECT_MAX || len < ETH_HDR + (v6 ? 40u : 20u))
+		return 0;
+	hl = v6 ? 40 : (size_t)(ip[0] & 0x0f) * 4;
+	proto = v6 ? ip[6] : ip[9];
+	if (hl < 20 || len < ETH_HDR + hl + 8 || (proto == PROTO_TCP && len < ETH_HDR + hl + 20))
+		return 0;
+	if (proto == PROTO_TCP) {
+		const unsigned char *t = ip + hl;
+		size_t iplen = v6 ? 40 + (size_t)get16(ip + 4) : get16(ip + 2);
+		size_t thl = (size_t)(t[12] >> 4) * 4;
+		uint32_t seq = (uint32_t)get16(t + 4) << 16 | get16(t + 6);
+		/* A SYN's acknowledgement: its one sequence number plus any data it carried. */
+		uint32_t ack = seq + 1 + (uint32_t)(iplen > hl + thl ? iplen - hl - thl : 0);
+		unsigned char *r;
+
+		l4len = 20;
+		off = reply_headers(frame, v6, PROTO_TCP, l4len, out);
+		r = out + off;
+		memset(r, 0, l4len);
+		memcpy(r, t + 2, 2);
+		memcpy(r + 2, t, 2);
+		put16(r + 8, ack >> 16);
+		put16(r + 10, ack);
+		r[12] = 5 << 4;
+		r[13] = TCP_RST | TCP_ACK;
+		put16(r + 16, csum_fold(csum_add(csum_pseudo(v6, out + ETH_HDR + (v6 ? 8 : 12),
+							     out + ETH_HDR + (v6 ? 24 : 16),
+							     PROTO_TCP, l4len),
+						 r, l4len)));
+		return off + l4len;
+	}
+	if (proto != PROTO_UDP)
+		return 0;
+	/* ICMP destination unreachable, port unreachable, quoting the IP header and the first
+	 * 8 bytes of the datagram (all RFC 792 asks for; the sandbox's stack needs no more). */
+	{
+		size_t quote = hl + 8;
+		unsigned char *r;
+
+		l4len = 8 + quote;
+		off = reply_headers(frame, v6, v6 ? PROTO_ICMPV6 : PROTO_ICMP, l4len, out);
+		r = out + off;
+		memset(r, 0, 8);
+		r[0] = v6 ? 1 : 3; /* destination unreachable */
+		r[1] = v6 ? 4 : 3; /* port unreachable */
+		memcpy(r + 8, ip, quote);
+		if (v6)
+			put16(r + 2, csum_fold(csum_add(csum_pseudo(true, out + ETH_HDR + 8,
+								    out + ETH_HDR + 24,
+								    PROTO_ICMPV6, l4len),
+							r, l4len)));
+		else
+			put16(r + 2, csum_fold(csum_add(0, r, l4len)));
+		return off + l4len;
+	}
 }
 
 void usernet_guard_out(struct usernet_guard *g, const unsigned char *frame, size_t len)

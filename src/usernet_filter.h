@@ -10,13 +10,22 @@
  *   - always dropped: IPv4 to 127/8 or 0/8; IPv6 to ::/96 (:: and ::1) or ::ffff:127/8, ::ffff:0/8;
  *   - without --allow-host-loopback, for destinations libslirp maps to the host's loopback (every
  *     address of 10.0.2.0/24 and fd00::/64 except the DNS forwarder 10.0.2.3 / fd00::3):
- *       TCP: a connection opening (SYN without ACK) is dropped; segments of connections the host
- *            opened through -p pass (libslirp resets anything else it has no socket for);
+ *       TCP: a connection opening (SYN without ACK) is refused (a RST back to the sandbox, as a
+ *            firewall's REJECT does); segments of connections the host opened through -p pass
+ *            (libslirp resets anything else it has no socket for);
  *       UDP: passes only as a reply from a published UDP port to a host port that recently sent
- *            to it (learnt from libslirp's frames towards the sandbox);
- *       ICMP passes (libslirp answers it itself); fragments and anything else are dropped;
+ *            to it (learnt from libslirp's frames towards the sandbox); anything else is refused
+ *            with ICMP port unreachable;
+ *       ICMP passes (libslirp answers it itself); anything else is dropped;
  *     and the DNS forwarder only takes port 53 (libslirp would forward any port of 10.0.2.3 to
- *     the host's resolver, 127.0.0.53 for systemd-resolved). */
+ *     the host's resolver, 127.0.0.53 for systemd-resolved), the rest refused the same way;
+ *   - always dropped, whatever the destination: IPv4 fragments (MF, an offset or the reserved
+ *     bit set) and IPv6 packets whose next header is not TCP, UDP or ICMPv6 (a fragment header
+ *     among them). libslirp 4.7.0's reassembly (ip_reass) corrupts memory when fed fragments
+ *     (Debian 12's build; fixed upstream in 4.8.0), and the helper runs in the host's network
+ *     namespace, so fragments never reach it. The sandbox's kernel fragments what is larger
+ *     than the MTU, so the largest UDP payload that arrives is MTU - 28 over IPv4 (65492 at the
+ *     default 65520) and MTU - 48 over IPv6 (65472); TCP is unaffected (segments fit the MSS). */
 #pragma once
 
 #include <stdbool.h>
@@ -41,7 +50,23 @@ struct usernet_guard {
 void usernet_guard_init(struct usernet_guard *g, bool allow_loopback);
 /* A published UDP port; -ENOSPC past USERNET_GUARD_PORTS. */
 int usernet_guard_add_udp_port(struct usernet_guard *g, uint16_t sandbox_port);
+enum usernet_verdict {
+	USERNET_DROP,   /* silently */
+	USERNET_PASS,   /* to libslirp */
+	USERNET_REJECT, /* answer with usernet_guard_reject's frame, then drop */
+};
+
+/* The largest refusal usernet_guard_reject builds: Ethernet + IPv4 + ICMP quoting an IPv4
+ * header with options and 8 bytes (110), or IPv6 + ICMPv6 quoting 48 bytes (110). */
+#define USERNET_REJECT_MAX 128
+
 /* May this frame from the sandbox enter libslirp? */
-bool usernet_guard_in(const struct usernet_guard *g, const unsigned char *frame, size_t len);
+enum usernet_verdict usernet_guard_in(const struct usernet_guard *g, const unsigned char *frame,
+				      size_t len);
+/* For a frame judged USERNET_REJECT: build into out (outlen >= USERNET_REJECT_MAX) the frame
+ * that refuses it towards the sandbox: a TCP RST+ACK for a SYN, ICMP or ICMPv6 port unreachable
+ * for UDP. Its length, or 0 when there is nothing to answer. */
+size_t usernet_guard_reject(const unsigned char *frame, size_t len, unsigned char *out,
+			    size_t outlen);
 /* A frame libslirp sends to the sandbox: learn UDP replies that will be allowed back. */
 void usernet_guard_out(struct usernet_guard *g, const unsigned char *frame, size_t len);

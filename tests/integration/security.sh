@@ -403,3 +403,51 @@ t_match "11 fork bomb: it did run into the limit" "can't fork|Resource temporari
 t_check "11 fork bomb: the host can fork afterwards" /bin/sh -c 'true & wait'
 wait_until 5 sh -c '! pgrep -u "$(id -u)" -f sandbox-forkbomb >/dev/null'
 t_eq "11 fork bomb: no process is left behind" "" "$(pgrep -u "$(id -u)" -f sandbox-forkbomb)"
+
+# --- 12. libslirp fed IP fragments ----------------------------------------------------------
+# libslirp 4.7.0 (Debian 12) corrupts memory in its reassembly (ip_reass) when fed fragments:
+# a flood of 65500-byte UDP datagrams (two fragments each at MTU 65520), or one crafted last
+# fragment, crashed the helper. The guard keeps every fragment away from it: after the attack
+# the helper lives and the network works. Only to 10.0.2.2 and fd00::2, the host's loopback.
+build_nettool "$T_WORK"
+cp "$NETTOOL" "$ROOTFS/bin/nettool"
+NP=$(free_port)
+"$NETTOOL" tcp-echo "$NP" 127.0.0.1 >/dev/null &
+echo_pid=$!
+sleep 0.3
+attack='nettool udp-flood 10.0.2.2 '$NP' 65500 300; nettool udp-flood fd00::2 '$NP' 65500 300
+        nettool frag 10.0.2.2; nettool frag fd00::2; sleep 0.5; nettool tcp-ask 10.0.2.2 '$NP' alive'
+out=$("$SANDBOX" --allow-host-loopback --cap-add NET_RAW "$ROOTFS" sh -c "$attack" 2>&1)
+t_eq "12 fragments: a flood of fragmented UDP and crafted IPv4/IPv6 fragments, then TCP works" \
+    "sent 300 sent 300 sent sent alive" "$(printf '%s\n' "$out" | tr '\n' ' ' | sed 's/ $//')"
+out=$("$SANDBOX" --allow-host-loopback "$ROOTFS" sh -c 'nettool udp-flood 10.0.2.2 '$NP' 65500 1000; nettool tcp-ask 10.0.2.2 '$NP' alive' 2>&1)
+t_eq "12 fragments: the flood with the default capabilities, then TCP works" "sent 1000 alive" \
+    "$(printf '%s\n' "$out" | tr '\n' ' ' | sed 's/ $//')"
+
+# --- 13. the helper's death -------------------------------------------------------------------
+# A helper that dies (a crash, a kill) is reported in one line; published ports are refused, not
+# left hanging.
+HP=$(free_port)
+"$SANDBOX" -p "127.0.0.1:$HP:80" "$ROOTFS" sh -c 'nettool tcp-echo 80 >/dev/null & sleep 4; echo sandbox-went-on' \
+    >"$T_WORK/death.out" 2>"$T_WORK/death.err" &
+sbpid=$!
+if wait_until 5 sh -c "'$NETTOOL' tcp-ask 127.0.0.1 $HP ping >/dev/null 2>&1"; then
+    helper=
+    for c in $(pgrep -P "$sbpid"); do
+        [ "$(cat "/proc/$c/comm" 2>/dev/null)" = sandbox-net ] && helper=$c
+    done
+    kill -SEGV "$helper"
+    sleep 0.3
+    sb_run_start=$(date +%s%N)
+    "$NETTOOL" tcp-ask 127.0.0.1 "$HP" after >"$T_WORK/after.out" 2>&1
+    ms=$((($(date +%s%N) - sb_run_start) / 1000000))
+    t_match "13 helper death: a client of a published port is refused ($ms ms)" "Connection refused" "$(cat "$T_WORK/after.out")"
+    t_check "13 helper death: at once (under a second)" test "$ms" -lt 1000
+    wait $sbpid
+    t_eq "13 helper death: the sandbox goes on" "sandbox-went-on" "$(cat "$T_WORK/death.out")"
+    t_eq "13 helper death: one line says so" "sandbox: network helper died: signal 11" "$(cat "$T_WORK/death.err")"
+else
+    t_notok "13 helper death: the published port answers first"
+    wait $sbpid
+fi
+kill "$echo_pid" 2>/dev/null

@@ -50,9 +50,14 @@ struct guard_case {
 	uint16_t sport, dport;
 	uint8_t flags;
 	uint16_t frag;
-	bool allowed_denied; /* verdict without --allow-host-loopback */
-	bool allowed_allowed; /* verdict with it */
+	enum usernet_verdict denied;  /* verdict without --allow-host-loopback */
+	enum usernet_verdict allowed; /* verdict with it */
 };
+
+#define D USERNET_DROP
+#define P USERNET_PASS
+#define R USERNET_REJECT
+#define NH_FRAG 44
 
 #define SYN 0x02
 #define SYNACK 0x12
@@ -60,35 +65,43 @@ struct guard_case {
 
 static const struct guard_case cases[] = {
 	/* the internet at large: always */
-	{ "192.0.2.1", TCP, 40000, 80, SYN, 0, true, true },
-	{ "2001:db8::1", TCP, 40000, 80, SYN, 0, true, true },
-	{ "192.0.2.1", UDP, 40000, 53, 0, 0, true, true },
-	/* raw loopback and "this host": never */
-	{ "127.0.0.1", TCP, 40000, 80, SYN, 0, false, false },
-	{ "127.1.2.3", UDP, 40000, 80, 0, 0, false, false },
-	{ "0.0.0.0", TCP, 40000, 80, SYN, 0, false, false },
-	{ "::1", TCP, 40000, 80, SYN, 0, false, false },
-	{ "::", UDP, 40000, 80, 0, 0, false, false },
-	{ "::ffff:127.0.0.1", TCP, 40000, 80, SYN, 0, false, false },
-	{ "::ffff:0.0.0.0", TCP, 40000, 80, SYN, 0, false, false },
-	{ "::ffff:192.0.2.1", TCP, 40000, 80, SYN, 0, true, true },
-	/* the host alias: new connections only when allowed */
-	{ "10.0.2.2", TCP, 40000, 80, SYN, 0, false, true },
-	{ "10.0.2.7", TCP, 40000, 80, SYN, 0, false, true },
-	{ "fd00::2", TCP, 40000, 80, SYN, 0, false, true },
-	{ "10.0.2.2", TCP, 8000, 40000, SYNACK, 0, true, true }, /* a -p connection */
-	{ "10.0.2.2", TCP, 8000, 40000, ACK, 0, true, true },
-	{ "10.0.2.2", UDP, 40000, 53, 0, 0, false, true },
-	{ "10.0.2.2", ICMP, 0, 0, 0, 0, true, true },
-	{ "10.0.2.2", TCP, 40000, 80, SYN, 0x2000, false, true }, /* MF: a fragment */
-	{ "10.0.2.2", TCP, 40000, 80, 0, 0x0001, false, true },   /* later fragment: no header */
-	{ "10.0.2.2", 47, 0, 0, 0, 0, false, true },              /* GRE */
+	{ "192.0.2.1", TCP, 40000, 80, SYN, 0, P, P },
+	{ "2001:db8::1", TCP, 40000, 80, SYN, 0, P, P },
+	{ "192.0.2.1", UDP, 40000, 53, 0, 0, P, P },
+	/* raw loopback and "this host": never, silently */
+	{ "127.0.0.1", TCP, 40000, 80, SYN, 0, D, D },
+	{ "127.1.2.3", UDP, 40000, 80, 0, 0, D, D },
+	{ "0.0.0.0", TCP, 40000, 80, SYN, 0, D, D },
+	{ "::1", TCP, 40000, 80, SYN, 0, D, D },
+	{ "::", UDP, 40000, 80, 0, 0, D, D },
+	{ "::ffff:127.0.0.1", TCP, 40000, 80, SYN, 0, D, D },
+	{ "::ffff:0.0.0.0", TCP, 40000, 80, SYN, 0, D, D },
+	{ "::ffff:192.0.2.1", TCP, 40000, 80, SYN, 0, P, P },
+	/* the host alias: new connections refused unless allowed */
+	{ "10.0.2.2", TCP, 40000, 80, SYN, 0, R, P },
+	{ "10.0.2.7", TCP, 40000, 80, SYN, 0, R, P },
+	{ "fd00::2", TCP, 40000, 80, SYN, 0, R, P },
+	{ "fd00::2", UDP, 40000, 80, 0, 0, R, P },
+	{ "10.0.2.2", TCP, 8000, 40000, SYNACK, 0, P, P }, /* a -p connection */
+	{ "10.0.2.2", TCP, 8000, 40000, ACK, 0, P, P },
+	{ "10.0.2.2", UDP, 40000, 53, 0, 0, R, P },
+	{ "10.0.2.2", ICMP, 0, 0, 0, 0, P, P },
+	{ "10.0.2.2", 47, 0, 0, 0, 0, D, P }, /* GRE */
+	/* fragments: never, whatever the destination (libslirp 4.7.0's ip_reass) */
+	{ "10.0.2.2", TCP, 40000, 80, SYN, 0x2000, D, D }, /* MF */
+	{ "10.0.2.2", TCP, 40000, 80, 0, 0x0001, D, D },   /* a later fragment */
+	{ "192.0.2.1", UDP, 40000, 53, 0, 0x2000, D, D },
+	{ "192.0.2.1", UDP, 40000, 53, 0, 0x00ad, D, D }, /* the crafted last fragment */
+	{ "192.0.2.1", UDP, 40000, 53, 0, 0x8000, D, D }, /* reserved bit: libslirp reassembles */
+	{ "192.0.2.1", UDP, 40000, 53, 0, 0x4000, P, P }, /* DF alone is not a fragment */
+	{ "2001:db8::1", NH_FRAG, 0, 0, 0, 0, D, D },
+	{ "2001:db8::1", 0, 0, 0, 0, 0, D, D }, /* hop-by-hop, and any other extension */
 	/* the DNS forwarder: port 53 only, unless loopback is allowed anyway */
-	{ "10.0.2.3", UDP, 40000, 53, 0, 0, true, true },
-	{ "10.0.2.3", TCP, 40000, 53, SYN, 0, true, true },
-	{ "10.0.2.3", TCP, 40000, 22, SYN, 0, false, true },
-	{ "fd00::3", UDP, 40000, 53, 0, 0, true, true },
-	{ "fd00::3", UDP, 40000, 5353, 0, 0, false, true },
+	{ "10.0.2.3", UDP, 40000, 53, 0, 0, P, P },
+	{ "10.0.2.3", TCP, 40000, 53, SYN, 0, P, P },
+	{ "10.0.2.3", TCP, 40000, 22, SYN, 0, R, P },
+	{ "fd00::3", UDP, 40000, 53, 0, 0, P, P },
+	{ "fd00::3", UDP, 40000, 5353, 0, 0, R, P },
 };
 
 static void test_cases(void **state)
@@ -104,9 +117,9 @@ static void test_cases(void **state)
 		const char *src = strchr(c->dst, ':') ? "fd00::100" : "10.0.2.100";
 		size_t n = frame(f, src, c->dst, c->proto, c->sport, c->dport, c->flags, c->frag);
 
-		if (usernet_guard_in(&deny, f, n) != c->allowed_denied)
+		if (usernet_guard_in(&deny, f, n) != c->denied)
 			fail_msg("case %zu (%s proto %d): denied mode wrong", i, c->dst, c->proto);
-		if (usernet_guard_in(&allow, f, n) != c->allowed_allowed)
+		if (usernet_guard_in(&allow, f, n) != c->allowed)
 			fail_msg("case %zu (%s proto %d): allowed mode wrong", i, c->dst, c->proto);
 	}
 }
@@ -122,25 +135,25 @@ static void test_udp_publish(void **state)
 	usernet_guard_init(&g, false);
 	assert_int_equal(usernet_guard_add_udp_port(&g, 9000), 0);
 	n = frame(f, "10.0.2.100", "10.0.2.2", UDP, 9000, 38000, 0, 0);
-	assert_false(usernet_guard_in(&g, f, n)); /* nobody sent yet */
+	assert_int_equal(usernet_guard_in(&g, f, n), USERNET_REJECT); /* nobody sent yet */
 	n = frame(f, "10.0.2.2", "10.0.2.100", UDP, 38000, 9000, 0, 0);
 	usernet_guard_out(&g, f, n);
 	n = frame(f, "10.0.2.100", "10.0.2.2", UDP, 9000, 38000, 0, 0);
-	assert_true(usernet_guard_in(&g, f, n));
+	assert_int_equal(usernet_guard_in(&g, f, n), USERNET_PASS);
 	n = frame(f, "10.0.2.100", "10.0.2.2", UDP, 9000, 38001, 0, 0);
-	assert_false(usernet_guard_in(&g, f, n)); /* another host port */
+	assert_int_equal(usernet_guard_in(&g, f, n), USERNET_REJECT); /* another host port */
 	n = frame(f, "10.0.2.100", "10.0.2.2", UDP, 9001, 38000, 0, 0);
-	assert_false(usernet_guard_in(&g, f, n)); /* another sandbox port */
+	assert_int_equal(usernet_guard_in(&g, f, n), USERNET_REJECT); /* another sandbox port */
 	/* IPv6 too */
 	n = frame(f, "fd00::2", "fd00::100", UDP, 38002, 9000, 0, 0);
 	usernet_guard_out(&g, f, n);
 	n = frame(f, "fd00::100", "fd00::2", UDP, 9000, 38002, 0, 0);
-	assert_true(usernet_guard_in(&g, f, n));
+	assert_int_equal(usernet_guard_in(&g, f, n), USERNET_PASS);
 	/* a frame towards an unpublished port teaches nothing */
 	n = frame(f, "10.0.2.2", "10.0.2.100", UDP, 38003, 7777, 0, 0);
 	usernet_guard_out(&g, f, n);
 	n = frame(f, "10.0.2.100", "10.0.2.2", UDP, 7777, 38003, 0, 0);
-	assert_false(usernet_guard_in(&g, f, n));
+	assert_int_equal(usernet_guard_in(&g, f, n), USERNET_REJECT);
 }
 
 static void test_ports_full_and_runts(void **state)
@@ -154,15 +167,107 @@ static void test_ports_full_and_runts(void **state)
 		assert_int_equal(usernet_guard_add_udp_port(&g, (uint16_t)(1000 + i)), 0);
 	assert_int_equal(usernet_guard_add_udp_port(&g, 1000), 0); /* already there */
 	assert_int_equal(usernet_guard_add_udp_port(&g, 5), -ENOSPC);
-	assert_true(usernet_guard_in(&g, f, 10)); /* runt: libslirp drops it */
+	assert_int_equal(usernet_guard_in(&g, f, 10), USERNET_PASS); /* runt: libslirp drops it */
 	f[12] = 0x08;
-	assert_false(usernet_guard_in(&g, f, 20)); /* IPv4 without a whole header */
+	assert_int_equal(usernet_guard_in(&g, f, 20), USERNET_DROP); /* IPv4 without a whole header */
 	f[12] = 0x86;
 	f[13] = 0xdd;
-	assert_false(usernet_guard_in(&g, f, 40));
+	assert_int_equal(usernet_guard_in(&g, f, 40), USERNET_DROP);
 	f[12] = 0x08;
 	f[13] = 0x06; /* ARP */
-	assert_true(usernet_guard_in(&g, f, 42));
+	assert_int_equal(usernet_guard_in(&g, f, 42), USERNET_PASS);
+}
+
+/* The Internet checksum over len bytes plus a starting sum: 0 when a checksum inside is right. */
+static uint16_t csum(uint32_t sum, const unsigned char *p, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static uint32_t pseudo(const unsigned char *ip, bool v6, int proto, size_t l4len)
+{
+	uint32_t sum = 0;
+	const unsigned char *a = ip + (v6 ? 8 : 12);
+
+	for (size_t i = 0; i < (v6 ? 32u : 8u); i += 2)
+		sum += (uint32_t)(a[i] << 8 | a[i + 1]);
+	return sum + (uint32_t)proto + (uint32_t)l4len;
+}
+
+/* A refused SYN gets a RST+ACK from the address it tried, acknowledging the SYN, with valid
+ * checksums and the MACs swapped. */
+static void test_reject_tcp(void **state)
+{
+	unsigned char f[128], r[USERNET_REJECT_MAX];
+	size_t n, m;
+
+	(void)state;
+	for (int v6 = 0; v6 < 2; v6++) {
+		size_t ip = 14, l4 = ip + (v6 ? 40 : 20);
+
+		n = frame(f, v6 ? "fd00::100" : "10.0.2.100", v6 ? "fd00::2" : "10.0.2.2", TCP,
+			  40000, 80, SYN, 0);
+		memcpy(f, "\x52\x55\x0a\x00\x02\x02\x0a\x00\x00\x00\x00\x01", 12);
+		f[l4 + 4] = 0x11, f[l4 + 5] = 0x22, f[l4 + 6] = 0x33, f[l4 + 7] = 0x44; /* seq */
+		f[l4 + 12] = 5 << 4;
+		if (v6)
+			f[ip + 5] = 20; /* payload length */
+		else
+			f[ip + 3] = 40; /* total length */
+		m = usernet_guard_reject(f, n, r, sizeof(r));
+		assert_int_equal(m, l4 + 20);
+		assert_memory_equal(r, f + 6, 6);
+		assert_memory_equal(r + 6, f, 6);
+		if (v6) {
+			assert_memory_equal(r + ip + 8, f + ip + 24, 16);  /* from fd00::2 */
+			assert_memory_equal(r + ip + 24, f + ip + 8, 16);  /* to the sandbox */
+		} else {
+			assert_memory_equal(r + ip + 12, f + ip + 16, 4);
+			assert_memory_equal(r + ip + 16, f + ip + 12, 4);
+			assert_int_equal(csum(0, r + ip, 20), 0);
+		}
+		assert_int_equal(r[l4] << 8 | r[l4 + 1], 80);
+		assert_int_equal(r[l4 + 2] << 8 | r[l4 + 3], 40000);
+		assert_memory_equal(r + l4 + 8, "\x11\x22\x33\x45", 4); /* ack = seq + 1 */
+		assert_int_equal(r[l4 + 13], 0x14);                         /* RST ACK */
+		assert_int_equal(csum(pseudo(r + ip, v6, TCP, 20), r + l4, 20), 0);
+	}
+}
+
+/* A refused datagram gets ICMP (v6: ICMPv6) port unreachable quoting it. */
+static void test_reject_udp(void **state)
+{
+	unsigned char f[128], r[USERNET_REJECT_MAX];
+	size_t n, m;
+
+	(void)state;
+	for (int v6 = 0; v6 < 2; v6++) {
+		size_t ip = 14, hl = v6 ? 40 : 20, l4 = ip + hl;
+
+		n = frame(f, v6 ? "fd00::100" : "10.0.2.100", v6 ? "fd00::2" : "10.0.2.2", UDP,
+			  40000, 53, 0, 0);
+		m = usernet_guard_reject(f, n, r, sizeof(r));
+		assert_int_equal(m, l4 + 8 + hl + 8);
+		assert_int_equal(r[ip + (v6 ? 6 : 9)], v6 ? 58 : 1);
+		assert_int_equal(r[l4], v6 ? 1 : 3);
+		assert_int_equal(r[l4 + 1], v6 ? 4 : 3);
+		assert_memory_equal(r + l4 + 8, f + ip, hl + 8);
+		if (v6)
+			assert_int_equal(csum(pseudo(r + ip, true, 58, 8 + hl + 8), r + l4, 8 + hl + 8), 0);
+		else
+			assert_int_equal(csum(0, r + l4, 8 + hl + 8), 0);
+	}
+	/* nothing to answer: too short a buffer, a runt, another protocol */
+	assert_int_equal(usernet_guard_reject(f, n, r, 64), 0);
+	assert_int_equal(usernet_guard_reject(f, 30, r, sizeof(r)), 0);
+	n = frame(f, "10.0.2.100", "10.0.2.2", 47, 0, 0, 0, 0);
+	assert_int_equal(usernet_guard_reject(f, n, r, sizeof(r)), 0);
 }
 
 int main(void)
@@ -171,6 +276,8 @@ int main(void)
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_udp_publish),
 		cmocka_unit_test(test_ports_full_and_runts),
+		cmocka_unit_test(test_reject_tcp),
+		cmocka_unit_test(test_reject_udp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
