@@ -63,33 +63,69 @@ static void unescape(const char *s, size_t n, char *out, size_t len)
 	out[o] = '\0';
 }
 
+/* One mountinfo line: its root (field 4) and mount point (field 5), when it is a cgroup2 mount. */
+static bool cgroup2_line(const char *l, size_t n, const char **root, size_t *rootlen, const char **mnt,
+			 size_t *mntlen)
+{
+	const char *f[5], *sep, *p = l;
+	size_t flen[5];
+
+	/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPER" */
+	for (int i = 0; i < 5; i++) {
+		while (p < l + n && *p == ' ')
+			p++;
+		f[i] = p;
+		while (p < l + n && *p != ' ')
+			p++;
+		flen[i] = (size_t)(p - f[i]);
+	}
+	sep = strstr(p, " - ");
+	if (!sep || sep >= l + n || flen[4] == 0 || strncmp(sep + 3, "cgroup2 ", 8) != 0)
+		return false;
+	*root = f[3];
+	*rootlen = flen[3];
+	*mnt = f[4];
+	*mntlen = flen[4];
+	return true;
+}
+
 int cgroup_parse_mountinfo(const char *text, char *mnt, size_t len)
 {
 	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-		size_t n = strcspn(l, "\n");
-		const char *f[5], *sep, *p = l;
-		size_t flen[5];
+		const char *root, *m;
+		size_t rootlen, mlen;
 
-		/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPER" */
-		for (int i = 0; i < 5; i++) {
-			while (p < l + n && *p == ' ')
-				p++;
-			f[i] = p;
-			while (p < l + n && *p != ' ')
-				p++;
-			flen[i] = (size_t)(p - f[i]);
+		if (cgroup2_line(l, strcspn(l, "\n"), &root, &rootlen, &m, &mlen) && rootlen == 1 && root[0] == '/') {
+			unescape(m, mlen, mnt, len);
+			return 0;
 		}
-		sep = strstr(p, " - ");
-		if (!sep || sep >= l + n || flen[4] == 0)
-			continue;
-		if (strncmp(sep + 3, "cgroup2 ", 8) != 0)
-			continue;
-		if (flen[3] != 1 || f[3][0] != '/')
-			continue;
-		unescape(f[4], flen[4], mnt, len);
-		return 0;
 	}
 	return -ENOENT;
+}
+
+bool cgroup_v2_mounted(const char *text)
+{
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		const char *root, *m;
+		size_t rootlen, mlen;
+
+		if (cgroup2_line(l, strcspn(l, "\n"), &root, &rootlen, &m, &mlen))
+			return true;
+	}
+	return false;
+}
+
+bool cgroup_host_has_v2(void)
+{
+	_cleanup_close_ int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+	size_t cap = 1 << 20;
+	_cleanup_free_ char *text = malloc(cap);
+	ssize_t n;
+
+	if (fd < 0 || !text || (n = read_all(fd, text, cap - 1)) < 0)
+		return false;
+	text[n] = '\0';
+	return cgroup_v2_mounted(text);
 }
 
 int cgroup_has(const char *list, unsigned need, const char **missing)
@@ -215,8 +251,31 @@ static int read_file_text(const char *path, char *buf, size_t len)
 	return read_text_at(AT_FDCWD, path, buf, len);
 }
 
-/* Cgroups of supervisors that died by SIGKILL: empty, their pid gone. rmdir refuses a cgroup
- * that still has processes, so a live one is never removed. */
+/* rmdir a cgroup and the ones below it (COMMAND may make its own with --cgroupfs rw), deepest
+ * first. A cgroup's files cannot be unlinked and need not be: rmdir takes them. rmdir refuses a
+ * cgroup that still has processes (EBUSY), so a live one is never removed. */
+static int remove_tree(int parentfd, const char *name, int depth)
+{
+	int fd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	struct dirent *d;
+	DIR *dir;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	dir = fdopendir(fd);
+	if (!dir) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	while ((d = readdir(dir)))
+		if (d->d_type == DT_DIR && strcmp(d->d_name, ".") && strcmp(d->d_name, "..") && depth < 32)
+			(void)remove_tree(dirfd(dir), d->d_name, depth + 1);
+	closedir(dir);
+	return unlinkat(parentfd, name, AT_REMOVEDIR) < 0 ? -errno : 0;
+}
+
+/* Cgroups of supervisors that died by SIGKILL: their pid gone, their processes too. */
 static void remove_stale(int parentfd)
 {
 	int dfd = openat(parentfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -234,34 +293,94 @@ static void remove_stale(int parentfd)
 		unsigned long long pid;
 		if (strncmp(d->d_name, "sandbox-", 8) || parse_uint(d->d_name + 8, INT32_MAX, &pid) < 0)
 			continue;
-		if (kill((pid_t)pid, 0) < 0 && errno == ESRCH && unlinkat(parentfd, d->d_name, AT_REMOVEDIR) == 0)
+		if (kill((pid_t)pid, 0) < 0 && errno == ESRCH && remove_tree(parentfd, d->d_name, 0) == 0)
 			debug("cgroup: removed the stale %s", d->d_name);
 	}
 	closedir(dir);
 }
 
-static int write_limit(struct cgroup *cg, const char *file, const char *value, const char *opt, char *err,
+static int write_limit(int fd, const char *path, const char *file, const char *value, const char *opt, char *err,
 		       size_t errlen)
 {
-	int r = write_file_at(cg->dirfd, file, value);
+	int r = write_file_at(fd, file, value);
 
-	if (r < 0) {
-		snprintf(err, errlen, "%s: write %s/%s: %s", opt, cg->path, file, strerror(-r));
-		return r;
+	if (r < 0)
+		return err_set(err, errlen, -r, "%s: write %s/%s", opt, path, file);
+	debug("cgroup: %s/%s = %s", path, file, value);
+	return 0;
+}
+
+/* The limits of cfg into the cgroup fd (at path, for messages); pids.max gets extra_pids more. */
+static int write_limits(int fd, const char *path, const struct config *cfg, unsigned long long extra_pids,
+			char *err, size_t errlen)
+{
+	char value[64];
+	int r;
+
+	if (cfg->memory) {
+		snprintf(value, sizeof(value), "%llu", cfg->memory);
+		if ((r = write_limit(fd, path, "memory.max", value, "--memory", err, errlen)) < 0)
+			return r;
+		/* Without this the limit would only push the excess into swap. */
+		if (write_file_at(fd, "memory.swap.max", "0") < 0)
+			debug("cgroup: memory.swap.max not set");
 	}
-	debug("cgroup: %s = %s", file, value);
+	if (cfg->pids) {
+		snprintf(value, sizeof(value), "%llu", cfg->pids + extra_pids);
+		if ((r = write_limit(fd, path, "pids.max", value, "--pids", err, errlen)) < 0)
+			return r;
+	}
+	if (cfg->cpus > 0) {
+		if (cgroup_format_cpu_max(cfg->cpus, value, sizeof(value)) < 0)
+			return err_set(err, errlen, ENOSPC, "--cpus");
+		if ((r = write_limit(fd, path, "cpu.max", value, "--cpus", err, errlen)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* The cgroup name below dirfd, made (or left over by a dead process of the same pid) and opened;
+ * dir and sub name dirfd in messages. */
+static int make_cgroup(int dirfd, const char *dir, const char *sub, const char *name, unsigned need, char *err,
+		       size_t errlen)
+{
+	int fd;
+
+	if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST)
+		return err_set(err, errlen, errno, "%s: create the cgroup %s%s%s/%s", option_of(need, NULL), dir,
+			       sub[0] ? "/" : "", sub, name);
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return err_set(err, errlen, errno, "%s: open the cgroup %s%s%s/%s", option_of(need, NULL), dir,
+			       sub[0] ? "/" : "", sub, name);
+	return fd;
+}
+
+/* The controllers of the limits in the top cgroup's subtree_control, so that its children can be
+ * limited (and COMMAND can limit its own children with --cgroupfs rw); the others of the three
+ * when the parent delegates them, so COMMAND sees memory.max, pids.max and cpu.max in any case. */
+static int enable_controllers(int topfd, const char *path, unsigned need, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(controllers); i++) {
+		char word[16];
+		snprintf(word, sizeof(word), "+%s", controllers[i].name);
+		int r = write_file_at(topfd, "cgroup.subtree_control", word);
+		if (r < 0 && (need & controllers[i].bit))
+			return err_set(err, errlen, -r, "%s: enable %s in %s/cgroup.subtree_control",
+				       controllers[i].option, controllers[i].name, path);
+	}
 	return 0;
 }
 
 int cgroup_setup(const struct config *cfg, struct cgroup *cg, char *err, size_t errlen)
 {
 	unsigned need = cgroup_needed(cfg);
-	char self[PATH_MAX], mnt[PATH_MAX], rel[PATH_MAX], text[1 << 16], value[64];
+	char self[PATH_MAX], mnt[PATH_MAX], rel[PATH_MAX], top[PATH_MAX], text[1 << 16];
 	const char *missing = NULL;
 	_cleanup_close_ int rootfd = -1;
 	int r;
 
-	cg->dirfd = cg->parentfd = -1;
+	cg->dirfd = cg->netfd = cg->topfd = cg->parentfd = -1;
 	cg->name[0] = cg->path[0] = '\0';
 	if (!need)
 		return 0;
@@ -277,64 +396,54 @@ int cgroup_setup(const struct config *cfg, struct cgroup *cg, char *err, size_t 
 	if (cgroup_find(rootfd, self, getuid(), need, rel, sizeof(rel), &missing) < 0)
 		return no_cgroup(err, errlen, need, missing);
 	cg->parentfd = openat(rootfd, rel[0] ? rel : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (cg->parentfd < 0) {
-		snprintf(err, errlen, "%s: open %s/%s: %s", option_of(need, NULL), mnt, rel, strerror(errno));
-		return -errno;
-	}
+	if (cg->parentfd < 0)
+		return err_set(err, errlen, errno, "%s: open %s/%s", option_of(need, NULL), mnt, rel);
 	remove_stale(cg->parentfd);
 	snprintf(cg->name, sizeof(cg->name), "sandbox-%d", (int)getpid());
-	r = snprintf(cg->path, sizeof(cg->path), "%s%s%s/%s", mnt, rel[0] ? "/" : "", rel, cg->name);
-	if (r < 0 || (size_t)r >= sizeof(cg->path)) {
-		snprintf(err, errlen, "%s: the cgroup path is too long", option_of(need, NULL));
+	r = snprintf(top, sizeof(top), "%s%s%s/%s", mnt, rel[0] ? "/" : "", rel, cg->name);
+	if (r < 0 || (size_t)r + sizeof("/main") > sizeof(cg->path)) {
 		cg->name[0] = '\0';
-		return -ENAMETOOLONG;
+		return err_set(err, errlen, ENAMETOOLONG, "%s: the cgroup path", option_of(need, NULL));
 	}
-	if (mkdirat(cg->parentfd, cg->name, 0755) < 0) {
-		r = -errno;
-		snprintf(err, errlen, "%s: create the cgroup %s: %s", option_of(need, NULL), cg->path, strerror(-r));
-		cg->name[0] = '\0';
+	cg->topfd = make_cgroup(cg->parentfd, mnt, rel, cg->name, need, err, errlen);
+	if (cg->topfd < 0)
+		return cg->topfd;
+	debug("cgroup %s", top);
+	/* The top one bounds everything: COMMAND may raise main's limits through a writable
+	 * /sys/fs/cgroup (without nsdelegate), never these. pids: one more for the helper. */
+	if ((r = enable_controllers(cg->topfd, top, need, err, errlen)) < 0 ||
+	    (r = write_limits(cg->topfd, top, cfg, cfg->net == NET_SLIRP ? 1 : 0, err, errlen)) < 0)
 		return r;
-	}
-	cg->dirfd = openat(cg->parentfd, cg->name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (cg->dirfd < 0) {
-		r = -errno;
-		snprintf(err, errlen, "%s: open the cgroup %s: %s", option_of(need, NULL), cg->path, strerror(-r));
+	cg->dirfd = make_cgroup(cg->topfd, top, "", "main", need, err, errlen);
+	if (cg->dirfd < 0)
+		return cg->dirfd;
+	if (snprintf(cg->path, sizeof(cg->path), "%s/main", top) >= (int)sizeof(cg->path))
+		return err_set(err, errlen, ENAMETOOLONG, "%s: the cgroup path", option_of(need, NULL));
+	if ((r = write_limits(cg->dirfd, cg->path, cfg, 0, err, errlen)) < 0)
 		return r;
-	}
-	debug("cgroup %s", cg->path);
-	if (cfg->memory) {
-		snprintf(value, sizeof(value), "%llu", cfg->memory);
-		if ((r = write_limit(cg, "memory.max", value, "--memory", err, errlen)) < 0)
-			return r;
-		/* Without this the limit would only push the excess into swap. */
-		if (write_file_at(cg->dirfd, "memory.swap.max", "0") < 0)
-			debug("cgroup: memory.swap.max not set");
-	}
-	if (cfg->pids) {
-		snprintf(value, sizeof(value), "%llu", cfg->pids);
-		if ((r = write_limit(cg, "pids.max", value, "--pids", err, errlen)) < 0)
-			return r;
-	}
-	if (cfg->cpus > 0) {
-		if (cgroup_format_cpu_max(cfg->cpus, value, sizeof(value)) < 0)
-			return -ENOSPC;
-		if ((r = write_limit(cg, "cpu.max", value, "--cpus", err, errlen)) < 0)
-			return r;
+	if (cfg->net == NET_SLIRP) {
+		cg->netfd = make_cgroup(cg->topfd, top, "", "net", need, err, errlen);
+		if (cg->netfd < 0)
+			return cg->netfd;
 	}
 	return 0;
 }
 
 void cgroup_remove(struct cgroup *cg)
 {
-	if (cg->dirfd >= 0) {
-		close(cg->dirfd);
-		cg->dirfd = -1;
+	int *fds[] = { &cg->dirfd, &cg->netfd, &cg->topfd };
+
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
 	}
 	if (cg->parentfd < 0)
 		return;
-	/* Processes of a dead pid namespace may take a moment to leave it. */
-	for (int i = 0; cg->name[0] && i < 100; i++) {
-		if (unlinkat(cg->parentfd, cg->name, AT_REMOVEDIR) == 0 || errno != EBUSY)
+	/* Processes of a dead pid namespace take a moment to leave it; the network helper may be
+	 * delivering the sandbox's last data (its own deadline is 2 s). */
+	for (int i = 0; cg->name[0] && i < 300; i++) {
+		if (remove_tree(cg->parentfd, cg->name, 0) != -EBUSY)
 			break;
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 		nanosleep(&ts, NULL);

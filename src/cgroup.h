@@ -4,14 +4,26 @@
  * in /proc/self/cgroup) under the cgroup2 mount (/proc/self/mountinfo), walking up while the
  * directory is ours (a delegation hands the user the directory and its files), to the first
  * one whose cgroup.subtree_control enables the controllers we need. There we create
- * sandbox-PID, a leaf, write the limits, and the sandbox's child is cloned straight into it
- * (CLONE_INTO_CGROUP): it runs nothing before it is limited. The directory is removed at exit;
+ * sandbox-PID (below), write the limits, and the sandbox's child is cloned straight into its
+ * main (CLONE_INTO_CGROUP): it runs nothing before it is limited. The directory is removed at exit;
  * one left by a supervisor killed by SIGKILL is removed by the next start.
+ *
+ * The layout, below the delegated cgroup:
+ *
+ *   sandbox-PID/       the limits, binding everything below; controllers enabled for children
+ *   sandbox-PID/main   init, COMMAND and `sandbox exec`: the root of the sandbox's cgroup
+ *                      namespace, what it sees at /sys/fs/cgroup, with the same limits written
+ *   sandbox-PID/net    the network helper (--net slirp): its memory and CPU count in the limits
+ *
+ * Two levels, because a cgroup with processes cannot give controllers to children: with init and
+ * the helper in one cgroup, COMMAND could never make nested limits, and a writable
+ * /sys/fs/cgroup would let it raise the only limits there are (hosts without nsdelegate).
  *
  * The pure parts take the texts and a directory fd as parameters, for tests on a fake tree. */
 #pragma once
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -26,6 +38,10 @@ int cgroup_parse_self(const char *text, char *path, size_t len);
 /* The mount point of the cgroup2 filesystem in a mountinfo text (octal escapes decoded).
  * 0 or -ENOENT. Only a mount of the hierarchy's root (or of our namespace's) counts. */
 int cgroup_parse_mountinfo(const char *text, char *mnt, size_t len);
+/* Whether a mountinfo text has any cgroup2 mount (the host has cgroup v2, unified or hybrid). */
+bool cgroup_v2_mounted(const char *text);
+/* Whether this process sees a cgroup2 mount (reads /proc/self/mountinfo). */
+bool cgroup_host_has_v2(void);
 /* Whether a cgroup.controllers / cgroup.subtree_control text holds every controller of need;
  * when not, *missing names the first one absent. */
 int cgroup_has(const char *list, unsigned need, const char **missing);
@@ -39,10 +55,12 @@ int cgroup_find(int rootfd, const char *self_path, uid_t uid, unsigned need, cha
 int cgroup_format_cpu_max(double cpus, char *buf, size_t len);
 
 struct cgroup {
-	int dirfd;         /* the sandbox's cgroup, for CLONE_INTO_CGROUP; -1: none */
-	int parentfd;
-	char name[32];     /* sandbox-PID */
-	char path[PATH_MAX]; /* its host path, for exec */
+	int dirfd;           /* the sandbox's own (init, COMMAND, exec), for CLONE_INTO_CGROUP; -1: none */
+	int netfd;           /* the network helper's, with --net slirp; -1: none */
+	int topfd;           /* sandbox-PID, above both: the limits that bind them together */
+	int parentfd;        /* the delegated cgroup it was made in */
+	char name[32];       /* sandbox-PID */
+	char path[PATH_MAX]; /* dirfd's host path, for exec */
 };
 
 /* Create the sandbox's cgroup with the limits of cfg. 0 (cg->dirfd -1 when cfg needs none),

@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "etcfiles.h"
 #include "log.h"
 #include "util.h"
@@ -166,6 +167,35 @@ static int step_sys(int rootfd, const struct mstep *s, char *err, size_t errlen)
 		return err_set(err, errlen, errno, "mount %s: read-only", s->dst);
 	if (attach(tree, target) < 0)
 		return err_set(err, errlen, errno, "mount %s: attach", s->dst);
+	return 0;
+}
+
+/* The sandbox's own cgroup: a cgroup2 mount made in its cgroup namespace has that namespace's
+ * root as its root. Only where the host has cgroup v2 at all: elsewhere /sys/fs/cgroup stays
+ * the empty directory of the new sysfs. */
+static int step_cgroup(int rootfd, const struct mstep *s, char *err, size_t errlen)
+{
+	_cleanup_close_ int target = -1, mnt = -1;
+	unsigned attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC | (s->writable ? 0 : MOUNT_ATTR_RDONLY);
+
+	if (!cgroup_host_has_v2()) {
+		debug("mount: no cgroup v2 on this host, %s stays as it is", s->dst);
+		return 0;
+	}
+	target = openat2_in_root(rootfd, s->dst, O_PATH | O_DIRECTORY);
+	if (target == -ENOENT && s->optional)
+		return 0;
+	if (target < 0)
+		return err_set(err, errlen, -target, "mount %s: destination", s->dst);
+	mnt = new_fs("cgroup2", NULL, attrs, err, errlen);
+	if (mnt < 0) {
+		char why[256];
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errlen, "mount %s: %s (--cgroupfs none does without it)", s->dst, why);
+		return mnt;
+	}
+	if (attach(mnt, target) < 0)
+		return err_set(err, errlen, errno, "mount %s: attach cgroup2", s->dst);
 	return 0;
 }
 
@@ -357,6 +387,8 @@ static int run_step(int rootfd, const struct mstep *s, int srcfd, const struct c
 		return step_dev(rootfd, s, cfg, err, errlen);
 	case MSTEP_SYS:
 		return step_sys(rootfd, s, err, errlen);
+	case MSTEP_CGROUP:
+		return step_cgroup(rootfd, s, err, errlen);
 	case MSTEP_MASK:
 		return step_mask(rootfd, s, err, errlen);
 	case MSTEP_RO_PATH:

@@ -102,6 +102,11 @@ int mountplan_build(const struct config *cfg, struct mountplan *plan, char *err,
 	s->create = true;
 	s = ADD(MSTEP_SYS, "/sys");
 	s->create = true;
+	if (cfg->cgroupfs != CGROUPFS_NONE) {
+		s = ADD(MSTEP_CGROUP, "/sys/fs/cgroup");
+		s->optional = true;
+		s->writable = cfg->cgroupfs == CGROUPFS_RW;
+	}
 	for (size_t i = 0; i < sizeof(masked_paths) / sizeof(*masked_paths); i++) {
 		s = ADD(MSTEP_MASK, masked_paths[i]);
 		s->optional = true;

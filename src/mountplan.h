@@ -12,6 +12,7 @@ enum mstep_kind {
 	MSTEP_RO_PATH, /* make dst, which exists, read-only */
 	MSTEP_DEV,     /* tmpfs with the contract's nodes, devpts, shm, links */
 	MSTEP_SYS,     /* read-only sysfs */
+	MSTEP_CGROUP,  /* the sandbox's cgroup (its cgroup namespace's root), when the host has cgroup v2 */
 	MSTEP_TMPFS,   /* a tmpfs of size bytes (0: the kernel's default) */
 	MSTEP_BIND,    /* host src at dst */
 	MSTEP_RO_BIND, /* the same, read-only (submounts too) */
@@ -29,6 +30,7 @@ struct mstep {
 	enum etc_file etc;         /* MSTEP_ETC */
 	bool optional;             /* MASK/RO_PATH/ETC: skip when dst is absent */
 	bool create;               /* create dst (as a directory, or a file for file binds) if absent */
+	bool writable;             /* MSTEP_CGROUP: read-write (--cgroupfs rw) */
 };
 
 struct mountplan {

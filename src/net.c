@@ -176,8 +176,9 @@ static int move_fd(int fd, int want)
 }
 
 /* In the forked child: become sandbox-net with ctl and tapsk at fds 3 and 4 and the network
- * options on the command line. On failure, tell the supervisor through ctl. */
-__attribute__((noreturn)) static void exec_helper(const struct config *cfg, int ctl, int tapsk)
+ * options on the command line, in the cgroup cgfd (-1: stay). On failure, tell the supervisor
+ * through ctl. */
+__attribute__((noreturn)) static void exec_helper(const struct config *cfg, int ctl, int tapsk, int cgfd)
 {
 	struct net_ready_msg msg = { 0 };
 	char path[4096], mtu[16];
@@ -189,6 +190,11 @@ __attribute__((noreturn)) static void exec_helper(const struct config *cfg, int 
 	if (!argv) {
 		e = ENOMEM;
 		err_set(msg.text, sizeof(msg.text), e, "network helper");
+		goto out;
+	}
+	/* Before it allocates anything: memory is charged where it was allocated. */
+	if (cgfd >= 0 && (e = -write_file_at(cgfd, "cgroup.procs", "0")) > 0) {
+		err_set(msg.text, sizeof(msg.text), e, "network helper: join the sandbox's cgroup");
 		goto out;
 	}
 	helper_path(path, sizeof(path));
@@ -222,7 +228,7 @@ out:
 	_exit(1);
 }
 
-int net_helper_start(const struct config *cfg, struct net_helper *h, int *child_sock, char *err,
+int net_helper_start(const struct config *cfg, struct net_helper *h, int *child_sock, int cgroup_fd, char *err,
 		     size_t errlen)
 {
 	int ctl[2], tapsk[2];
@@ -257,7 +263,7 @@ int net_helper_start(const struct config *cfg, struct net_helper *h, int *child_
 		/* Die with the supervisor; if it is already gone, the death signal was missed. */
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
 			_exit(1);
-		exec_helper(cfg, ctl[1], tapsk[0]);
+		exec_helper(cfg, ctl[1], tapsk[0], cgroup_fd);
 	}
 	close(ctl[1]);
 	close(tapsk[0]);

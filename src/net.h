@@ -2,7 +2,7 @@
  *
  *   supervisor                                   sandbox's child (new user + net namespace)
  *   ----------                                   ------------------------------------------
- *   net_helper_start(cfg, &h, &child_sock)
+ *   net_helper_start(cfg, &h, &child_sock, cgroup_fd)
  *   clone(child), child inherits child_sock  ->  net_child_setup(cfg, child_sock)
  *   close(child_sock)                              (before pivot_root: it opens /dev/net/tun)
  *   net_helper_wait_ready(&h)  (exit 125 on error, before COMMAND starts)
@@ -42,8 +42,9 @@ struct net_helper {
 
 #define NET_HELPER_INIT { .pid = -1, .ctl_fd = -1 }
 
-/* Supervisor, before it clones the sandbox's child. Forks the helper for NET_SLIRP. */
-int net_helper_start(const struct config *cfg, struct net_helper *h, int *child_sock, char *err,
+/* Supervisor, before it clones the sandbox's child. Forks the helper for NET_SLIRP, into the
+ * cgroup cgroup_fd when it is not -1 (with --memory and the like: its memory counts). */
+int net_helper_start(const struct config *cfg, struct net_helper *h, int *child_sock, int cgroup_fd, char *err,
 		     size_t errlen);
 /* Supervisor: block until the helper has set up libslirp and bound every -p listener, or
  * return its error, e.g. "publish 127.0.0.1:8080/tcp: Address already in use". Never hangs on

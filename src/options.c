@@ -38,6 +38,7 @@ enum {
 	OPT_MEMORY,
 	OPT_PIDS,
 	OPT_CPUS,
+	OPT_CGROUPFS,
 	OPT_STATUS_FD,
 	OPT_JSON,
 };
@@ -93,6 +94,8 @@ static const struct option_doc option_table[] = {
 	{ "memory", required_argument, OPT_MEMORY, FOR_RUN, "BYTES[k|m|g]", "cgroup v2 memory limit" },
 	{ "pids", required_argument, OPT_PIDS, FOR_RUN, "N", "cgroup v2 limit on processes" },
 	{ "cpus", required_argument, OPT_CPUS, FOR_RUN, "N", "cgroup v2 CPU limit" },
+	{ "cgroupfs", required_argument, OPT_CGROUPFS, FOR_RUN, "ro|rw|none",
+	  "the sandbox's cgroup at /sys/fs/cgroup: read-only (default), writable, or not mounted" },
 	{ "status-fd", required_argument, OPT_STATUS_FD, FOR_RUN, "FD", "write JSON status lines to FD" },
 	{ "json", no_argument, OPT_JSON, FOR_LIST, NULL, "list: one JSON object per line" },
 };
@@ -385,6 +388,16 @@ static int parse_one(int c, const char *arg, int argc, char *const argv[], struc
 			return fail(err, errlen, "--cpus: '%s' is not a positive number of CPUs", arg);
 		return 0;
 	}
+	case OPT_CGROUPFS:
+		if (strcmp(arg, "ro") == 0)
+			cfg->cgroupfs = CGROUPFS_RO;
+		else if (strcmp(arg, "rw") == 0)
+			cfg->cgroupfs = CGROUPFS_RW;
+		else if (strcmp(arg, "none") == 0)
+			cfg->cgroupfs = CGROUPFS_NONE;
+		else
+			return fail(err, errlen, "--cgroupfs: unknown mode '%s' (ro, rw or none)", arg);
+		return 0;
 	case OPT_STATUS_FD:
 		if (parse_uint(arg, INT_MAX, &v) < 0)
 			return fail(err, errlen, "--status-fd: '%s' is not a file descriptor number", arg);

@@ -14,6 +14,8 @@ enum cmd_kind { CMD_RUN, CMD_EXEC, CMD_LIST, CMD_HELP, CMD_VERSION };
 enum map_mode { MAP_AUTO, MAP_SELF };
 enum net_mode { NET_SLIRP, NET_NONE, NET_HOST };
 enum seccomp_mode { SECCOMP_DEFAULT, SECCOMP_NONE };
+/* /sys/fs/cgroup inside, when the host has cgroup v2: the sandbox's own cgroup. */
+enum cgroupfs_mode { CGROUPFS_RO, CGROUPFS_RW, CGROUPFS_NONE };
 
 enum mount_kind { MOUNT_BIND, MOUNT_RO_BIND, MOUNT_TMPFS };
 
@@ -70,6 +72,7 @@ struct config {
 	unsigned long long memory; /* bytes; 0: unset */
 	unsigned long long pids;   /* 0: unset */
 	double cpus;               /* 0: unset */
+	enum cgroupfs_mode cgroupfs;
 	int status_fd;             /* -1: unset */
 	bool list_json;
 };

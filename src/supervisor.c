@@ -422,7 +422,7 @@ static void explain_clone_failure(int e)
 int supervisor_run(const struct config *cfg)
 {
 	struct supervisor s = { .cfg = cfg, .pidfd = -1, .chan = -1, .sigfd = -1, .timerfd = -1,
-				.reg_dir = -1, .reg_lock = -1, .cg = { .dirfd = -1, .parentfd = -1 } };
+				.reg_dir = -1, .reg_lock = -1, .cg = { .dirfd = -1, .netfd = -1, .topfd = -1, .parentfd = -1 } };
 	struct child_args args = { .cfg = cfg, .net_sock = -1 };
 	struct userns_plan ids;
 	struct mountplan plan;
@@ -468,7 +468,7 @@ int supervisor_run(const struct config *cfg)
 		warnx("%s", err);
 		goto out;
 	}
-	if (net_helper_start(cfg, &s.net, &args.net_sock, err, sizeof(err)) < 0) {
+	if (net_helper_start(cfg, &s.net, &args.net_sock, s.cg.netfd, err, sizeof(err)) < 0) {
 		warnx("%s", err);
 		goto out;
 	}

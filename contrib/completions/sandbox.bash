@@ -15,7 +15,7 @@ _sandbox() {
     local run_opts='--help -h --version -V --verbose -v --map --user --hostname --net --mtu
         --publish -p --allow-host-loopback --ro --overlay --tmp-size --bind --ro-bind --tmpfs
         --workdir -w --env -e --name --timeout --no-tty --cap-add --cap-drop --seccomp --rlimit
-        --memory --pids --cpus --status-fd --'
+        --memory --pids --cpus --cgroupfs --status-fd --'
     local exec_opts='--verbose -v --workdir -w --env -e --user --'
     local caps='CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP
         LINUX_IMMUTABLE NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER
@@ -38,7 +38,7 @@ _sandbox() {
         --bind | --ro-bind) i=$((i + 2)) ;;
         --map | --user | --hostname | --net | --mtu | --publish | -p | --tmp-size | --tmpfs | \
             --workdir | -w | --env | -e | --name | --timeout | --cap-add | --cap-drop | --seccomp | \
-            --rlimit | --memory | --pids | --cpus | --status-fd) i=$((i + 1)) ;;
+            --rlimit | --memory | --pids | --cpus | --cgroupfs | --status-fd) i=$((i + 1)) ;;
         -*) ;;
         *) argpos=$i; break ;;
         esac
@@ -69,6 +69,7 @@ _sandbox() {
     --map) COMPREPLY=($(compgen -W 'auto self' -- "$cur")); return ;;
     --net) COMPREPLY=($(compgen -W 'slirp none host' -- "$cur")); return ;;
     --seccomp) COMPREPLY=($(compgen -W 'default none' -- "$cur")); return ;;
+    --cgroupfs) COMPREPLY=($(compgen -W 'ro rw none' -- "$cur")); return ;;
     --cap-add) COMPREPLY=($(compgen -W "$caps" -- "${cur^^}")); return ;;
     --cap-drop) COMPREPLY=($(compgen -W "ALL $caps" -- "${cur^^}")); return ;;
     --rlimit) compopt -o nospace; COMPREPLY=($(compgen -W "$rlimits" -S = -- "${cur^^}")); return ;;

@@ -60,6 +60,16 @@ static void test_parse_mountinfo(void **state)
 	assert_int_equal(cgroup_parse_mountinfo(v1, m, sizeof(m)), -ENOENT);
 	assert_int_equal(cgroup_parse_mountinfo(subroot, m, sizeof(m)), -ENOENT);
 	assert_int_equal(cgroup_parse_mountinfo("", m, sizeof(m)), -ENOENT);
+
+	/* Any cgroup2 mount says the host has cgroup v2, also one of a cgroup below the root
+	 * (a sandbox in a sandbox sees its parent's /sys/fs/cgroup that way). */
+	assert_true(cgroup_v2_mounted(hybrid));
+	assert_true(cgroup_v2_mounted(v2));
+	assert_true(cgroup_v2_mounted(subroot));
+	assert_false(cgroup_v2_mounted(v1));
+	assert_false(cgroup_v2_mounted(""));
+	assert_false(cgroup_v2_mounted("29 24 0:26 / /c rw - cgroup2fs none rw\n"));
+	assert_false(cgroup_v2_mounted("29 24 0:26 / /cgroup2 rw - ext4 cgroup2 rw\n"));
 }
 
 static void test_has(void **state)

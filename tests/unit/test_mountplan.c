@@ -138,6 +138,7 @@ static const struct want_step fixed_steps[] = {
 	{ MSTEP_PROC, "/proc", false, true },
 	{ MSTEP_DEV, "/dev", false, true },
 	{ MSTEP_SYS, "/sys", false, true },
+	{ MSTEP_CGROUP, "/sys/fs/cgroup", true, false },
 	{ MSTEP_MASK, "/proc/acpi", true, false },
 	{ MSTEP_MASK, "/proc/kcore", true, false },
 	{ MSTEP_MASK, "/proc/keys", true, false },
@@ -240,6 +241,47 @@ static void test_build_default(void **state)
 	check_fixed(&plan, 1ULL << 30);
 	mountplan_free(&plan);
 	config_free(&cfg);
+}
+
+/* /sys/fs/cgroup: read-only unless --cgroupfs rw, absent with --cgroupfs none; right after
+ * /sys (it lives in it), before the user's mounts (which may cover it). */
+static void test_build_cgroupfs(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *mode;
+		bool present, writable;
+	} cases[] = { { "ro", true, false }, { "rw", true, true }, { "none", false, false } };
+	struct config cfg;
+	struct mountplan plan;
+	char err[256];
+
+	CFG(&cfg, "/srv/root");
+	assert_int_equal(mountplan_build(&cfg, &plan, err, sizeof(err)), 0);
+	assert_int_equal(plan.steps[3].kind, MSTEP_CGROUP);
+	assert_false(plan.steps[3].writable);
+	mountplan_free(&plan);
+	config_free(&cfg);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		size_t found = 0;
+
+		CFG(&cfg, "--cgroupfs", (char *)cases[i].mode, "/srv/root");
+		assert_int_equal(mountplan_build(&cfg, &plan, err, sizeof(err)), 0);
+		for (size_t k = 0; k < plan.n; k++) {
+			if (plan.steps[k].kind != MSTEP_CGROUP)
+				continue;
+			found++;
+			assert_int_equal(k, 3);
+			assert_string_equal(plan.steps[k].dst, "/sys/fs/cgroup");
+			assert_true(plan.steps[k].optional);
+			if (plan.steps[k].writable != cases[i].writable)
+				fail_msg("--cgroupfs %s: writable %d", cases[i].mode, plan.steps[k].writable);
+		}
+		if (found != (cases[i].present ? 1 : 0))
+			fail_msg("--cgroupfs %s: %zu cgroup steps", cases[i].mode, found);
+		mountplan_free(&plan);
+		config_free(&cfg);
+	}
 }
 
 /* resolv.conf is the host's only with the host's network in host mode. */
@@ -387,7 +429,7 @@ int main(void)
 		cmocka_unit_test(test_normalize),	  cmocka_unit_test(test_normalize_lengths),
 		cmocka_unit_test(test_build_default),	  cmocka_unit_test(test_build_resolv_conf),
 		cmocka_unit_test(test_build_user_mounts), cmocka_unit_test(test_build_refused),
-		cmocka_unit_test(test_build_dst_too_long),
+		cmocka_unit_test(test_build_dst_too_long), cmocka_unit_test(test_build_cgroupfs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

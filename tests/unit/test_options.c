@@ -71,6 +71,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.tmp_size, 512ULL << 20);
 	assert_int_equal(cfg.status_fd, -1);
 	assert_int_equal(cfg.seccomp, SECCOMP_DEFAULT);
+	assert_int_equal(cfg.cgroupfs, CGROUPFS_RO);
 	assert_false(cfg.verbose);
 	assert_false(cfg.user_set);
 	assert_false(cfg.allow_host_loopback);
@@ -140,7 +141,7 @@ static void test_valued_options(void **state)
 	PARSE_OK(&cfg, err, "--map", "self", "--user", "1000:100", "--hostname", "box", "--net", "none",
 		 "--mtu", "1500", "--tmp-size", "1g", "-w", "/work", "--name", "web", "--timeout", "2.5",
 		 "--seccomp", "none", "--memory", "256m", "--pids", "100", "--cpus", "1.5", "--status-fd", "3",
-		 "R", "cmd");
+		 "--cgroupfs", "rw", "R", "cmd");
 	assert_int_equal(cfg.map, MAP_SELF);
 	assert_true(cfg.user_set);
 	assert_int_equal(cfg.user_uid, 1000);
@@ -157,13 +158,15 @@ static void test_valued_options(void **state)
 	assert_int_equal(cfg.pids, 100);
 	assert_true(cfg.cpus == 1.5);
 	assert_int_equal(cfg.status_fd, 3);
+	assert_int_equal(cfg.cgroupfs, CGROUPFS_RW);
 	assert_argv(cfg.argv, (const char *[]){ "cmd", NULL });
 	config_free(&cfg);
 
 	/* The --opt=value spelling, and the other values of the enumerations. */
 	PARSE_OK(&cfg, err, "--map=auto", "--net=host", "--seccomp=default", "--hostname=h", "--workdir=/",
-		 "--user=0", "R");
+		 "--user=0", "--cgroupfs=none", "R");
 	assert_int_equal(cfg.map, MAP_AUTO);
+	assert_int_equal(cfg.cgroupfs, CGROUPFS_NONE);
 	assert_int_equal(cfg.net, NET_HOST);
 	assert_int_equal(cfg.seccomp, SECCOMP_DEFAULT);
 	assert_string_equal(cfg.hostname, "h");
@@ -624,6 +627,7 @@ static void test_errors(void **state)
 		{ { "--name", ".hidden", "R" }, ".hidden" },
 		{ { "--name", HOST65, "R" }, HOST65 },
 		{ { "--seccomp", "strict", "R" }, "strict" },
+		{ { "--cgroupfs", "yes", "R" }, "'yes'" },
 		{ { "--user", "abc", "R" }, "abc" },
 		{ { "--user", "4294967295", "R" }, "4294967295" },
 		{ { "-p", "bogus", "R" }, "--publish" },
