@@ -6,7 +6,10 @@
 #
 # Environment: top_srcdir, top_builddir (set by make check), SANDBOX (the binary; default
 # $top_builddir/src/sandbox), SANDBOX_TEST_USER (sbtest), SANDBOX_TEST_USER_NOSUB
-# (sbtest-nosub), SANDBOX_TEST_MUST_RUN=1 turns every skip into a failure (CI).
+# (sbtest-nosub), SANDBOX_TEST_MUST_RUN=1 turns every skip into a failure (CI),
+# SANDBOX_TEST_CGROUP_DELEGATE=DIR (a cgroup v2 directory whose subtree_control has memory,
+# pids and cpu): each user's run gets DIR/USER, owned by the user with those controllers on, and
+# runs in DIR/USER/session, as systemd's Delegate=yes gives a user session (tests/uml does so).
 set -u
 : "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
@@ -30,6 +33,14 @@ if [ "$(id -u)" -eq 0 ] && [ -z "${T_INNER:-}" ]; then
     : >"$out"
     # A test may need something only root can do on the host first (a server on port 53).
     declare -F t_root_setup >/dev/null && t_root_setup "$stage"
+    # t_delegate_cgroup USER: move this (sub)shell into a cgroup v2 subtree delegated to USER.
+    t_delegate_cgroup() {
+        local d=$SANDBOX_TEST_CGROUP_DELEGATE/$1 c
+        mkdir -p "$d/session" || return 1
+        for c in memory pids cpu; do echo "+$c" >"$d/cgroup.subtree_control" || return 1; done
+        chown "$1:" "$d" "$d/cgroup.procs" "$d/cgroup.threads" "$d/cgroup.subtree_control" &&
+            chown -R "$1:" "$d/session" && echo "$BASHPID" >"$d/session/cgroup.procs"
+    }
     for u in "$SANDBOX_TEST_USER" "$SANDBOX_TEST_USER_NOSUB"; do
         if ! id "$u" >/dev/null 2>&1; then
             if [ "$SANDBOX_TEST_MUST_RUN" = 1 ]; then
@@ -39,10 +50,12 @@ if [ "$(id -u)" -eq 0 ] && [ -z "${T_INNER:-}" ]; then
             fi
             continue
         fi
-        (cd / && runuser -u "$u" -- env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
+        ( [ -z "${SANDBOX_TEST_CGROUP_DELEGATE:-}" ] || t_delegate_cgroup "$u" || echo "not ok - [$u] delegate $SANDBOX_TEST_CGROUP_DELEGATE/$u"
+          cd / && runuser -u "$u" -- env -i PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
             HOME="$(getent passwd "$u" | cut -d: -f6)" USER="$u" LANG=C T_INNER=1 \
             SANDBOX="$stage/sandbox" top_srcdir="$stage/src" top_builddir="$stage" \
-            SANDBOX_TEST_MUST_RUN="$SANDBOX_TEST_MUST_RUN" \
+            SANDBOX_TEST_MUST_RUN="$SANDBOX_TEST_MUST_RUN" SANDBOX_TEST_CGROUP_DELEGATE="${SANDBOX_TEST_CGROUP_DELEGATE:-}" \
+            SANDBOX_TEST_ROOTFS_TEMPLATE="${SANDBOX_TEST_ROOTFS_TEMPLATE:-}" \
             bash "$stage/src/tests/integration/$(basename "$0")") >>"$out" 2>&1
         grep -q '^\(not \)\?ok' "$out" || echo "not ok - [$u] the test printed no result" >>"$out"
     done
@@ -113,9 +126,14 @@ t_setup_error() {
     fi
 }
 
-# make_rootfs [DIR]: a fresh busybox rootfs (default $T_WORK/rootfs); sets ROOTFS.
+# make_rootfs [DIR]: a fresh busybox rootfs (default $T_WORK/rootfs); sets ROOTFS. A copy of
+# SANDBOX_TEST_ROOTFS_TEMPLATE (one made by contrib/mkrootfs-busybox.sh) when that is set: one
+# process instead of one per applet, which matters where a fork is slow (tests/uml).
 make_rootfs() {
     ROOTFS=${1:-$T_WORK/rootfs}
+    if [ -n "${SANDBOX_TEST_ROOTFS_TEMPLATE:-}" ]; then
+        mkdir -p "$ROOTFS" && cp -a "$SANDBOX_TEST_ROOTFS_TEMPLATE/." "$ROOTFS" && return
+    fi
     "$top_srcdir/contrib/mkrootfs-busybox.sh" "$ROOTFS" >/dev/null 2>&1 || { t_notok "make a busybox rootfs"; exit 0; }
 }
 
