@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "exec.h"
+#include "image.h"
+#include "imageref.h"
 #include "log.h"
 #include "registry.h"
 #include "status.h"
@@ -127,9 +129,24 @@ static int run_list(const struct config *cfg)
 	return fflush(stdout) == 0 ? 0 : EXIT_SETUP;
 }
 
+/* sandbox images [--prune], sandbox rmi IMAGE...: the image helper's business. */
+static int run_image_command(int argc, char *argv[])
+{
+	char *prune[] = { "prune", NULL };
+
+	if (strcmp(argv[1], "images") == 0 && argc == 3 && strcmp(argv[2], "--prune") == 0)
+		image_exec_helper(prune);
+	else if (strcmp(argv[1], "images") == 0 && argc > 2)
+		warnx("images: unexpected argument '%s' (see sandbox --help)", argv[2]);
+	else
+		image_exec_helper(argv + 1);
+	return EXIT_SETUP;
+}
+
 int main(int argc, char *argv[])
 {
 	struct config cfg;
+	struct image_defaults image = { 0 };
 	char err[512];
 	int code;
 
@@ -140,6 +157,8 @@ int main(int argc, char *argv[])
 		/* Not even exit handlers run with privileges we never asked for. */
 		_exit(EXIT_SETUP);
 	}
+	if (argc > 1 && (strcmp(argv[1], "images") == 0 || strcmp(argv[1], "rmi") == 0))
+		return run_image_command(argc, argv);
 	if (options_parse(argc, argv, &cfg, err, sizeof(err)) < 0) {
 		warnx("%s", err);
 		config_free(&cfg);
@@ -156,6 +175,12 @@ int main(int argc, char *argv[])
 		code = fflush(stdout) == 0 ? 0 : EXIT_SETUP;
 		break;
 	case CMD_RUN:
+		if (image_ref_kind(cfg.rootfs) != IMAGE_NONE && image_prepare(&cfg, &image, err, sizeof(err)) < 0) {
+			if (err[0])
+				warnx("%s", err);
+			code = EXIT_SETUP;
+			break;
+		}
 		if (close_inherited_fds(cfg.status_fd) < 0) {
 			warn_errno(errno, "close inherited file descriptors");
 			code = EXIT_SETUP;
@@ -180,5 +205,6 @@ int main(int argc, char *argv[])
 		code = EXIT_SETUP;
 	}
 	config_free(&cfg);
+	image_defaults_free(&image);
 	return code;
 }

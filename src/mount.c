@@ -404,21 +404,35 @@ static int run_step(int rootfd, const struct mstep *s, int srcfd, const struct c
 	return err_set(err, errlen, EINVAL, "mount %s: unknown step", s->dst);
 }
 
-/* --overlay: the rootfs as the lower layer of an overlayfs whose upper and work directories
- * live in a tmpfs that nothing but this mount holds: it goes away with the mount namespace,
- * also after a crash, and the rootfs on disk is never written. The layers are named by
- * /proc/self/fd paths, so no path of the host or the rootfs is looked up twice. */
-static int overlay_tree(const struct config *cfg, char *err, size_t errlen)
+/* The lower layers as "/proc/self/fd/N:..." (overlayfs takes the top one first): the rootfs,
+ * or an image's layers. The fds stay open in lowers until the mount is made. */
+static int open_lowers(const struct config *cfg, int *lowers, char *spec, size_t speclen, char *err, size_t errlen)
+{
+	size_t n = cfg->nimage_layers ? cfg->nimage_layers : 1, used = 0;
+
+	spec[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		const char *dir = cfg->nimage_layers ? cfg->image_layers[n - 1 - i] : cfg->rootfs;
+		lowers[i] = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (lowers[i] < 0)
+			return err_set(err, errlen, errno, "--overlay: open %s", dir);
+		int w = snprintf(spec + used, speclen - used, "%s/proc/self/fd/%d", i ? ":" : "", lowers[i]);
+		if (w < 0 || (size_t)w >= speclen - used)
+			return err_set(err, errlen, -E2BIG, "overlay: too many layers");
+		used += (size_t)w;
+	}
+	return 0;
+}
+
+/* The overlay over lowerspec, its upper and work directories in a new private tmpfs. */
+static int overlay_mount(const struct config *cfg, const char *lowerspec, char *err, size_t errlen)
 {
 	char size[32], path[64];
 	const char *tmp_opts[] = { "mode", "0755", "size", size, NULL };
-	_cleanup_close_ int lower = -1, tmp = -1, upper = -1, work = -1, fs = -1;
+	_cleanup_close_ int tmp = -1, upper = -1, work = -1, fs = -1;
 	int mnt;
 
 	snprintf(size, sizeof(size), "%llu", cfg->tmp_size);
-	lower = open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (lower < 0)
-		return err_set(err, errlen, errno, "--overlay: open %s", cfg->rootfs);
 	tmp = new_fs("tmpfs", tmp_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err, errlen);
 	if (tmp < 0)
 		return tmp;
@@ -431,8 +445,7 @@ static int overlay_tree(const struct config *cfg, char *err, size_t errlen)
 	fs = fsopen("overlay", FSOPEN_CLOEXEC);
 	if (fs < 0)
 		return err_set(err, errlen, errno, "--overlay: this kernel has no overlayfs (try without --overlay)");
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", lower);
-	if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", path, 0) < 0)
+	if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lowerspec, 0) < 0)
 		goto refused;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", upper);
 	if (fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", path, 0) < 0)
@@ -458,6 +471,30 @@ refused:;
 		    "--overlay: the kernel refused an overlay on %s%s%s%s (unprivileged overlayfs needs "
 		    "Linux >= 5.11 and a rootfs on a filesystem it supports; try --ro, or copy the rootfs)",
 		    cfg->rootfs, log[0] ? " (" : "", log, log[0] ? ")" : "");
+}
+
+/* --overlay: the rootfs (or an image's layers) as the lower layers of an overlayfs whose upper and work directories
+ * live in a tmpfs that nothing but this mount holds: it goes away with the mount namespace,
+ * also after a crash, and the rootfs on disk is never written. The layers are named by
+ * /proc/self/fd paths, so no path of the host or the rootfs is looked up twice. */
+static int overlay_tree(const struct config *cfg, char *err, size_t errlen)
+{
+	char lowerspec[4096];
+	size_t n = cfg->nimage_layers ? cfg->nimage_layers : 1;
+	_cleanup_free_ int *lowers = malloc(n * sizeof(*lowers));
+	int r;
+
+	if (!lowers)
+		return err_set(err, errlen, ENOMEM, "--overlay");
+	for (size_t i = 0; i < n; i++)
+		lowers[i] = -1;
+	r = open_lowers(cfg, lowers, lowerspec, sizeof(lowerspec), err, errlen);
+	if (r == 0)
+		r = overlay_mount(cfg, lowerspec, err, errlen);
+	for (size_t i = 0; i < n; i++)
+		if (lowers[i] >= 0)
+			close(lowers[i]);
+	return r;
 }
 
 /* Whether a mount point the plan needs is missing in the rootfs on disk. */
@@ -547,7 +584,7 @@ int mount_setup_root(const struct config *cfg, const struct mountplan *plan, cha
 	/* --ro promises that nothing is written to the rootfs: when it lacks a mount point, the
 	 * mount points are made in the upper layer of an overlay (a private tmpfs), which is then
 	 * made read-only with the rest. */
-	bool shield = cfg->ro && !cfg->host_mode && mount_points_missing(cfg, plan);
+	bool shield = cfg->ro && !cfg->host_mode && (cfg->nimage_layers || mount_points_missing(cfg, plan));
 	rootfd = attach_root(cfg, shield, err, errlen);
 	if (rootfd < 0) {
 		r = rootfd;

@@ -145,25 +145,6 @@ int net_child_setup(const struct config *cfg, int child_sock, char *err, size_t 
 	return 0;
 }
 
-/* sandbox-net next to our own binary (the build tree, a relocated install), else where
- * `make install` put it. */
-static void helper_path(char *buf, size_t len)
-{
-	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
-	char *slash;
-
-	if (n > 0) {
-		buf[n] = '\0';
-		slash = strrchr(buf, '/');
-		if (slash && (size_t)(slash - buf) + sizeof("/" NETHELPER_NAME) <= len) {
-			memcpy(slash + 1, NETHELPER_NAME, sizeof(NETHELPER_NAME));
-			if (access(buf, X_OK) == 0)
-				return;
-		}
-	}
-	snprintf(buf, len, "%s/%s", PKGLIBEXECDIR, NETHELPER_NAME);
-}
-
 /* Move fd to want; fds below both are never in the way (0-2 are the std ones). */
 static int move_fd(int fd, int want)
 {
@@ -197,7 +178,7 @@ __attribute__((noreturn)) static void exec_helper(const struct config *cfg, int 
 		err_set(msg.text, sizeof(msg.text), e, "network helper: join the sandbox's cgroup");
 		goto out;
 	}
-	helper_path(path, sizeof(path));
+	helper_path(NETHELPER_NAME, path, sizeof(path));
 	snprintf(mtu, sizeof(mtu), "%u", cfg->mtu ? cfg->mtu : DEFAULT_MTU);
 	argv[k++] = NETHELPER_NAME;
 	argv[k++] = "--mtu";

@@ -524,6 +524,7 @@ int options_parse(int argc, char *const argv[], struct config *cfg, char *err, s
 		cfg->argv = default_cmd;
 	} else {
 		cfg->argv = argv + optind;
+		cfg->argv_given = true;
 	}
 	if (cfg->rootfs) {
 		if (cfg->rootfs[0] == '\0')

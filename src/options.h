@@ -43,6 +43,9 @@ struct config {
 	const char *rootfs; /* "/" is host mode */
 	bool host_mode;
 	char *const *argv; /* COMMAND and ARGs; never empty after parsing */
+	bool argv_given;   /* COMMAND was on the command line (an image's Cmd yields to it) */
+	const char **image_layers; /* IMAGE: its unpacked layers, lowest first (image.c) */
+	size_t nimage_layers;      /* rootfs is then the top one */
 	enum map_mode map;
 	bool user_set;
 	uid_t user_uid;

@@ -206,3 +206,20 @@ void strv_free(char **v)
 		free(v[i]);
 	free(v);
 }
+
+void helper_path(const char *name, char *buf, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+	char *slash;
+
+	if (n > 0) {
+		buf[n] = '\0';
+		slash = strrchr(buf, '/');
+		if (slash && (size_t)(slash - buf) + 2 + strlen(name) <= len) {
+			strcpy(slash + 1, name);
+			if (access(buf, X_OK) == 0)
+				return;
+		}
+	}
+	snprintf(buf, len, "%s/%s", PKGLIBEXECDIR, name);
+}

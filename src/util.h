@@ -78,6 +78,9 @@ static inline unsigned long long ceil_u64(double v)
 size_t strv_len(char *const *v);
 char **strv_dup(char *const *v);
 void strv_free(char **v);
+/* A helper program (sandbox-net, sandbox-image...) next to our own binary (the build tree, a
+ * relocated install), else where `make install` put it. */
+void helper_path(const char *name, char *buf, size_t len);
 /* Close every fd >= from except those listed. 0 or -errno. */
 int close_fds_from(int from);
 /* Set or clear O_CLOEXEC / O_NONBLOCK. 0 or -errno. */

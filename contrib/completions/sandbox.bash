@@ -29,7 +29,7 @@ _sandbox() {
     # The sub-command, and the index of its first non-option argument (ROOTFS or NAME).
     local cmd=run i=1 argpos=0 endopts=0
     case ${words[1]-} in
-    exec | list) cmd=${words[1]}; i=2 ;;
+    exec | list | images | rmi) cmd=${words[1]}; i=2 ;;
     esac
     for ((; i < cword; i++)); do
         if ((endopts)); then argpos=$i; break; fi
@@ -83,6 +83,11 @@ _sandbox() {
     case $cmd in
     list)
         COMPREPLY=($(compgen -W '--json' -- "$cur")) ;;
+    images)
+        COMPREPLY=($(compgen -W '--prune' -- "$cur")) ;;
+    rmi)
+        # The cached images' names (the last column of `sandbox images`).
+        COMPREPLY=($(compgen -W "$(sandbox images 2>/dev/null | awk 'NR > 1 { print $NF }')" -- "$cur")) ;;
     exec)
         if [[ $cur == -* ]]; then
             COMPREPLY=($(compgen -W "$exec_opts" -- "$cur"))
@@ -95,7 +100,7 @@ _sandbox() {
         else
             # ROOTFS: a directory; the sub-commands as the first word.
             _filedir -d
-            ((cword == 1)) && COMPREPLY+=($(compgen -W 'exec list' -- "$cur"))
+            ((cword == 1)) && COMPREPLY+=($(compgen -W 'exec list images rmi oci:' -- "$cur"))
         fi ;;
     esac
 } &&

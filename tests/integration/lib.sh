@@ -23,9 +23,11 @@ if [ "$(id -u)" -eq 0 ] && [ -z "${T_INNER:-}" ]; then
     chmod 755 "$stage"
     cp "${SANDBOX:-$top_builddir/src/sandbox}" "$stage/sandbox" || exit 99
     # The network helper is found next to the binary.
-    cp "$(dirname "${SANDBOX:-$top_builddir/src/sandbox}")/sandbox-net" "$stage/" 2>/dev/null
+    for h in sandbox-net sandbox-image sandbox-unpack; do
+        cp "$(dirname "${SANDBOX:-$top_builddir/src/sandbox}")/$h" "$stage/" 2>/dev/null
+    done
     mkdir -p "$stage/src/tests/integration" "$stage/src/contrib" "$stage/src/docs"
-    cp "$top_srcdir"/tests/integration/*.sh "$top_srcdir"/tests/integration/*.c "$stage/src/tests/integration/"
+    cp "$top_srcdir"/tests/integration/*.sh "$top_srcdir"/tests/integration/*.c "$top_srcdir"/tests/integration/*.py "$stage/src/tests/integration/"
     cp "$top_srcdir"/contrib/*.sh "$stage/src/contrib/"
     cp "$top_srcdir"/docs/sandbox.1 "$stage/src/docs/"
     chmod -R a+rX "$stage"

@@ -1,0 +1,614 @@
+/* imagemain.c: sandbox-image, the image side of sandbox. sandbox runs it (found like
+ * sandbox-net) only when its argument is an IMAGE, so json-c never loads into sandbox itself;
+ * libarchive loads only into sandbox-unpack, run per layer that is not in the cache yet.
+ *     sandbox-image resolve IMAGE   unpack what is missing; on stdout NUL-terminated records:
+ *                                   layer=PATH (lowest first), entrypoint=ARG, cmd=ARG, env=K=V,
+ *                                   workdir=DIR, user=UID:GID
+ *     sandbox-image images          list the cache
+ *     sandbox-image rmi IMAGE...    forget images, free the layers no other image uses
+ *     sandbox-image prune           free unused layers and what killed unpacks left
+ * Messages go to stderr as "sandbox: ...", exit 125 on errors. */
+#include "config.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "imagecache.h"
+#include "imageconf.h"
+#include "imageref.h"
+#include "log.h"
+#include "sha256.h"
+#include "util.h"
+
+#define UNPACK_NAME "sandbox-unpack"
+
+static int cachefd = -1;
+
+/* ---- reading an OCI layout ---- */
+
+static int read_small_file(int dirfd, const char *path, char **out, size_t *len, char *err, size_t errlen)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+	char *buf;
+	ssize_t n;
+
+	if (fd < 0)
+		return err_set(err, errlen, errno, "%s", path);
+	if (fstat(fd, &st) < 0)
+		return err_set(err, errlen, errno, "%s", path);
+	if (!S_ISREG(st.st_mode) || st.st_size > (4 << 20))
+		return err_set(err, errlen, -EINVAL, "%s: not a small regular file", path);
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		return err_set(err, errlen, ENOMEM, "%s", path);
+	n = read_all(fd, buf, (size_t)st.st_size);
+	if (n < 0) {
+		free(buf);
+		return err_set(err, errlen, (int)-n, "%s", path);
+	}
+	buf[n] = '\0';
+	*out = buf;
+	*len = (size_t)n;
+	return 0;
+}
+
+/* A blob of the layout, checked against its digest. */
+static int read_blob(int layoutfd, const char *digest, char **out, size_t *len, char *err, size_t errlen)
+{
+	char path[128], hex[65];
+	struct sha256 h;
+	int r;
+
+	snprintf(path, sizeof(path), "blobs/sha256/%s", digest + 7);
+	r = read_small_file(layoutfd, path, out, len, err, errlen);
+	if (r < 0)
+		return r;
+	sha256_init(&h);
+	sha256_update(&h, *out, *len);
+	sha256_hex(&h, hex);
+	if (strcmp(hex, digest + 7) != 0) {
+		free(*out);
+		*out = NULL;
+		return err_set(err, errlen, -EBADMSG, "%s: the content does not match its digest", path);
+	}
+	return 0;
+}
+
+static const char *go_arch(void)
+{
+	static struct utsname u;
+	static const char *const names[][2] = {
+		{ "x86_64", "amd64" }, { "aarch64", "arm64" }, { "i686", "386" },	   { "i386", "386" },
+		{ "armv7l", "arm" },   { "ppc64le", "ppc64le" }, { "s390x", "s390x" }, { "riscv64", "riscv64" },
+	};
+
+	if (uname(&u) < 0)
+		return "amd64";
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (strcmp(u.machine, names[i][0]) == 0)
+			return names[i][1];
+	return u.machine;
+}
+
+/* ---- the layer cache ---- */
+
+struct unpack_job {
+	int dirfd, blobfd;
+	const char *digest;
+	char size[24], label[48];
+	bool progress;
+};
+
+static int unpack_in_userns(void *arg)
+{
+	struct unpack_job *j = arg;
+	char path[4096];
+	char *argv[] = { UNPACK_NAME, (char *)j->digest, j->size, j->label, j->progress ? "--progress" : NULL,
+			 NULL };
+
+	helper_path(UNPACK_NAME, path, sizeof(path));
+	if (fchdir(j->dirfd) < 0 || dup2(j->blobfd, 0) < 0) {
+		fprintf(stderr, "sandbox: image: %s: %s\n", j->label, strerror(errno));
+		return -1;
+	}
+	execv(path, argv);
+	fprintf(stderr, "sandbox: image: run %s: %s\n", path, strerror(errno));
+	return -1;
+}
+
+struct rm_job {
+	int dirfd;
+	const char *name;
+};
+
+static int rm_in_userns(void *arg)
+{
+	struct rm_job *j = arg;
+	int r = imagecache_rm_rf(j->dirfd, j->name);
+
+	if (r < 0)
+		fprintf(stderr, "sandbox: image: remove %s: %s\n", j->name, strerror(-r));
+	return r;
+}
+
+static int remove_layer_dir(int layersfd, const char *name)
+{
+	struct rm_job j = { layersfd, name };
+	char err[256];
+	int r = imagecache_in_userns(rm_in_userns, &j, err, sizeof(err));
+
+	if (r < 0 && r != -ECANCELED)
+		warnx("image: remove %s: %s", name, err);
+	return r;
+}
+
+/* The layer in the cache, unpacked from blobfd first when missing. */
+static int ensure_layer(int layersfd, const struct image_desc *d, int blobfd, size_t i, size_t n, char *err,
+			size_t errlen)
+{
+	const char *hex = d->digest + 7;
+	char tmp[128];
+	struct unpack_job j = { .blobfd = blobfd, .digest = d->digest };
+	int r;
+
+	if (faccessat(layersfd, hex, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return 0;
+	snprintf(tmp, sizeof(tmp), ".tmp-%s-%d", hex, (int)getpid());
+	if (mkdirat(layersfd, tmp, 0755) < 0)
+		return err_set(err, errlen, errno, "image cache: layers/%s", tmp);
+	j.dirfd = openat(layersfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (j.dirfd < 0)
+		return err_set(err, errlen, errno, "image cache: layers/%s", tmp);
+	snprintf(j.size, sizeof(j.size), "%lld", d->size);
+	snprintf(j.label, sizeof(j.label), "layer %zu/%zu %.12s", i + 1, n, hex);
+	j.progress = isatty(2);
+	r = imagecache_in_userns(unpack_in_userns, &j, err, errlen);
+	close(j.dirfd);
+	if (r == 0 && renameat(layersfd, tmp, layersfd, hex) < 0) {
+		/* Another run unpacked the same layer meanwhile: use that one. */
+		if (errno != EEXIST && errno != ENOTEMPTY)
+			r = err_set(err, errlen, errno, "image cache: complete layers/%s", hex);
+		remove_layer_dir(layersfd, tmp);
+	} else if (r < 0) {
+		remove_layer_dir(layersfd, tmp); /* on -ECANCELED sandbox-unpack said why */
+	}
+	return r;
+}
+
+/* ---- user names of the image ---- */
+
+/* NAME's numeric fields 2 and 3 in an /etc/passwd or /etc/group text. */
+static bool find_in_db(const char *text, const char *name, unsigned long long *id, unsigned long long *gid)
+{
+	size_t nlen = strlen(name);
+
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		const char *f2, *f3;
+		if (strncmp(l, name, nlen) != 0 || l[nlen] != ':')
+			continue;
+		f2 = strchr(l + nlen + 1, ':');
+		if (!f2)
+			continue;
+		*id = strtoull(f2 + 1, NULL, 10);
+		f3 = strchr(f2 + 1, ':');
+		if (gid)
+			*gid = f3 ? strtoull(f3 + 1, NULL, 10) : 0;
+		return true;
+	}
+	return false;
+}
+
+/* The file from the highest layer that has it (resolved inside that layer). */
+static char *layer_file(char layers[][4096], size_t n, const char *path)
+{
+	for (size_t i = n; i-- > 0;) {
+		struct open_how how = { .flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
+		_cleanup_close_ int root = open(layers[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+		long fd;
+		char *text;
+		size_t len;
+		char err[64];
+
+		if (root < 0)
+			continue;
+		fd = syscall(SYS_openat2, root, path, &how, sizeof(how));
+		if (fd < 0)
+			continue;
+		close((int)fd);
+		if (read_small_file(root, path, &text, &len, err, sizeof(err)) == 0)
+			return text;
+	}
+	return NULL;
+}
+
+/* The config's User ("uid", "uid:gid", "name", "name:group") as numbers. */
+static int resolve_user(const char *user, char layers[][4096], size_t n, char *out, size_t outlen, char *err,
+			size_t errlen)
+{
+	char name[256], group[256] = "";
+	const char *colon = strchr(user, ':');
+	unsigned long long uid = 0, gid = 0;
+	bool have_gid = false;
+
+	snprintf(name, sizeof(name), "%.*s", colon ? (int)(colon - user) : (int)strlen(user), user);
+	if (colon)
+		snprintf(group, sizeof(group), "%s", colon + 1);
+	if (parse_uint(name, UINT32_MAX - 1, &uid) < 0) {
+		_cleanup_free_ char *pw = layer_file(layers, n, "etc/passwd");
+		if (!pw || !find_in_db(pw, name, &uid, &gid))
+			return err_set(err, errlen, -ENOENT, "image: user '%s' is not in the image's /etc/passwd", name);
+		have_gid = true;
+	}
+	if (group[0]) {
+		if (parse_uint(group, UINT32_MAX - 1, &gid) < 0) {
+			_cleanup_free_ char *gr = layer_file(layers, n, "etc/group");
+			if (!gr || !find_in_db(gr, group, &gid, NULL))
+				return err_set(err, errlen, -ENOENT, "image: group '%s' is not in the image's /etc/group",
+					       group);
+		}
+	} else if (!have_gid) {
+		_cleanup_free_ char *pw = NULL;
+		char uidname[32];
+		/* A numeric user's group is its passwd entry's, else 0 (as podman does). */
+		snprintf(uidname, sizeof(uidname), "%llu", uid);
+		pw = layer_file(layers, n, "etc/passwd");
+		for (const char *l = pw; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+			const char *f2 = strchr(l, ':'), *f3 = f2 ? strchr(f2 + 1, ':') : NULL;
+			if (f3 && strncmp(f3 + 1, uidname, strlen(uidname)) == 0 && f3[1 + strlen(uidname)] == ':') {
+				gid = strtoull(f3 + 2 + strlen(uidname), NULL, 10);
+				break;
+			}
+		}
+	}
+	snprintf(out, outlen, "%llu:%llu", uid, gid);
+	return 0;
+}
+
+/* ---- resolve ---- */
+
+static void put_record(const char *key, const char *value)
+{
+	fputs(key, stdout);
+	fputc('=', stdout);
+	fputs(value, stdout);
+	fputc('\0', stdout);
+}
+
+static void put_records(const char *key, char **v)
+{
+	for (; v && *v; v++)
+		put_record(key, *v);
+}
+
+/* Resolve an OCI layout to its manifest, config and layers, unpacking what the cache lacks.
+ * ref is the name the cache records it under. */
+static int resolve_layout(int layoutfd, const char *tag, const char *ref, char *err, size_t errlen)
+{
+	_cleanup_free_ char *index = NULL, *manifest_text = NULL, *config_text = NULL;
+	_cleanup_close_ int layersfd = -1;
+	static struct image_manifest m;
+	static struct image_record rec;
+	static char layers[IMAGE_MAX_LAYERS][4096];
+	struct image_config cfg;
+	struct image_desc d;
+	char key[65], user[64];
+	size_t len;
+	int r;
+
+	r = read_small_file(layoutfd, "index.json", &index, &len, err, errlen);
+	if (r < 0)
+		return r;
+	r = image_index_pick(index, len, tag, go_arch(), &d, err, errlen);
+	for (int depth = 0; r == 0; depth++) {
+		free(manifest_text);
+		manifest_text = NULL;
+		r = read_blob(layoutfd, d.digest, &manifest_text, &len, err, errlen);
+		if (r < 0 || !image_type_is_index(d.media_type))
+			break;
+		if (depth > 2)
+			return err_set(err, errlen, -ELOOP, "image: indexes nested too deep");
+		r = image_index_pick(manifest_text, len, NULL, go_arch(), &d, err, errlen);
+	}
+	if (r < 0)
+		return r;
+	r = image_manifest_parse(manifest_text, len, &m, err, errlen);
+	if (r < 0)
+		return r;
+	r = read_blob(layoutfd, m.config.digest, &config_text, &len, err, errlen);
+	if (r < 0)
+		return r;
+	r = image_config_parse(config_text, len, &cfg, err, errlen);
+	if (r < 0)
+		return r;
+	layersfd = openat(cachefd, "layers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (layersfd < 0) {
+		r = err_set(err, errlen, errno, "image cache: layers");
+		goto out;
+	}
+	memset(&rec, 0, sizeof(rec));
+	snprintf(rec.ref, sizeof(rec.ref), "%s", ref);
+	snprintf(rec.manifest, sizeof(rec.manifest), "%s", d.digest);
+	for (size_t i = 0; i < m.nlayers; i++) {
+		char path[128];
+		_cleanup_close_ int blobfd = -1;
+
+		snprintf(rec.layers[i], sizeof(rec.layers[i]), "%s", m.layers[i].digest);
+		snprintf(layers[i], sizeof(layers[i]), "%s/layers/%s", imagecache_path(), m.layers[i].digest + 7);
+		if (faccessat(layersfd, m.layers[i].digest + 7, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+			continue;
+		snprintf(path, sizeof(path), "blobs/sha256/%s", m.layers[i].digest + 7);
+		blobfd = openat(layoutfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (blobfd < 0) {
+			r = err_set(err, errlen, errno, "image: %s", path);
+			goto out;
+		}
+		r = ensure_layer(layersfd, &m.layers[i], blobfd, i, m.nlayers, err, errlen);
+		if (r < 0)
+			goto out;
+	}
+	rec.nlayers = m.nlayers;
+	if (m.nlayers == 0) {
+		r = err_set(err, errlen, -EINVAL, "image: no layers");
+		goto out;
+	}
+	if (cfg.user) {
+		r = resolve_user(cfg.user, layers, m.nlayers, user, sizeof(user), err, errlen);
+		if (r < 0)
+			goto out;
+	}
+	imagecache_key(ref, key);
+	{
+		struct image_record old;
+		if (imagecache_record_read(cachefd, key, &old) != 0 || strcmp(old.manifest, rec.manifest) != 0 ||
+		    old.nlayers != rec.nlayers)
+			(void)imagecache_record_write(cachefd, key, &rec);
+	}
+	for (size_t i = 0; i < m.nlayers; i++)
+		put_record("layer", layers[i]);
+	put_records("entrypoint", cfg.entrypoint);
+	put_records("cmd", cfg.cmd);
+	put_records("env", cfg.env);
+	if (cfg.workdir)
+		put_record("workdir", cfg.workdir);
+	if (cfg.user)
+		put_record("user", user);
+	if (fflush(stdout) != 0)
+		r = err_set(err, errlen, errno, "image: write the result");
+out:
+	image_config_free(&cfg);
+	return r;
+}
+
+static int resolve(const char *image)
+{
+	struct image_ref ir;
+	char err[1024], ref[4700], abs[PATH_MAX];
+	_cleanup_close_ int layoutfd = -1;
+	int r;
+
+	r = image_ref_parse(image, &ir, err, sizeof(err));
+	if (r < 0)
+		goto fail;
+	switch (ir.kind) {
+	case IMAGE_OCI:
+		if (!realpath(ir.location, abs)) {
+			r = err_set(err, sizeof(err), errno, "%s", ir.location);
+			goto fail;
+		}
+		layoutfd = open(abs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (layoutfd < 0) {
+			r = err_set(err, sizeof(err), errno, "%s", abs);
+			goto fail;
+		}
+		snprintf(ref, sizeof(ref), "oci:%s%s%s", abs, ir.tag[0] ? ":" : "", ir.tag);
+		r = resolve_layout(layoutfd, ir.tag[0] ? ir.tag : NULL, ref, err, sizeof(err));
+		break;
+	default:
+		r = err_set(err, sizeof(err), -ENOTSUP, "not supported yet");
+	}
+	if (r == 0)
+		return 0;
+fail:
+	if (r != -ECANCELED)
+		warnx("image %s: %s", image, err);
+	return 125;
+}
+
+/* ---- images, rmi, prune ---- */
+
+typedef void (*record_fn)(const char *key, const struct image_record *rec, void *data);
+
+static int foreach_record(record_fn fn, void *data)
+{
+	_cleanup_close_ int fd = openat(cachefd, "images", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	static struct image_record rec;
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0 || !(d = fdopendir(fd)))
+		return -errno;
+	fd = -1;
+	while ((de = readdir(d)))
+		if (strlen(de->d_name) == 64 && imagecache_record_read(cachefd, de->d_name, &rec) == 0)
+			fn(de->d_name, &rec, data);
+	closedir(d);
+	return 0;
+}
+
+static void print_record(const char *key, const struct image_record *rec, void *data)
+{
+	char when[32];
+	struct tm tm;
+	time_t t = (time_t)rec->mtime;
+	char shown[4700];
+	(void)key;
+	(void)data;
+
+	/* Names come from the command line; no control byte of one reaches the terminal. */
+	snprintf(shown, sizeof(shown), "%s", rec->ref);
+	for (char *p = shown; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", localtime_r(&t, &tm));
+	printf("%-12.12s  %6zu  %-16s  %s\n", rec->manifest + 7, rec->nlayers, when, shown);
+}
+
+static int cmd_images(void)
+{
+	printf("%-12s  %6s  %-16s  %s\n", "ID", "LAYERS", "USED", "IMAGE");
+	if (foreach_record(print_record, NULL) < 0) {
+		warn_errno(errno, "images: read the cache");
+		return 125;
+	}
+	return fflush(stdout) == 0 ? 0 : 125;
+}
+
+struct used {
+	char (*hex)[65];
+	size_t n, cap;
+};
+
+static void collect_layers(const char *key, const struct image_record *rec, void *data)
+{
+	struct used *u = data;
+	(void)key;
+
+	for (size_t i = 0; i < rec->nlayers; i++) {
+		if (u->n == u->cap) {
+			size_t cap = u->cap ? 2 * u->cap : 64;
+			char(*h)[65] = realloc(u->hex, cap * sizeof(*h));
+			if (!h)
+				return;
+			u->hex = h;
+			u->cap = cap;
+		}
+		snprintf(u->hex[u->n++], 65, "%s", rec->layers[i] + 7);
+	}
+}
+
+static bool is_hex64(const char *s)
+{
+	return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+}
+
+/* Remove every layer no record names and what killed unpacks left behind. */
+static int collect_garbage(void)
+{
+	struct used u = { 0 };
+	_cleanup_close_ int layersfd = openat(cachefd, "layers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd, r = 0;
+	struct dirent *de;
+	DIR *d;
+
+	if (layersfd < 0 || foreach_record(collect_layers, &u) < 0)
+		return -errno;
+	fd = openat(layersfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		free(u.hex);
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		bool drop = false;
+		if (is_hex64(de->d_name)) {
+			drop = true;
+			for (size_t i = 0; i < u.n && drop; i++)
+				drop = strcmp(u.hex[i], de->d_name) != 0;
+		} else if (strncmp(de->d_name, ".tmp-", 5) == 0) {
+			const char *pid = strrchr(de->d_name, '-') + 1;
+			unsigned long long p;
+			drop = parse_uint(pid, INT_MAX, &p) == 0 && kill((pid_t)p, 0) < 0 && errno == ESRCH;
+		}
+		if (drop && remove_layer_dir(layersfd, de->d_name) < 0)
+			r = -EIO;
+	}
+	closedir(d);
+	free(u.hex);
+	return r;
+}
+
+struct rmi_match {
+	const char *arg, *ref;
+	int found;
+};
+
+static void match_record(const char *key, const struct image_record *rec, void *data)
+{
+	struct rmi_match *m = data;
+	size_t n = strlen(m->arg);
+
+	if (strcmp(rec->ref, m->arg) == 0 || (m->ref[0] && strcmp(rec->ref, m->ref) == 0) ||
+	    (n >= 4 && is_hex64(rec->manifest + 7) && strncmp(rec->manifest + 7, m->arg, n) == 0 &&
+	     strspn(m->arg, "0123456789abcdef") == n)) {
+		char path[80];
+		snprintf(path, sizeof(path), "images/%s", key);
+		if (unlinkat(cachefd, path, 0) == 0)
+			m->found++;
+	}
+}
+
+static int cmd_rmi(int argc, char **argv)
+{
+	int code = 0;
+
+	if (argc < 1) {
+		warnx("rmi: missing IMAGE (see sandbox --help)");
+		return 125;
+	}
+	for (int i = 0; i < argc; i++) {
+		char ref[4700] = "", abs[PATH_MAX], err[256];
+		struct image_ref ir;
+		struct rmi_match m = { argv[i], ref, 0 };
+
+		if (image_ref_parse(argv[i], &ir, err, sizeof(err)) == 0 && ir.kind == IMAGE_OCI &&
+		    realpath(ir.location, abs))
+			snprintf(ref, sizeof(ref), "oci:%s%s%s", abs, ir.tag[0] ? ":" : "", ir.tag);
+		foreach_record(match_record, &m);
+		if (!m.found) {
+			warnx("rmi: %s: no such image in the cache", argv[i]);
+			code = 125;
+		}
+	}
+	if (collect_garbage() < 0)
+		code = 125;
+	return code;
+}
+
+int main(int argc, char **argv)
+{
+	char err[512];
+
+	if (argc < 2) {
+		fprintf(stderr, "sandbox-image: run by sandbox; see sandbox --help\n");
+		return 125;
+	}
+	log_verbose = getenv("SANDBOX_IMAGE_DEBUG") != NULL;
+	cachefd = imagecache_open(err, sizeof(err));
+	if (cachefd < 0) {
+		warnx("%s", err);
+		return 125;
+	}
+	if (strcmp(argv[1], "resolve") == 0 && argc == 3)
+		return resolve(argv[2]);
+	if (strcmp(argv[1], "images") == 0 && argc == 2)
+		return cmd_images();
+	if (strcmp(argv[1], "rmi") == 0)
+		return cmd_rmi(argc - 2, argv + 2);
+	if (strcmp(argv[1], "prune") == 0 && argc == 2)
+		return collect_garbage() < 0 ? 125 : 0;
+	warnx("%s: unexpected arguments (see sandbox --help)", argv[1]);
+	return 125;
+}

@@ -1,0 +1,117 @@
+#!/bin/bash
+# image.sh: IMAGE runs (oci: layouts made by hand with mkimage.py), the layer cache, hostile
+# layers. No network: every image is built here from the busybox rootfs.
+. "$(dirname "$0")/lib.sh"
+make_rootfs
+MKIMAGE="python3 $top_srcdir/tests/integration/mkimage.py"
+export XDG_DATA_HOME=$T_WORK/data
+CACHE=$XDG_DATA_HOME/sandbox
+# A cache whose files belong to subordinate ids is removed from inside a namespace (rmi).
+trap '"$SANDBOX" images --prune >/dev/null 2>&1; rm -rf "$CACHE/images"; "$SANDBOX" images --prune >/dev/null 2>&1; t_cleanup' EXIT
+
+# tar_py FILE PYTHON: a hand-made layer; PYTHON gets t (a tarfile) and add(name, **attrs).
+tar_py() {
+    python3 - "$1" "$2" <<'PY'
+import io, sys, tarfile
+t = tarfile.open(sys.argv[1], 'w', format=tarfile.PAX_FORMAT)
+def add(name, type=tarfile.REGTYPE, data=b'', **kw):
+    ti = tarfile.TarInfo(name); ti.type = type; ti.size = len(data) if type == tarfile.REGTYPE else 0
+    for k, v in kw.items(): setattr(ti, k, v)
+    t.addfile(ti, io.BytesIO(data) if type == tarfile.REGTYPE else None)
+exec(sys.argv[2])
+t.close()
+PY
+}
+
+mkdir -p "$T_WORK/l2/etc" "$T_WORK/l2/data"
+echo hello >"$T_WORK/l2/etc/greeting"
+echo one >"$T_WORK/l2/data/a"
+ln "$T_WORK/l2/data/a" "$T_WORK/l2/data/b"
+IMG=$T_WORK/img
+$MKIMAGE oci "$IMG" --tag base \
+    --config '{"Cmd":["cat","/etc/greeting"],"Env":["FOO=from-image","PATH=/bin:/usr/bin"],"WorkingDir":"/data"}' \
+    "$ROOTFS" "$T_WORK/l2" || { t_notok "build an OCI image"; exit 0; }
+
+sb_run --net none "oci:$IMG:base"
+t_eq "the image's Cmd is the default command" "hello" "$SB_OUT"
+t_eq "its Env and WorkingDir are the defaults" "from-image /data" \
+    "$(sb --net none "oci:$IMG:base" sh -c 'echo $FOO $(pwd)')"
+t_eq "-e and -w win over Env and WorkingDir" "mine /etc" \
+    "$(sb --net none -e FOO=mine -w /etc "oci:$IMG:base" sh -c 'echo $FOO $(pwd)')"
+t_eq "a hard link of a layer stays one" "2" "$(sb --net none "oci:$IMG:base" stat -c %h /data/b)"
+
+$MKIMAGE oci "$IMG" --tag entry --config '{"Entrypoint":["echo","ep"],"Cmd":["default"]}' "$ROOTFS" "$T_WORK/l2"
+t_eq "Entrypoint + Cmd" "ep default" "$(sb --net none "oci:$IMG:entry")"
+t_eq "COMMAND replaces Cmd, after Entrypoint" "ep given" "$(sb --net none "oci:$IMG:entry" given)"
+t_eq "the layers of both images are unpacked once" "2" "$(find "$CACHE/layers" -mindepth 1 -maxdepth 1 | wc -l)"
+
+sb --net none "oci:$IMG:base" sh -c 'echo changed >/etc/greeting; rm /data/a'
+t_eq "a run's writes go to a throw-away layer" "hello" "$(sb --net none "oci:$IMG:base")"
+t_check "the cached layer is untouched" grep -rqx hello "$CACHE/layers"
+sb_run --net none --ro "oci:$IMG:base" sh -c 'echo x >/etc/new'
+t_check "--ro: the image's root is read-only" test "$SB_RC" -ne 0
+t_eq "--overlay keeps its meaning" "hello" "$(sb --net none --overlay "oci:$IMG:base")"
+
+# Whiteouts: a file deleted by a later layer, a directory made opaque.
+tar_py "$T_WORK/wh.tar" "add('etc/', tarfile.DIRTYPE, mode=0o755); add('etc/.wh.greeting'); add('data/', tarfile.DIRTYPE, mode=0o755); add('data/.wh..wh..opq'); add('data/c', data=b'c')"
+$MKIMAGE oci "$IMG" --tag wh --compress zstd "$ROOTFS" "$T_WORK/l2" "$T_WORK/wh.tar"
+t_eq "a .wh. file deletes, .wh..wh..opq hides the lower directory (zstd layers)" "gone c" \
+    "$(sb --net none "oci:$IMG:wh" sh -c 'echo $(test -e /etc/greeting && echo there || echo gone) $(ls /data)')"
+
+# Owners go through the subordinate range: 1000 inside is not the user, nor root.
+mkdir -p "$T_WORK/l4/home/u"
+$MKIMAGE oci "$IMG" --tag owned --chown home/u=1000:1000 --config '{"User":"nobody"}' "$ROOTFS" "$T_WORK/l4"
+if [ "$T_SUBID" = 1 ]; then
+    t_eq "file owners are kept through the subordinate range" "1000:1000" \
+        "$(sb --net none --user 0 "oci:$IMG:owned" stat -c %u:%g /home/u)"
+    t_eq "the image's User (a name) is the default user" "65534" "$(sb --net none "oci:$IMG:owned" id -u)"
+else
+    t_eq "without a subordinate range every owner is root" "0:0" \
+        "$(sb --net none --user 0 "oci:$IMG:owned" stat -c %u:%g /home/u)"
+fi
+
+# Hostile layers write nothing outside their cache entry.
+mkdir -p "$T_WORK/victim"
+tar_py "$T_WORK/dotdot.tar" "add('../../../../../../../../$T_WORK/victim/dotdot', data=b'x')"
+tar_py "$T_WORK/abs.tar" "add('$T_WORK/victim/abs', data=b'x')"
+tar_py "$T_WORK/through.tar" "add('d', tarfile.SYMTYPE, linkname='$T_WORK/victim'); add('d/through', data=b'x')"
+tar_py "$T_WORK/rel.tar" "add('r', tarfile.SYMTYPE, linkname='../../../../../../../../$T_WORK/victim'); add('r/rel', data=b'x')"
+tar_py "$T_WORK/dev.tar" "add('null', tarfile.CHRTYPE, devmajor=1, devminor=3); add('ok', data=b'ok')"
+tar_py "$T_WORK/link.tar" "add('hl', tarfile.LNKTYPE, linkname='../../../../../../etc/passwd')"
+for h in dotdot through rel link; do
+    $MKIMAGE oci "$T_WORK/hostile-$h" "$T_WORK/$h.tar"
+    sb_run --net none "oci:$T_WORK/hostile-$h" true
+    t_check "hostile layer ($h): refused, nothing written outside" \
+        test "$SB_RC" -eq 125 -a -z "$(ls -A "$T_WORK/victim")"
+done
+$MKIMAGE oci "$T_WORK/hostile-abs" "$ROOTFS" "$T_WORK/abs.tar"
+sb_run --net none "oci:$T_WORK/hostile-abs" true
+t_check "hostile layer (absolute name): made relative, nothing written outside" \
+    test "$SB_RC" -eq 0 -a -z "$(ls -A "$T_WORK/victim")"
+$MKIMAGE oci "$T_WORK/hostile-dev" "$ROOTFS" "$T_WORK/dev.tar"
+t_eq "a device node in a layer is skipped" "no ok" \
+    "$(sb --net none "oci:$T_WORK/hostile-dev" sh -c 'echo $(test -e /null && echo yes || echo no) $(cat /ok)')"
+t_check "no half-unpacked layer is left" test -z "$(ls -A "$CACHE/layers" | grep -v '^[0-9a-f]\{64\}$')"
+
+# A blob that does not match its digest is refused and leaves no layer.
+cp -r "$IMG" "$T_WORK/bad"
+for blob in "$T_WORK"/bad/blobs/sha256/*; do
+    python3 -c "import sys; p=sys.argv[1]; d=bytearray(open(p,'rb').read())
+if d[:2] == b'\x1f\x8b': d[-20] ^= 1; open(p, 'wb').write(d)" "$blob"
+done
+# (an empty cache: a cached layer is trusted by its digest)
+XDG_DATA_HOME=$T_WORK/data2 t_setup_error "a corrupted layer is refused" --net none "oci:$T_WORK/bad:base" true
+t_check "and not cached" test -z "$(ls -A "$T_WORK/data2/sandbox/layers")"
+
+t_setup_error "a missing layout" --net none "oci:$T_WORK/nothing" true
+t_setup_error "an unknown tag" --net none "oci:$IMG:nosuchtag" true
+
+sb --net none "oci:$IMG:base" true
+out=$(sb images)
+t_match "images lists the cache" "oci:$IMG:base" "$out"
+n_before=$(ls "$CACHE/layers" | wc -l)
+sb rmi "oci:$IMG:wh" >/dev/null 2>&1
+t_check "rmi forgets the image" test -z "$(sb images | grep ":wh\$")"
+t_check "rmi frees the layers no other image uses" test "$(ls "$CACHE/layers" | wc -l)" -lt "$n_before"
+t_eq "the others still run from the cache" "hello" "$(sb --net none "oci:$IMG:base")"
+t_setup_error "rmi of an unknown image" rmi "oci:$T_WORK/nothing"

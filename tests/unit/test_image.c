@@ -1,0 +1,214 @@
+/* test_image.c: the sandbox side of images: the IMAGE argument, the helper's answer and how it
+ * becomes the run's config (podman run's precedence), and SHA-256. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "image.h"
+#include "imageref.h"
+#include "options.h"
+#include "sha256.h"
+
+static void test_ref_kinds(void **state)
+{
+	(void)state;
+	assert_int_equal(image_ref_kind("oci:/x"), IMAGE_OCI);
+	assert_int_equal(image_ref_kind("oci-archive:x.tar"), IMAGE_OCI_ARCHIVE);
+	assert_int_equal(image_ref_kind("docker-archive:x.tar"), IMAGE_DOCKER_ARCHIVE);
+	assert_int_equal(image_ref_kind("docker://busybox"), IMAGE_DOCKER);
+	assert_int_equal(image_ref_kind("./oci:x"), IMAGE_NONE);
+	assert_int_equal(image_ref_kind("/srv/rootfs"), IMAGE_NONE);
+	assert_int_equal(image_ref_kind("docker:busybox"), IMAGE_NONE);
+}
+
+static void test_ref_parse(void **state)
+{
+	static const struct {
+		const char *arg, *loc, *tag;
+	} good[] = {
+		{ "oci:/srv/img", "/srv/img", "" },
+		{ "oci:img:v1", "img", "v1" },
+		{ "oci:img:a:b", "img", "a:b" },
+		{ "docker-archive:x.tar:busybox:latest", "x.tar", "busybox:latest" },
+		{ "oci-archive:/a/b.tar", "/a/b.tar", "" },
+		{ "docker://127.0.0.1:5000/busybox:1", "127.0.0.1:5000/busybox:1", "" },
+	};
+	static const char *const bad[] = { "oci:", "oci::tag", "oci:x:", "docker://", "rootfs", "oci:a\nb",
+					   "oci:\x1b[2J" };
+	struct image_ref r;
+	char err[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		assert_int_equal(image_ref_parse(good[i].arg, &r, err, sizeof(err)), 0);
+		assert_string_equal(r.location, good[i].loc);
+		assert_string_equal(r.tag, good[i].tag);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(image_ref_parse(bad[i], &r, err, sizeof(err)), -EINVAL);
+		for (const char *p = err; *p; p++)
+			assert_true((unsigned char)*p >= 0x20);
+	}
+}
+
+static char *answer(const char *const *recs, size_t *len)
+{
+	char *buf = malloc(4096);
+	size_t n = 0;
+
+	for (; *recs; recs++) {
+		memcpy(buf + n, *recs, strlen(*recs) + 1);
+		n += strlen(*recs) + 1;
+	}
+	*len = n;
+	return buf;
+}
+
+static void parse_cmdline(struct config *cfg, int argc, char **argv)
+{
+	char err[256];
+	assert_int_equal(options_parse(argc, argv, cfg, err, sizeof(err)), 0);
+}
+
+static void test_defaults_apply(void **state)
+{
+	static const char *const recs[] = { "layer=/c/l1", "layer=/c/l2", "entrypoint=/ep", "cmd=a", "cmd=b",
+					    "env=A=1", "env=B=x=y", "workdir=/w", "user=7:8", NULL };
+	struct image_defaults d;
+	struct config cfg;
+	char err[256];
+	size_t len;
+	char *buf;
+	char *argv1[] = { "sandbox", "oci:x", NULL };
+	char *argv2[] = { "sandbox", "-e", "A=2", "-w", "/mine", "--user", "0", "--ro", "oci:x", "c", NULL };
+
+	(void)state;
+	parse_cmdline(&cfg, 2, argv1);
+	buf = answer(recs, &len);
+	assert_int_equal(image_defaults_parse(buf, len, &d, err, sizeof(err)), 0);
+	assert_int_equal(d.nlayers, 2);
+	assert_int_equal(image_apply(&cfg, &d, err, sizeof(err)), 0);
+	assert_string_equal(cfg.argv[0], "/ep");
+	assert_string_equal(cfg.argv[1], "a");
+	assert_string_equal(cfg.argv[2], "b");
+	assert_null(cfg.argv[3]);
+	assert_string_equal(cfg.rootfs, "/c/l2");
+	assert_true(cfg.overlay);
+	assert_string_equal(cfg.workdir, "/w");
+	assert_true(cfg.user_set);
+	assert_int_equal(cfg.user_uid, 7);
+	assert_int_equal(cfg.user_gid, 8);
+	assert_int_equal(cfg.nenv, 2);
+	assert_string_equal(cfg.env[1].value, "x=y");
+	config_free(&cfg);
+	image_defaults_free(&d);
+
+	/* COMMAND replaces Cmd (Entrypoint stays), options win, --ro means no writable layer. */
+	parse_cmdline(&cfg, 10, argv2);
+	buf = answer(recs, &len);
+	assert_int_equal(image_defaults_parse(buf, len, &d, err, sizeof(err)), 0);
+	assert_int_equal(image_apply(&cfg, &d, err, sizeof(err)), 0);
+	assert_string_equal(cfg.argv[0], "/ep");
+	assert_string_equal(cfg.argv[1], "c");
+	assert_null(cfg.argv[2]);
+	assert_false(cfg.overlay);
+	assert_string_equal(cfg.workdir, "/mine");
+	assert_int_equal(cfg.user_uid, 0);
+	assert_int_equal(cfg.nenv, 3);
+	assert_string_equal(cfg.env[2].name, "A=2"); /* the last setting of A wins in env_build */
+	config_free(&cfg);
+	image_defaults_free(&d);
+}
+
+static void test_defaults_empty_command(void **state)
+{
+	static const char *const recs[] = { "layer=/c/l1", NULL };
+	struct image_defaults d;
+	struct config cfg;
+	char err[256];
+	size_t len;
+	char *buf;
+	char *argv1[] = { "sandbox", "oci:x", NULL };
+
+	(void)state;
+	parse_cmdline(&cfg, 2, argv1);
+	buf = answer(recs, &len);
+	assert_int_equal(image_defaults_parse(buf, len, &d, err, sizeof(err)), 0);
+	assert_int_equal(image_apply(&cfg, &d, err, sizeof(err)), 0);
+	assert_string_equal(cfg.argv[0], "/bin/sh");
+	config_free(&cfg);
+	image_defaults_free(&d);
+}
+
+static void test_defaults_bad(void **state)
+{
+	const char *const *const bad[] = {
+		(const char *const[]){ NULL },			  /* no layer */
+		(const char *const[]){ "layer=rel", NULL },	  /* not absolute */
+		(const char *const[]){ "layer=/l", "what=x", NULL }, /* unknown record */
+		(const char *const[]){ "layer=/l", "novalue", NULL },
+	};
+	struct image_defaults d;
+	char err[256];
+	size_t len;
+	char *buf;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		buf = answer(bad[i], &len);
+		assert_int_equal(image_defaults_parse(buf, len, &d, err, sizeof(err)), -EINVAL);
+		image_defaults_free(&d);
+	}
+	/* cut off: no final NUL */
+	buf = strdup("layer=/l");
+	assert_int_equal(image_defaults_parse(buf, strlen(buf), &d, err, sizeof(err)), -EINVAL);
+	image_defaults_free(&d);
+}
+
+static void test_sha256(void **state)
+{
+	static const struct {
+		const char *in, *hex;
+	} v[] = {
+		{ "", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
+		{ "abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" },
+		{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		  "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1" },
+	};
+	struct sha256 h;
+	char hex[65];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		sha256_init(&h);
+		/* byte by byte: the buffering across blocks */
+		for (const char *p = v[i].in; *p; p++)
+			sha256_update(&h, p, 1);
+		sha256_hex(&h, hex);
+		assert_string_equal(hex, v[i].hex);
+	}
+	/* a million 'a', in uneven pieces */
+	char a[1000];
+	memset(a, 'a', sizeof(a));
+	sha256_init(&h);
+	for (int i = 0; i < 1000; i++)
+		sha256_update(&h, a, 1000);
+	sha256_hex(&h, hex);
+	assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ref_kinds),	     cmocka_unit_test(test_ref_parse),
+		cmocka_unit_test(test_defaults_apply),	     cmocka_unit_test(test_defaults_empty_command),
+		cmocka_unit_test(test_defaults_bad),	     cmocka_unit_test(test_sha256),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
