@@ -209,6 +209,8 @@ int imagecache_record_read(int cachefd, const char *key, struct image_record *re
 			snprintf(rec->ref, sizeof(rec->ref), "%.4699s", line + 4);
 		else if (strncmp(line, "manifest ", 9) == 0 && image_digest_valid(line + 9))
 			snprintf(rec->manifest, sizeof(rec->manifest), "%.71s", line + 9);
+		else if (strncmp(line, "archive ", 8) == 0 && strlen(line + 8) == 64)
+			snprintf(rec->archive, sizeof(rec->archive), "%.64s", line + 8);
 		else if (strncmp(line, "layer ", 6) == 0 && image_digest_valid(line + 6) &&
 			 rec->nlayers < IMAGE_MAX_LAYERS)
 			snprintf(rec->layers[rec->nlayers++], sizeof(rec->layers[0]), "%.71s", line + 6);
@@ -233,6 +235,8 @@ int imagecache_record_write(int cachefd, const char *key, const struct image_rec
 		return -errno;
 	}
 	fprintf(f, "ref %s\nmanifest %s\n", rec->ref, rec->manifest);
+	if (rec->archive[0])
+		fprintf(f, "archive %s\n", rec->archive);
 	for (size_t i = 0; i < rec->nlayers; i++)
 		fprintf(f, "layer %s\n", rec->layers[i]);
 	if (fflush(f) != 0 || ferror(f)) {

@@ -18,6 +18,7 @@
 struct image_record {
 	char ref[4700];
 	char manifest[72];
+	char archive[65]; /* archives/KEY it was made from; "" for an oci: layout */
 	char layers[IMAGE_MAX_LAYERS][72];
 	size_t nlayers;
 	long long mtime;

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -156,37 +157,47 @@ static int remove_layer_dir(int layersfd, const char *name)
 	return r;
 }
 
+/* Unpack the tar on srcfd into the new directory dir/tmp (in a user namespace, chrooted), and
+ * rename it to dir/name when complete; an entry that appeared meanwhile (another run did the
+ * same) is used instead. 0, -ECANCELED when sandbox-unpack said why, or -errno with a reason. */
+static int unpack_into(int dirfd, const char *name, int srcfd, const char *digest, long long size,
+		       const char *label, char *err, size_t errlen)
+{
+	char tmp[128];
+	struct unpack_job j = { .blobfd = srcfd, .digest = digest ? digest : "" };
+	int r;
+
+	snprintf(tmp, sizeof(tmp), ".tmp-%s-%d", name, (int)getpid());
+	if (mkdirat(dirfd, tmp, 0755) < 0)
+		return err_set(err, errlen, errno, "image cache: %s", tmp);
+	j.dirfd = openat(dirfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (j.dirfd < 0)
+		return err_set(err, errlen, errno, "image cache: %s", tmp);
+	snprintf(j.size, sizeof(j.size), "%lld", size);
+	snprintf(j.label, sizeof(j.label), "%s", label);
+	j.progress = isatty(2);
+	r = imagecache_in_userns(unpack_in_userns, &j, err, errlen);
+	close(j.dirfd);
+	if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0) {
+		if (errno != EEXIST && errno != ENOTEMPTY)
+			r = err_set(err, errlen, errno, "image cache: complete %s", name);
+		remove_layer_dir(dirfd, tmp);
+	} else if (r < 0) {
+		remove_layer_dir(dirfd, tmp); /* on -ECANCELED sandbox-unpack said why */
+	}
+	return r;
+}
+
 /* The layer in the cache, unpacked from blobfd first when missing. */
 static int ensure_layer(int layersfd, const struct image_desc *d, int blobfd, size_t i, size_t n, char *err,
 			size_t errlen)
 {
-	const char *hex = d->digest + 7;
-	char tmp[128];
-	struct unpack_job j = { .blobfd = blobfd, .digest = d->digest };
-	int r;
+	char label[48];
 
-	if (faccessat(layersfd, hex, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+	if (faccessat(layersfd, d->digest + 7, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return 0;
-	snprintf(tmp, sizeof(tmp), ".tmp-%s-%d", hex, (int)getpid());
-	if (mkdirat(layersfd, tmp, 0755) < 0)
-		return err_set(err, errlen, errno, "image cache: layers/%s", tmp);
-	j.dirfd = openat(layersfd, tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (j.dirfd < 0)
-		return err_set(err, errlen, errno, "image cache: layers/%s", tmp);
-	snprintf(j.size, sizeof(j.size), "%lld", d->size);
-	snprintf(j.label, sizeof(j.label), "layer %zu/%zu %.12s", i + 1, n, hex);
-	j.progress = isatty(2);
-	r = imagecache_in_userns(unpack_in_userns, &j, err, errlen);
-	close(j.dirfd);
-	if (r == 0 && renameat(layersfd, tmp, layersfd, hex) < 0) {
-		/* Another run unpacked the same layer meanwhile: use that one. */
-		if (errno != EEXIST && errno != ENOTEMPTY)
-			r = err_set(err, errlen, errno, "image cache: complete layers/%s", hex);
-		remove_layer_dir(layersfd, tmp);
-	} else if (r < 0) {
-		remove_layer_dir(layersfd, tmp); /* on -ECANCELED sandbox-unpack said why */
-	}
-	return r;
+	snprintf(label, sizeof(label), "layer %zu/%zu %.12s", i + 1, n, d->digest + 7);
+	return unpack_into(layersfd, d->digest + 7, blobfd, d->digest, d->size, label, err, errlen);
 }
 
 /* ---- user names of the image ---- */
@@ -278,6 +289,242 @@ static int resolve_user(const char *user, char layers[][4096], size_t n, char *o
 	return 0;
 }
 
+/* ---- archives and pulls, made into an OCI layout once ---- */
+
+/* Copy path (inside dirfd, symlinks resolved inside it) to blobs/sha256/HEX; digest out. */
+static int copy_as_blob(int dirfd, const char *path, char digest[72], long long *size, char *err, size_t errlen)
+{
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	_cleanup_close_ int in = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+	_cleanup_close_ int out = -1;
+	char buf[65536], hex[65], final[96];
+	struct sha256 h;
+	ssize_t n;
+
+	if (in < 0)
+		return err_set(err, errlen, errno, "docker archive: %s", path);
+	if (mkdirat(dirfd, "blobs", 0755) < 0 && errno != EEXIST)
+		return err_set(err, errlen, errno, "docker archive: blobs");
+	if (mkdirat(dirfd, "blobs/sha256", 0755) < 0 && errno != EEXIST)
+		return err_set(err, errlen, errno, "docker archive: blobs/sha256");
+	out = openat(dirfd, "blobs/sha256/.copy", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (out < 0)
+		return err_set(err, errlen, errno, "docker archive: blobs/sha256");
+	sha256_init(&h);
+	*size = 0;
+	while ((n = read_all(in, buf, sizeof(buf))) > 0) {
+		sha256_update(&h, buf, (size_t)n);
+		*size += n;
+		if (write_all(out, buf, (size_t)n) < 0)
+			return err_set(err, errlen, errno, "docker archive: copy %s", path);
+	}
+	if (n < 0)
+		return err_set(err, errlen, (int)-n, "docker archive: read %s", path);
+	sha256_hex(&h, hex);
+	snprintf(digest, 72, "sha256:%s", hex);
+	snprintf(final, sizeof(final), "blobs/sha256/%s", hex);
+	if (renameat(dirfd, "blobs/sha256/.copy", dirfd, final) < 0)
+		return err_set(err, errlen, errno, "docker archive: %s", final);
+	return 0;
+}
+
+static int create_file_at(int dirfd, const char *path, const char *text)
+{
+	_cleanup_close_ int fd = openat(dirfd, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+
+	if (fd < 0)
+		return -errno;
+	return write_all(fd, text, strlen(text));
+}
+
+static int write_blob_text(int dirfd, const char *text, char digest[72], char *err, size_t errlen)
+{
+	char hex[65], path[96];
+	struct sha256 h;
+
+	sha256_init(&h);
+	sha256_update(&h, text, strlen(text));
+	sha256_hex(&h, hex);
+	snprintf(digest, 72, "sha256:%s", hex);
+	snprintf(path, sizeof(path), "blobs/sha256/%s", hex);
+	int r = create_file_at(dirfd, path, text);
+	if (r < 0)
+		return err_set(err, errlen, -r, "docker archive: write %s", path);
+	return 0;
+}
+
+/* `docker save` format (manifest.json, a config file, a tar per layer) into an OCI layout in
+ * the same directory, for the image named tag (or the first). */
+static int docker_to_oci(int dirfd, const char *tag, char *err, size_t errlen)
+{
+	static char layers[IMAGE_MAX_LAYERS][IMAGE_PATH_MAX];
+	char config[IMAGE_PATH_MAX], cdigest[72], mdigest[72], ldigest[72];
+	_cleanup_free_ char *text = NULL, *manifest = NULL;
+	size_t len, n, used;
+	long long csize, lsize;
+	char index[512];
+	int r;
+
+	if (faccessat(dirfd, "index.json", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return 0; /* docker >= 25 writes an OCI layout already */
+	r = read_small_file(dirfd, "manifest.json", &text, &len, err, errlen);
+	if (r < 0)
+		return r;
+	r = image_docker_manifest_pick(text, len, tag, config, layers, &n, err, errlen);
+	if (r < 0)
+		return r;
+	r = copy_as_blob(dirfd, config, cdigest, &csize, err, errlen);
+	if (r < 0)
+		return r;
+	manifest = malloc(512 + n * 192);
+	if (!manifest)
+		return err_set(err, errlen, ENOMEM, "docker archive");
+	used = (size_t)sprintf(manifest,
+			       "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+			       "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"%s\","
+			       "\"size\":%lld},\"layers\":[",
+			       cdigest, csize);
+	for (size_t i = 0; i < n; i++) {
+		r = copy_as_blob(dirfd, layers[i], ldigest, &lsize, err, errlen);
+		if (r < 0)
+			return r;
+		used += (size_t)sprintf(manifest + used,
+					"%s{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"%s\","
+					"\"size\":%lld}",
+					i ? "," : "", ldigest, lsize);
+	}
+	strcpy(manifest + used, "]}");
+	r = write_blob_text(dirfd, manifest, mdigest, err, errlen);
+	if (r < 0)
+		return r;
+	snprintf(index, sizeof(index),
+		 "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+		 "\"digest\":\"%s\",\"size\":%zu}]}",
+		 mdigest, strlen(manifest));
+	r = create_file_at(dirfd, "index.json", index);
+	if (r < 0)
+		return err_set(err, errlen, -r, "docker archive: write index.json");
+	return 0;
+}
+
+/* Whether a registry reference names a registry on this host's loopback, which skopeo may
+ * then reach over plain HTTP (as a local docker-registry serves by default). */
+static bool registry_on_loopback(const char *ref)
+{
+	static const char *const hosts[] = { "localhost:", "localhost/", "127.0.0.1:", "127.0.0.1/", "[::1]:",
+					     "[::1]/" };
+	for (size_t i = 0; i < ARRAY_SIZE(hosts); i++)
+		if (strncmp(ref, hosts[i], strlen(hosts[i])) == 0)
+			return true;
+	return false;
+}
+
+/* skopeo copy docker://REF oci:DIR:latest; its messages go to our stderr. */
+static int pull(const char *refname, const char *dir, char *err, size_t errlen)
+{
+	char src[4700], dst[4400];
+	const char *argv[8];
+	size_t k = 0;
+	int status;
+	pid_t pid;
+
+	snprintf(src, sizeof(src), "docker://%s", refname);
+	snprintf(dst, sizeof(dst), "oci:%s:latest", dir);
+	argv[k++] = "skopeo";
+	argv[k++] = "copy";
+	if (!isatty(2))
+		argv[k++] = "--quiet";
+	if (registry_on_loopback(refname))
+		argv[k++] = "--src-tls-verify=false";
+	argv[k++] = src;
+	argv[k++] = dst;
+	argv[k] = NULL;
+	pid = fork();
+	if (pid < 0)
+		return err_set(err, errlen, errno, "pull: fork");
+	if (pid == 0) {
+		/* Our stdout is the answer to sandbox. */
+		if (dup2(2, 1) < 0)
+			_exit(125);
+		execvp("skopeo", (char **)argv);
+		if (errno == ENOENT)
+			fprintf(stderr, "sandbox: image docker://%s: pulling needs skopeo (Debian: apt-get install skopeo)\n",
+				refname);
+		else
+			fprintf(stderr, "sandbox: image docker://%s: run skopeo: %s\n", refname, strerror(errno));
+		_exit(125);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return err_set(err, errlen, errno, "pull: wait for skopeo");
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 125)
+		return -ECANCELED; /* said why */
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return err_set(err, errlen, -EIO, "skopeo could not copy it (see its message above)");
+	return 0;
+}
+
+/* An archive or a pull as an OCI layout under archives/KEY, made once: the key covers the
+ * archive's path, size, mtime and inode (a changed file is unpacked anew), or the pulled name.
+ * The layout fd; ref and key are filled in. */
+static int archive_layout(const struct image_ref *ir, char *ref, size_t reflen, char key[65], char *err,
+			  size_t errlen)
+{
+	static const char *const prefix[] = { [IMAGE_OCI_ARCHIVE] = "oci-archive:",
+					      [IMAGE_DOCKER_ARCHIVE] = "docker-archive:",
+					      [IMAGE_DOCKER] = "docker://" };
+	_cleanup_close_ int archivesfd = openat(cachefd, "archives", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int srcfd = -1;
+	char abs[PATH_MAX], id[4800];
+	struct stat st;
+	int r, fd;
+
+	if (archivesfd < 0)
+		return err_set(err, errlen, errno, "image cache: archives");
+	if (ir->kind == IMAGE_DOCKER) {
+		snprintf(ref, reflen, "docker://%s", ir->location);
+		snprintf(id, sizeof(id), "%s", ref);
+	} else {
+		if (!realpath(ir->location, abs))
+			return err_set(err, errlen, errno, "%s", ir->location);
+		srcfd = open(abs, O_RDONLY | O_CLOEXEC);
+		if (srcfd < 0 || fstat(srcfd, &st) < 0)
+			return err_set(err, errlen, errno, "%s", abs);
+		if (!S_ISREG(st.st_mode))
+			return err_set(err, errlen, -EINVAL, "%s: not an archive file", abs);
+		snprintf(ref, reflen, "%s%s%s%s", prefix[ir->kind], abs, ir->tag[0] ? ":" : "", ir->tag);
+		snprintf(id, sizeof(id), "%s\n%lld\n%lld.%09ld\n%llu", ref, (long long)st.st_size,
+			 (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec, (unsigned long long)st.st_ino);
+	}
+	imagecache_key(id, key);
+	fd = openat(archivesfd, key, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0)
+		return fd;
+	if (ir->kind == IMAGE_DOCKER) {
+		char tmp[128], path[4300];
+		snprintf(tmp, sizeof(tmp), ".tmp-%s-%d", key, (int)getpid());
+		snprintf(path, sizeof(path), "%s/archives/%s", imagecache_path(), tmp);
+		r = pull(ir->location, path, err, errlen);
+		if (r == 0 && renameat(archivesfd, tmp, archivesfd, key) < 0 && errno != EEXIST && errno != ENOTEMPTY)
+			r = err_set(err, errlen, errno, "image cache: archives/%s", key);
+		if (faccessat(archivesfd, tmp, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+			remove_layer_dir(archivesfd, tmp);
+	} else {
+		r = unpack_into(archivesfd, key, srcfd, NULL, (long long)st.st_size, "archive", err, errlen);
+		if (r == 0 && ir->kind == IMAGE_DOCKER_ARCHIVE) {
+			_cleanup_close_ int dir = openat(archivesfd, key, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			r = dir < 0 ? err_set(err, errlen, errno, "image cache: archives/%s", key)
+				    : docker_to_oci(dir, ir->tag[0] ? ir->tag : NULL, err, errlen);
+			if (r < 0)
+				remove_layer_dir(archivesfd, key);
+		}
+	}
+	if (r < 0)
+		return r;
+	fd = openat(archivesfd, key, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	return fd < 0 ? err_set(err, errlen, errno, "image cache: archives/%s", key) : fd;
+}
+
 /* ---- resolve ---- */
 
 static void put_record(const char *key, const char *value)
@@ -296,7 +543,8 @@ static void put_records(const char *key, char **v)
 
 /* Resolve an OCI layout to its manifest, config and layers, unpacking what the cache lacks.
  * ref is the name the cache records it under. */
-static int resolve_layout(int layoutfd, const char *tag, const char *ref, char *err, size_t errlen)
+static int resolve_layout(int layoutfd, const char *tag, const char *ref, const char *archive, char *err,
+			  size_t errlen)
 {
 	_cleanup_free_ char *index = NULL, *manifest_text = NULL, *config_text = NULL;
 	_cleanup_close_ int layersfd = -1;
@@ -342,6 +590,7 @@ static int resolve_layout(int layoutfd, const char *tag, const char *ref, char *
 	memset(&rec, 0, sizeof(rec));
 	snprintf(rec.ref, sizeof(rec.ref), "%s", ref);
 	snprintf(rec.manifest, sizeof(rec.manifest), "%s", d.digest);
+	snprintf(rec.archive, sizeof(rec.archive), "%s", archive ? archive : "");
 	for (size_t i = 0; i < m.nlayers; i++) {
 		char path[128];
 		_cleanup_close_ int blobfd = -1;
@@ -374,7 +623,7 @@ static int resolve_layout(int layoutfd, const char *tag, const char *ref, char *
 	{
 		struct image_record old;
 		if (imagecache_record_read(cachefd, key, &old) != 0 || strcmp(old.manifest, rec.manifest) != 0 ||
-		    old.nlayers != rec.nlayers)
+		    strcmp(old.archive, rec.archive) != 0 || old.nlayers != rec.nlayers)
 			(void)imagecache_record_write(cachefd, key, &rec);
 	}
 	for (size_t i = 0; i < m.nlayers; i++)
@@ -415,10 +664,24 @@ static int resolve(const char *image)
 			goto fail;
 		}
 		snprintf(ref, sizeof(ref), "oci:%s%s%s", abs, ir.tag[0] ? ":" : "", ir.tag);
-		r = resolve_layout(layoutfd, ir.tag[0] ? ir.tag : NULL, ref, err, sizeof(err));
+		r = resolve_layout(layoutfd, ir.tag[0] ? ir.tag : NULL, ref, NULL, err, sizeof(err));
 		break;
+	case IMAGE_OCI_ARCHIVE:
+	case IMAGE_DOCKER_ARCHIVE:
+	case IMAGE_DOCKER: {
+		char key[65];
+		layoutfd = archive_layout(&ir, ref, sizeof(ref), key, err, sizeof(err));
+		if (layoutfd < 0) {
+			r = layoutfd;
+			goto fail;
+		}
+		/* A docker archive's tag chose what was converted; the layout holds that one. */
+		r = resolve_layout(layoutfd, ir.kind == IMAGE_OCI_ARCHIVE && ir.tag[0] ? ir.tag : NULL, ref, key, err,
+				   sizeof(err));
+		break;
+	}
 	default:
-		r = err_set(err, sizeof(err), -ENOTSUP, "not supported yet");
+		r = err_set(err, sizeof(err), -EINVAL, "not an image");
 	}
 	if (r == 0)
 		return 0;
@@ -505,18 +768,37 @@ static bool is_hex64(const char *s)
 	return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
 }
 
-/* Remove every layer no record names and what killed unpacks left behind. */
-static int collect_garbage(void)
+static void collect_archives(const char *key, const struct image_record *rec, void *data)
+{
+	struct used *u = data;
+	(void)key;
+
+	if (!rec->archive[0])
+		return;
+	if (u->n == u->cap) {
+		size_t cap = u->cap ? 2 * u->cap : 16;
+		char(*h)[65] = realloc(u->hex, cap * sizeof(*h));
+		if (!h)
+			return;
+		u->hex = h;
+		u->cap = cap;
+	}
+	snprintf(u->hex[u->n++], 65, "%s", rec->archive);
+}
+
+/* In the cache's directory sub: remove every entry no record names (collect lists the named
+ * ones) and what killed unpacks left behind. */
+static int collect_garbage_in(const char *sub, record_fn collect)
 {
 	struct used u = { 0 };
-	_cleanup_close_ int layersfd = openat(cachefd, "layers", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int subfd = openat(cachefd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int fd, r = 0;
 	struct dirent *de;
 	DIR *d;
 
-	if (layersfd < 0 || foreach_record(collect_layers, &u) < 0)
+	if (subfd < 0 || foreach_record(collect, &u) < 0)
 		return -errno;
-	fd = openat(layersfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = openat(subfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0 || !(d = fdopendir(fd))) {
 		free(u.hex);
 		return -errno;
@@ -532,12 +814,19 @@ static int collect_garbage(void)
 			unsigned long long p;
 			drop = parse_uint(pid, INT_MAX, &p) == 0 && kill((pid_t)p, 0) < 0 && errno == ESRCH;
 		}
-		if (drop && remove_layer_dir(layersfd, de->d_name) < 0)
+		if (drop && remove_layer_dir(subfd, de->d_name) < 0)
 			r = -EIO;
 	}
 	closedir(d);
 	free(u.hex);
 	return r;
+}
+
+static int collect_garbage(void)
+{
+	int r = collect_garbage_in("layers", collect_layers);
+	int r2 = collect_garbage_in("archives", collect_archives);
+	return r < 0 ? r : r2;
 }
 
 struct rmi_match {
@@ -573,9 +862,11 @@ static int cmd_rmi(int argc, char **argv)
 		struct image_ref ir;
 		struct rmi_match m = { argv[i], ref, 0 };
 
-		if (image_ref_parse(argv[i], &ir, err, sizeof(err)) == 0 && ir.kind == IMAGE_OCI &&
-		    realpath(ir.location, abs))
-			snprintf(ref, sizeof(ref), "oci:%s%s%s", abs, ir.tag[0] ? ":" : "", ir.tag);
+		/* As resolve names it: the prefix, the absolute path, the tag. */
+		if (image_ref_parse(argv[i], &ir, err, sizeof(err)) == 0 &&
+		    (ir.kind == IMAGE_DOCKER || realpath(ir.location, abs)))
+			snprintf(ref, sizeof(ref), "%.*s%s%s%s", (int)(strlen(argv[i]) - strlen(ir.location) - (ir.tag[0] ? strlen(ir.tag) + 1 : 0)),
+				 argv[i], ir.kind == IMAGE_DOCKER ? ir.location : abs, ir.tag[0] ? ":" : "", ir.tag);
 		foreach_record(match_record, &m);
 		if (!m.found) {
 			warnx("rmi: %s: no such image in the cache", argv[i]);

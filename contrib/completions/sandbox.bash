@@ -100,7 +100,7 @@ _sandbox() {
         else
             # ROOTFS: a directory; the sub-commands as the first word.
             _filedir -d
-            ((cword == 1)) && COMPREPLY+=($(compgen -W 'exec list images rmi oci:' -- "$cur"))
+            ((cword == 1)) && COMPREPLY+=($(compgen -W 'exec list images rmi oci: oci-archive: docker-archive: docker://' -- "$cur"))
         fi ;;
     esac
 } &&

@@ -52,6 +52,39 @@ sb_run --net none --ro "oci:$IMG:base" sh -c 'echo x >/etc/new'
 t_check "--ro: the image's root is read-only" test "$SB_RC" -ne 0
 t_eq "--overlay keeps its meaning" "hello" "$(sb --net none --overlay "oci:$IMG:base")"
 
+# Archives: what podman save and docker save write, unpacked once into the cache.
+tar -C "$IMG" -cf "$T_WORK/oci.tar" .
+t_eq "oci-archive:FILE:TAG" "hello" "$(sb --net none "oci-archive:$T_WORK/oci.tar:base")"
+$MKIMAGE docker-archive "$T_WORK/docker.tar" --tag localhost/test:latest \
+    --config '{"Cmd":["cat","/etc/greeting"]}' "$ROOTFS" "$T_WORK/l2"
+t_eq "docker-archive:FILE" "hello" "$(sb --net none "docker-archive:$T_WORK/docker.tar")"
+t_eq "docker-archive:FILE:NAME:TAG" "hello" "$(sb --net none "docker-archive:$T_WORK/docker.tar:test:latest")"
+t_setup_error "docker-archive: an unknown name" --net none "docker-archive:$T_WORK/docker.tar:other:latest" true
+
+# docker://: pulled through skopeo from a registry on the loopback.
+if command -v skopeo >/dev/null && [ -x /usr/bin/docker-registry ]; then
+    port=$(free_port)
+    mkdir -p "$T_WORK/registry"
+    printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n' \
+        "$T_WORK/registry" "$port" >"$T_WORK/registry.yml"
+    /usr/bin/docker-registry serve "$T_WORK/registry.yml" >"$T_WORK/registry.log" 2>&1 &
+    registry=$!
+    if wait_until 10 skopeo copy -q --dest-tls-verify=false "oci:$IMG:base" "docker://127.0.0.1:$port/test:base" \
+        >/dev/null 2>&1; then
+        sb_run --net none "docker://127.0.0.1:$port/test:base"
+        t_eq "docker://REF from a registry on 127.0.0.1 (skopeo)" "hello" "$SB_OUT"
+        kill $registry
+        t_eq "a pulled image runs from the cache afterwards" "hello" \
+            "$(sb --net none "docker://127.0.0.1:$port/test:base")"
+    else
+        t_notok "push a test image to a local docker-registry" "$(cat "$T_WORK/registry.log")"
+        kill $registry
+    fi
+    wait $registry 2>/dev/null
+else
+    t_skip "docker://REF through skopeo" "needs skopeo and docker-registry"
+fi
+
 # Whiteouts: a file deleted by a later layer, a directory made opaque.
 tar_py "$T_WORK/wh.tar" "add('etc/', tarfile.DIRTYPE, mode=0o755); add('etc/.wh.greeting'); add('data/', tarfile.DIRTYPE, mode=0o755); add('data/.wh..wh..opq'); add('data/c', data=b'c')"
 $MKIMAGE oci "$IMG" --tag wh --compress zstd "$ROOTFS" "$T_WORK/l2" "$T_WORK/wh.tar"
@@ -92,6 +125,30 @@ $MKIMAGE oci "$T_WORK/hostile-dev" "$ROOTFS" "$T_WORK/dev.tar"
 t_eq "a device node in a layer is skipped" "no ok" \
     "$(sb --net none "oci:$T_WORK/hostile-dev" sh -c 'echo $(test -e /null && echo yes || echo no) $(cat /ok)')"
 t_check "no half-unpacked layer is left" test -z "$(ls -A "$CACHE/layers" | grep -v '^[0-9a-f]\{64\}$')"
+
+# An unpack killed mid-way is never used: the layer is unpacked again, prune removes the rest.
+mkdir -p "$T_WORK/big"
+head -c 40000000 /dev/urandom >"$T_WORK/big/blob"
+$MKIMAGE oci "$T_WORK/bigimg" --compress none "$ROOTFS" "$T_WORK/big"
+bighex=$(python3 -c "import json,sys; m=json.load(open(sys.argv[1]+'/index.json'))['manifests'][0]['digest'][7:]
+print(json.load(open(sys.argv[1]+'/blobs/sha256/'+m))['layers'][1]['digest'][7:])" "$T_WORK/bigimg")
+"$SANDBOX" --net none "oci:$T_WORK/bigimg" true >/dev/null 2>&1 &
+bigrun=$!
+if wait_until 20 sh -c "ls -A '$CACHE/layers' | grep -q '^.tmp-$bighex-'"; then
+    # The temporary directory is named after sandbox-image's pid: kill it in the middle.
+    helper=$(ls -A "$CACHE/layers" | sed -n "s/^.tmp-$bighex-//p" | head -1)
+    kill -9 "$helper"
+    wait $bigrun
+    t_check "a killed unpack leaves no layer under its final name" test ! -e "$CACHE/layers/$bighex"
+    t_eq "the next run unpacks it anew" "40000000" "$(sb --net none "oci:$T_WORK/bigimg" stat -c %s /blob)"
+    sb images --prune
+    t_check "images --prune removes what the killed unpack left" \
+        test -z "$(ls -A "$CACHE/layers" | grep '^.tmp-')"
+else
+    wait $bigrun
+    t_notok "a killed unpack: the unpack was never seen in progress"
+fi
+sb rmi "oci:$T_WORK/bigimg" >/dev/null
 
 # A blob that does not match its digest is refused and leaves no layer.
 cp -r "$IMG" "$T_WORK/bad"
