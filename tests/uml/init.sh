@@ -50,7 +50,7 @@ hostname uml
 # Writable homes for the test users (the host's are read-only here).
 mount -t tmpfs -o mode=0755 tmpfs /home || die "mount /home"
 for u in "$SANDBOX_TEST_USER" "$SANDBOX_TEST_USER_NOSUB"; do
-    id "$u" >/dev/null 2>&1 || die "no test user $u on the host (see .ci/run machine)"
+    id "$u" >/dev/null 2>&1 || continue # lib.sh reports it
     home=$(getent passwd "$u" | cut -d: -f6)
     case $home in /home/*) mkdir -p "$home" && chown "$u:" "$home" ;; esac
 done
