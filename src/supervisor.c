@@ -343,7 +343,9 @@ static int wait_child(struct supervisor *s)
 			p[5 + i].fd = -1;
 		if (s->relay)
 			tty_relay_fds(s->relay, &p[5]);
-		if (poll(p, ARRAY_SIZE(p), -1) < 0) {
+		/* A background relay looks every 200 ms whether the shell's `fg` gave it the
+		 * terminal: nothing signals that (bash sends no SIGCONT to a running job). */
+		if (poll(p, ARRAY_SIZE(p), s->relay && s->relay->in_paused ? 200 : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			warn_errno(errno, "poll");
@@ -359,6 +361,8 @@ static int wait_child(struct supervisor *s)
 			net_helper_check(&s->net);
 		for (int i = 0; i < TTY_RELAY_NFDS; i++)
 			relay_ready |= p[5 + i].revents != 0;
+		if (s->relay && s->relay->in_paused)
+			tty_relay_resume(s->relay);
 		if (relay_ready && s->relay)
 			tty_relay_handle(s->relay);
 		if (p[0].revents)

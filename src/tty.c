@@ -99,13 +99,27 @@ void tty_restore(void)
 {
 	int e = errno;
 	if (saved_valid) {
+		sigset_t ttou, old;
 		saved_valid = 0;
+		/* Moved to the background meanwhile (SIGSTOP, then bg): with SIGTTOU blocked the
+		 * kernel lets the restore through instead of stopping us on our way out. */
+		sigemptyset(&ttou);
+		sigaddset(&ttou, SIGTTOU);
+		(void)sigprocmask(SIG_BLOCK, &ttou, &old);
 		/* TCSANOW: TCSADRAIN could wait forever on a stopped (^S) terminal. */
 		(void)tcsetattr(saved_fd, TCSANOW, &saved_termios);
+		(void)sigprocmask(SIG_SETMASK, &old, NULL);
 		if (saved_fl_fd >= 0)
 			(void)fcntl(saved_fl_fd, F_SETFL, saved_fl);
 	}
 	errno = e;
+}
+
+bool tty_in_background(int fd)
+{
+	/* ENOTTY: not our controlling terminal, so no job control stops us on it. */
+	pid_t fg = tcgetpgrp(fd);
+	return fg >= 0 && fg != getpgrp();
 }
 
 /* A descriptor of the caller's terminal of our own, so O_NONBLOCK does not leak into the
@@ -135,6 +149,58 @@ static int private_fd(int fd, int mode, bool *shared, char *err, size_t errlen)
 	return nfd;
 }
 
+/* Save the caller's termios, then put its terminal in raw mode: from here on the bytes it
+ * reads go to the command's pty. Only in the foreground: anywhere else tcsetattr and read
+ * would stop us with SIGTTOU/SIGTTIN. */
+static int take_terminal(struct tty_relay *r, char *err, size_t errlen)
+{
+	struct termios tio, raw;
+
+	if (tcgetattr(r->in, &tio) < 0) {
+		int e = errno;
+		snprintf(err, errlen, "reading the terminal's settings: %s", strerror(e));
+		return -e;
+	}
+	/* Save first, then change: a signal in between restores harmlessly. */
+	saved_termios = tio;
+	saved_fd = r->in;
+	saved_fl_fd = -1;
+	if (r->in_shared || r->out_shared) {
+		int fd = r->in_shared ? r->in_orig : r->out_orig;
+		int fl = fcntl(fd, F_GETFL);
+		if (fl < 0) {
+			int e = errno;
+			snprintf(err, errlen, "reading terminal fd flags: %s", strerror(e));
+			return -e;
+		}
+		saved_fl = fl;
+		saved_fl_fd = fd;
+	}
+	saved_valid = 1;
+
+	raw = tio;
+	cfmakeraw(&raw);
+	raw.c_cc[VMIN] = 1;
+	raw.c_cc[VTIME] = 0;
+	if (tcsetattr(r->in, TCSADRAIN, &raw) < 0) {
+		int e = errno;
+		tty_restore();
+		snprintf(err, errlen, "putting the terminal in raw mode: %s", strerror(e));
+		return -e;
+	}
+	/* Shared descriptions (no /proc): non-blocking only now, undone by tty_restore. */
+	int rr = r->in_shared ? fd_set_nonblock(r->in, true) : 0;
+	if (rr == 0 && r->out_shared)
+		rr = fd_set_nonblock(r->out, true);
+	if (rr < 0) {
+		tty_restore();
+		snprintf(err, errlen, "making the terminal non-blocking: %s", strerror(-rr));
+		return rr;
+	}
+	r->in_paused = false;
+	return 0;
+}
+
 int tty_relay_start(struct tty_relay *r, int in_fd, int out_fd, int master, char *err,
 		    size_t errlen)
 {
@@ -142,7 +208,7 @@ int tty_relay_start(struct tty_relay *r, int in_fd, int out_fd, int master, char
 	_cleanup_close_ int in = -1;
 	_cleanup_close_ int out = -1;
 	bool in_shared = false, out_shared = false;
-	struct termios tio, raw;
+	struct termios tio;
 	int rr;
 
 	memset(r, 0, sizeof(*r));
@@ -181,48 +247,36 @@ int tty_relay_start(struct tty_relay *r, int in_fd, int out_fd, int master, char
 		}
 	}
 
-	/* Save first, then change: a signal in between restores harmlessly. */
-	saved_termios = tio;
-	saved_fd = in;
-	saved_fl_fd = -1;
-	if (in_shared || out_shared) {
-		int fd = in_shared ? in_fd : out_fd;
-		int fl = fcntl(fd, F_GETFL);
-		if (fl < 0) {
-			int e = errno;
-			snprintf(err, errlen, "reading terminal fd flags: %s", strerror(e));
-			return -e;
+	r->in = in;
+	r->out = out;
+	r->in_orig = in_fd;
+	r->out_orig = out_fd;
+	r->in_shared = in_shared;
+	r->out_shared = out_shared;
+	/* A background job (`sandbox ... &`) leaves the terminal to the shell: output only,
+	 * until the shell brings it to the foreground (tty_relay_resume). */
+	r->in_paused = true;
+	if (!tty_in_background(in)) {
+		rr = take_terminal(r, err, errlen);
+		if (rr < 0) {
+			r->in = r->out = -1;
+			return rr;
 		}
-		saved_fl = fl;
-		saved_fl_fd = fd;
 	}
-	saved_valid = 1;
-
-	raw = tio;
-	cfmakeraw(&raw);
-	raw.c_cc[VMIN] = 1;
-	raw.c_cc[VTIME] = 0;
-	if (tcsetattr(in, TCSADRAIN, &raw) < 0) {
-		int e = errno;
-		tty_restore();
-		snprintf(err, errlen, "putting the terminal in raw mode: %s", strerror(e));
-		return -e;
-	}
-	/* Shared descriptions (no /proc): non-blocking only now, undone by tty_restore. */
-	rr = in_shared ? fd_set_nonblock(in, true) : 0;
-	if (rr == 0 && out_shared)
-		rr = fd_set_nonblock(out, true);
-	if (rr < 0) {
-		int e = -rr;
-		tty_restore();
-		snprintf(err, errlen, "making the terminal non-blocking: %s", strerror(e));
-		return -e;
-	}
-
 	r->in = steal_fd(&in);
 	r->out = steal_fd(&out);
 	r->master = steal_fd(&m);
 	return 0;
+}
+
+void tty_relay_resume(struct tty_relay *r)
+{
+	char err[128];
+
+	if (!r->in_paused || r->in < 0 || tty_in_background(r->in))
+		return;
+	/* On failure the relay stays output-only, as in the background. */
+	(void)take_terminal(r, err, sizeof(err));
 }
 
 static size_t room(size_t end)
@@ -236,7 +290,7 @@ void tty_relay_fds(const struct tty_relay *r, struct pollfd pfd[TTY_RELAY_NFDS])
 
 	/* Only ask for what we can act on: a POLLHUP on an fd we cannot serve now would spin. */
 	pfd[0] = (struct pollfd){ .fd = -1 };
-	if (!r->in_closed && !r->master_closed && room(r->to_master_end) > 0)
+	if (!r->in_paused && !r->in_closed && !r->master_closed && room(r->to_master_end) > 0)
 		pfd[0] = (struct pollfd){ .fd = r->in, .events = POLLIN };
 
 	pfd[1] = (struct pollfd){ .fd = -1 };
@@ -300,7 +354,7 @@ int tty_relay_handle(struct tty_relay *r)
 
 	do {
 		moved = false;
-		if (!r->in_closed && !r->master_closed)
+		if (!r->in_paused && !r->in_closed && !r->master_closed)
 			moved |= fill(r->in, r->to_master, &r->to_master_start,
 				      &r->to_master_end, &r->in_closed);
 		if (!r->master_closed) {

@@ -41,6 +41,9 @@ struct tty_relay {
 	int in;	    /* our own non-blocking descriptor of the caller's terminal, reading */
 	int out;    /* same, writing */
 	int master; /* the pty master, non-blocking */
+	int in_orig, out_orig; /* the caller's fds they were opened from */
+	bool in_shared, out_shared; /* dups of the caller's file descriptions (no /proc) */
+	bool in_paused; /* not in the terminal's foreground process group: no raw mode, no input */
 	bool in_closed, master_closed, out_broken;
 	size_t to_master_start, to_master_end;
 	size_t to_out_start, to_out_end;
@@ -50,11 +53,21 @@ struct tty_relay {
 
 /* Take over master (the relay closes it), open private non-blocking descriptors of in_fd and
  * out_fd (the caller's own file descriptions, shared with its shell, are left blocking),
- * give the master the caller's termios and window size, then put the caller's terminal in
- * raw mode, saving its termios for tty_restore(). 0 or -errno with the step in err; on error
- * nothing is changed and master is closed. */
+ * give the master the caller's termios and window size, then, when we are in the terminal's
+ * foreground process group, put the caller's terminal in raw mode, saving its termios for
+ * tty_restore(). A background job relays output only and never touches the terminal's
+ * settings or reads it (which would stop it with SIGTTOU/SIGTTIN). 0 or -errno with the step
+ * in err; on error nothing is changed and master is closed. */
 int tty_relay_start(struct tty_relay *r, int in_fd, int out_fd, int master, char *err,
 		    size_t errlen);
+
+/* A background relay that is now in the foreground (the shell's `fg`) takes the terminal as
+ * tty_relay_start would have. A no-op otherwise; cheap enough to call on every wake-up. */
+void tty_relay_resume(struct tty_relay *r);
+
+/* Whether fd is our controlling terminal and another process group is its foreground one
+ * (where reading it or changing its settings would stop us). */
+bool tty_in_background(int fd);
 
 /* For a poll(2) loop: fill pfd[0..TTY_RELAY_NFDS-1] with what the relay waits for now (fd -1
  * where nothing), to pass to tty_relay_handle after poll. With epoll instead: register
