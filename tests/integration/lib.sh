@@ -29,6 +29,7 @@ if [ "$(id -u)" -eq 0 ] && [ -z "${T_INNER:-}" ]; then
     mkdir -p "$stage/src/tests/integration" "$stage/src/contrib" "$stage/src/docs"
     cp "$top_srcdir"/tests/integration/*.sh "$top_srcdir"/tests/integration/*.c "$top_srcdir"/tests/integration/*.py "$stage/src/tests/integration/"
     cp "$top_srcdir"/contrib/*.sh "$stage/src/contrib/"
+    cp -r "$top_srcdir"/contrib/completions "$top_srcdir"/contrib/apparmor "$stage/src/contrib/"
     cp "$top_srcdir"/docs/sandbox.1 "$stage/src/docs/"
     chmod -R a+rX "$stage"
     out=$stage/tap
