@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "doctor.h"
 #include "exec.h"
 #include "image.h"
 #include "imageref.h"
@@ -200,6 +201,11 @@ int main(int argc, char *argv[])
 		_exit(code);
 	case CMD_LIST:
 		code = run_list(&cfg);
+		break;
+	case CMD_DOCTOR:
+		code = doctor_run(stdout);
+		if (fflush(stdout) != 0)
+			code = EXIT_SETUP;
 		break;
 	default:
 		code = EXIT_SETUP;

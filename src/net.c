@@ -100,8 +100,13 @@ int net_child_setup(const struct config *cfg, int child_sock, char *err, size_t 
 	if (sock < 0)
 		return err_set(err, errlen, EBADF, "network helper socket");
 	tap = tap_open(TAP_NAME);
-	if (tap < 0)
-		return err_set(err, errlen, -tap, "create tap %s on /dev/net/tun", TAP_NAME);
+	if (tap < 0) {
+		/* Its usual causes (the node's mode, no tun module) are the host's to fix. */
+		err_set(err, errlen, -tap, "create tap %s on /dev/net/tun", TAP_NAME);
+		size_t n = strlen(err);
+		snprintf(err + n, errlen - n, " (run with --net none; `sandbox doctor` names the fix)");
+		return tap;
+	}
 	eth = netlink_link_index(TAP_NAME);
 	if (eth < 0)
 		return err_set(err, errlen, -eth, "find %s", TAP_NAME);

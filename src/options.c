@@ -110,6 +110,7 @@ void options_usage(FILE *out)
 	fputs("Usage: sandbox [OPTIONS] ROOTFS [--] [COMMAND [ARG...]]\n"
 	      "       sandbox exec [OPTIONS] NAME [--] COMMAND [ARG...]\n"
 	      "       sandbox list [--json]\n"
+	      "       sandbox doctor\n"
 	      "       sandbox --help | --version\n"
 	      "\n"
 	      "Run COMMAND (default /bin/sh) as root of a new user namespace, in new mount, pid,\n"
@@ -474,6 +475,10 @@ int options_parse(int argc, char *const argv[], struct config *cfg, char *err, s
 		cfg->cmd = CMD_LIST;
 		cmd_bit = FOR_LIST;
 		first = 2;
+	} else if (argc > 1 && strcmp(argv[1], "doctor") == 0) {
+		cfg->cmd = CMD_DOCTOR;
+		cmd_bit = 0; /* no options */
+		first = 2;
 	}
 	build_tables(cmd_bit, longopts, shortopts);
 
@@ -501,9 +506,9 @@ int options_parse(int argc, char *const argv[], struct config *cfg, char *err, s
 	}
 	optind += first - 1;
 
-	if (cfg->cmd == CMD_LIST) {
+	if (cfg->cmd == CMD_LIST || cfg->cmd == CMD_DOCTOR) {
 		if (optind < argc)
-			return fail(err, errlen, "list: unexpected argument '%s'", argv[optind]);
+			return fail(err, errlen, "%s: unexpected argument '%s'", argv[1], argv[optind]);
 		return 0;
 	}
 	if (optind < argc && strcmp(argv[optind - 1], "--") != 0 && strcmp(argv[optind], "--") == 0)

@@ -10,7 +10,7 @@
 #include "publish.h"
 #include "rlimit.h"
 
-enum cmd_kind { CMD_RUN, CMD_EXEC, CMD_LIST, CMD_HELP, CMD_VERSION };
+enum cmd_kind { CMD_RUN, CMD_EXEC, CMD_LIST, CMD_DOCTOR, CMD_HELP, CMD_VERSION };
 enum map_mode { MAP_AUTO, MAP_SELF };
 enum net_mode { NET_SLIRP, NET_NONE, NET_HOST };
 enum seccomp_mode { SECCOMP_DEFAULT, SECCOMP_NONE };

@@ -417,8 +417,7 @@ static unsigned long long clone_flags(const struct config *cfg)
 static void explain_clone_failure(int e)
 {
 	if (e == EPERM || e == ENOSPC || e == EUSERS)
-		warn_errno(e, "clone: cannot create a user namespace (check the sysctls "
-			      "user.max_user_namespaces and kernel.unprivileged_userns_clone)");
+		warn_errno(e, "clone: cannot create a user namespace (`sandbox doctor` names the fix)");
 	else
 		warn_errno(e, "clone");
 }

@@ -1,0 +1,32 @@
+#!/bin/bash
+# doctor.sh: `sandbox doctor` on this host, as a user with a subordinate range and as one
+# without: one line per check, a fix on every line that is not ok, exit 0 when a default
+# sandbox runs (which the control at the end proves).
+. "$(dirname "$0")/lib.sh"
+
+sb_run doctor
+t_eq "doctor: exit 0 on a host where a default sandbox runs" 0 "$SB_RC"
+t_eq "doctor: nothing on stderr" "" "$SB_ERR"
+checks=$(printf '%s\n' "$SB_OUT" | grep -Ec '^(ok  |warn|FAIL)  ')
+t_eq "doctor: one line per check" 11 "$checks"
+t_eq "doctor: every line not ok names its fix" "" \
+    "$(printf '%s\n' "$SB_OUT" | grep -E '^(warn|FAIL)  ' | grep -v '; fix: ')"
+t_match "doctor: user namespaces usable" "^ok    user namespaces: " "$(printf '%s\n' "$SB_OUT" | grep 'user namespaces')"
+t_match "doctor: /dev/net/tun usable" "^ok    /dev/net/tun: " "$(printf '%s\n' "$SB_OUT" | grep '/dev/net/tun')"
+t_match "doctor: the mount API is there" "^ok    the mount API" "$(printf '%s\n' "$SB_OUT" | grep 'mount API')"
+if [ "$T_SUBID" = 1 ]; then
+    t_match "doctor: the user's subordinate uids" "^ok    subordinate uids: $T_USER has [0-9]+ from [0-9]+ in /etc/subuid" \
+        "$(printf '%s\n' "$SB_OUT" | grep 'subordinate uids')"
+    t_match "doctor: newuidmap is setuid root (or has file capabilities)" "^ok    newuidmap: " \
+        "$(printf '%s\n' "$SB_OUT" | grep '^.... *newuidmap')"
+else
+    t_match "doctor: no subordinate gids: the usermod line that adds them" \
+        "^warn  subordinate gids: none for $T_USER .*; fix: sudo usermod --add-subgids 100000-165535 $T_USER\$" \
+        "$(printf '%s\n' "$SB_OUT" | grep 'subordinate gids')"
+fi
+t_setup_error "doctor: an argument is refused" doctor extra
+
+# Control: what doctor promised.
+make_rootfs
+sb_run "$ROOTFS" true </dev/null
+t_eq "doctor (control): a default sandbox runs here" 0 "$SB_RC"
