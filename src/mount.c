@@ -7,6 +7,7 @@
 #include "mount.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sched.h>
@@ -236,6 +237,51 @@ static int dev_bind_node(int devfd, const char *name, char *err, size_t errlen)
 	return 0;
 }
 
+/* Nesting. A user namespace may mount a new procfs (or sysfs) only where its mount namespace
+ * already holds one that is fully visible: no mount over anything in it but empty directories
+ * (the kernel's mount_too_revealing). Our /proc has masks over files, and in a nested
+ * sandbox's copy of our mounts they are locked, so its procfs would be refused. Under the
+ * /dev tmpfs we leave a layer that the real /dev then covers entirely: a read-only tmpfs
+ * holding an unmasked procfs (and a sysfs, where we may mount one). Nothing in the sandbox can
+ * reach them: taking the /dev mount off needs CAP_SYS_ADMIN in our user namespace, which could
+ * mount such a procfs anyway, and in a nested namespace the cover is locked. What they let a
+ * nested sandbox do is mount its own procfs for its own pid namespace, masked again. */
+/* The layer under /dev while the steps run (-1 outside mount_setup_root): step_etc stages
+ * the generated files there. Hidden but linked, they can be mounted over again by a nested
+ * sandbox (the kernel refuses a mount on a deleted file). */
+static int nest_layer = -1;
+
+static int dev_shadow_layer(int rootfd, const char *dst, char *err, size_t errlen)
+{
+	static const char *const opts[] = { "mode", "0755", "size", "64k", "nr_inodes", "16", NULL };
+	const unsigned hidden = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+	_cleanup_close_ int layer = -1;
+	char path[PATH_MAX], ignored[256];
+	int r;
+
+	layer = new_fs("tmpfs", opts, hidden, err, errlen);
+	if (layer < 0)
+		return layer;
+	if (mkdirat(layer, "proc", 0555) < 0 || mkdirat(layer, "sys", 0555) < 0)
+		return err_set(err, errlen, errno, "mount %s: the nesting layer's directories", dst);
+	_cleanup_close_ int target = mount_open_in_root(rootfd, dst, true, false);
+	if (target < 0)
+		return err_set(err, errlen, -target, "mount %s: destination", dst);
+	if (attach(layer, target) < 0)
+		return err_set(err, errlen, errno, "mount %s: attach the nesting layer", dst);
+	snprintf(path, sizeof(path), "%s/proc", dst);
+	r = mount_new_fs_at(rootfd, path, "proc", NULL, hidden, err, errlen);
+	if (r < 0)
+		return r;
+	/* A new sysfs needs a network namespace of our own: none with --net host. */
+	snprintf(path, sizeof(path), "%s/sys", dst);
+	(void)mount_new_fs_at(rootfd, path, "sysfs", NULL, hidden, ignored, sizeof(ignored));
+	if (nest_layer >= 0)
+		close(nest_layer);
+	nest_layer = steal_fd(&layer);
+	return 0;
+}
+
 static int step_dev(int rootfd, const struct mstep *s, const struct config *cfg, char *err, size_t errlen)
 {
 	static const char *const links[][2] = {
@@ -250,6 +296,9 @@ static int step_dev(int rootfd, const struct mstep *s, const struct config *cfg,
 	_cleanup_close_ int devfd = -1;
 	int r;
 
+	r = dev_shadow_layer(rootfd, s->dst, err, errlen);
+	if (r < 0)
+		return r;
 	r = mount_new_fs_at(rootfd, s->dst, "tmpfs", dev_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, err, errlen);
 	if (r < 0)
 		return r;
@@ -343,12 +392,13 @@ static int step_bind(int rootfd, const struct mstep *s, int srcfd, char *err, si
 	return 0;
 }
 
-/* Generated files are written into the sandbox's /dev tmpfs, bound over their destination and
- * unlinked again: the bind mount keeps them, and nothing is left in /dev or the rootfs. */
+/* Generated files are written into the layer under /dev (see dev_shadow_layer) and bound over
+ * their destination: nothing of them is left in /dev or the rootfs. */
 static int step_etc(int rootfd, const struct mstep *s, const struct config *cfg, char *err, size_t errlen)
 {
 	_cleanup_close_ int target = openat2_in_root(rootfd, s->dst, O_PATH);
-	_cleanup_close_ int devfd = -1, fd = -1, tree = -1;
+	_cleanup_close_ int fd = -1, tree = -1;
+	int devfd;
 	char text[4096], name[64];
 	int len;
 
@@ -359,10 +409,10 @@ static int step_etc(int rootfd, const struct mstep *s, const struct config *cfg,
 	len = etcfiles_text(s->etc, cfg, text, sizeof(text));
 	if (len < 0)
 		return err_set(err, errlen, -len, "generate %s", s->dst);
-	devfd = openat2_in_root(rootfd, "/dev", O_PATH | O_DIRECTORY);
-	if (devfd < 0)
-		return err_set(err, errlen, -devfd, "generate %s: open /dev", s->dst);
-	snprintf(name, sizeof(name), ".sandbox-etc-%d", (int)s->etc);
+	if (nest_layer < 0)
+		return err_set(err, errlen, EBADF, "generate %s: no staging layer", s->dst);
+	devfd = nest_layer;
+	snprintf(name, sizeof(name), "etc-%d", (int)s->etc);
 	fd = openat(devfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0 || write_all(fd, text, (size_t)len) < 0)
 		return err_set(err, errlen, errno, "generate %s: write", s->dst);
@@ -371,8 +421,6 @@ static int step_etc(int rootfd, const struct mstep *s, const struct config *cfg,
 		return err_set(err, errlen, -tree, "generate %s: clone", s->dst);
 	if (attach(tree, target) < 0)
 		return err_set(err, errlen, errno, "generate %s: attach", s->dst);
-	if (unlinkat(devfd, name, 0) < 0)
-		return err_set(err, errlen, errno, "generate %s: unlink the staging file", s->dst);
 	return 0;
 }
 
@@ -617,8 +665,15 @@ int mount_setup_root(const struct config *cfg, const struct mountplan *plan, cha
 		if (r < 0)
 			goto out;
 	}
+	if (nest_layer >= 0 && make_readonly(nest_layer, false) < 0) {
+		r = err_set(err, errlen, errno, "mount /dev: the nesting layer read-only");
+		goto out;
+	}
 	r = pivot(rootfd, err, errlen);
 out:
+	if (nest_layer >= 0)
+		close(nest_layer);
+	nest_layer = -1;
 	for (size_t i = 0; i < plan->n; i++)
 		if (srcfds[i] >= 0)
 			close(srcfds[i]);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -17,10 +18,13 @@
 
 /* Keys are not namespaced: COMMAND would inherit, and possess, the caller's session keyring
  * (with --seccomp none it could read every key in it). A new anonymous session keyring cuts
- * the link, as runc does. A kernel without keys (ENOSYS) has nothing to leak. */
+ * the link, as runc does. A kernel without keys (ENOSYS) has nothing to leak, nor has a
+ * process whose seccomp filter refuses keyctl (EPERM; a sandbox nested in ours): COMMAND
+ * inherits that filter. */
 static int security_new_session_keyring(char *err, size_t errlen)
 {
-	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS) {
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS &&
+	    !(errno == EPERM && prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 2)) {
 		int e = errno;
 		snprintf(err, errlen, "joining a new session keyring: %s", strerror(e));
 		return -e;

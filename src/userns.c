@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -44,6 +45,13 @@ void userns_plan(bool map_auto, uid_t uid, gid_t gid, struct userns_plan *plan)
 	idmap_single(gid, &plan->gids);
 	if (!map_auto)
 		return;
+	/* Under no_new_privs (in another sandbox, say) setuid newuidmap gains nothing and fails:
+	 * the single mapping is what can work. */
+	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1) {
+		debug("map: no_new_privs is set (a sandbox inside a sandbox?): newuidmap cannot help, "
+		      "mapping only uid %u", (unsigned)uid);
+		return;
+	}
 	if (!find_helper("newuidmap", plan->newuidmap, sizeof(plan->newuidmap)) ||
 	    !find_helper("newgidmap", plan->newgidmap, sizeof(plan->newgidmap))) {
 		debug("map: newuidmap/newgidmap not found, mapping only uid %u", (unsigned)uid);

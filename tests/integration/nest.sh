@@ -1,0 +1,69 @@
+#!/bin/bash
+# nest.sh: a sandbox inside a sandbox, host mode and rootfs alike: the inner one mounts its own
+# /proc (its pid 1 is its own init), maps the outer user alone (no_new_privs: no newuidmap),
+# and has its network when the outer one is given /dev/net/tun.
+. "$(dirname "$0")/lib.sh"
+make_rootfs
+# The inner sandbox's binary and rootfs must be visible inside the outer one: not under the
+# outer's private /tmp.
+NEST=$(mktemp -d "${HOME:-/var/tmp}/sandbox-nest.XXXXXX" 2>/dev/null || mktemp -d /var/tmp/sandbox-nest.XXXXXX)
+trap 'rm -rf "$NEST"; t_cleanup' EXIT
+cp "$SANDBOX" "$(dirname "$SANDBOX")/sandbox-net" "$NEST/" && cp -a "$ROOTFS" "$NEST/rootfs" ||
+    { t_notok "copy the binary and the rootfs out of /tmp"; exit 0; }
+IN=$NEST/sandbox
+
+# outer ARGS... -- INNER ARGS...: sandbox (host mode, no network) running sandbox.
+for mode in host rootfs; do
+    [ $mode = host ] && root=/ || root=$NEST/rootfs
+    out=$(sb --net none --hostname outer / "$IN" --net none --hostname inner "$root" \
+        sh -c 'echo "pid=$$ ppid=$PPID"; tr "\0" " " </proc/1/cmdline; echo; hostname' </dev/null 2>&1)
+    t_eq "$mode in host mode: the inner command is pid 2, a child of pid 1" "pid=2 ppid=1" "$(printf '%s\n' "$out" | sed -n 1p)"
+    t_match "$mode in host mode: the inner /proc is the inner pid namespace's (pid 1 is the inner init)" \
+        "^$IN --net none --hostname inner " "$(printf '%s\n' "$out" | sed -n 2p)"
+    t_eq "$mode in host mode: the inner hostname" "inner" "$(printf '%s\n' "$out" | sed -n 3p)"
+done
+
+# The inner map: 0 -> the outer's uid, one id (no_new_privs keeps setuid newuidmap from helping).
+out=$(sb --net none / sh -c 'id -u; "$1" --net none / cat /proc/self/uid_map' sh "$IN" </dev/null 2>&1)
+outer_uid=$(printf '%s\n' "$out" | sed -n 1p)
+t_eq "the inner uid map: 0 to the outer uid, one id" "0 $outer_uid 1" "$(printf '%s\n' "$out" | sed -n 2p | tr -s ' ' | sed 's/^ //')"
+
+# Inside a rootfs sandbox too (the outer's mounts are the inner's host): a busybox rootfs with
+# the host's /usr, and /lib and /lib64 as in a merged-/usr distribution, for the inner binary's
+# shared libraries.
+cp -a "$ROOTFS" "$NEST/outer" && rm -rf "$NEST/outer/usr" "$NEST/outer/lib" "$NEST/outer/lib64" &&
+    mkdir "$NEST/outer/usr" && ln -s usr/lib "$NEST/outer/lib" && ln -s usr/lib64 "$NEST/outer/lib64"
+out=$(sb --net none --ro-bind /usr /usr --bind "$NEST" /nest "$NEST/outer" \
+    /nest/sandbox --net none /nest/rootfs sh -c 'echo pid=$$; tr "\0" " " </proc/1/cmdline' </dev/null 2>&1)
+t_eq "rootfs in rootfs: the inner runs, with its own pid 1" "pid=2 /nest/sandbox --net none /nest/rootfs sh -c" \
+    "$(printf '%s\n' "$out" | tr '\n' ' ' | cut -d' ' -f1-7)"
+
+# The network: with /dev/net/tun given to the outer sandbox, the inner gets its own slirp.
+if [ -c /dev/net/tun ]; then
+    out=$(sb --net none --bind /dev/net/tun /dev/net/tun / "$IN" "$NEST/rootfs" ip -4 addr show eth0 </dev/null 2>&1)
+    t_match "the inner network with /dev/net/tun: eth0 has 10.0.2.100" "inet 10\.0\.2\.100/24" "$out"
+fi
+# Without it, the inner's error line points at the way around and at doctor.
+sb_run --net none / "$IN" "$NEST/rootfs" true </dev/null
+t_match "without /dev/net/tun: the error points at --net none and sandbox doctor" \
+    "^sandbox: .*/dev/net/tun.*--net none.*sandbox doctor" "$SB_ERR"
+
+# Nothing of the nesting layer shows in /dev, and /proc is still masked outside and in.
+t_eq "the outer /dev lists only the contract's entries" "fd full null ptmx pts random shm stderr stdin stdout tty urandom zero" \
+    "$(sb --net none / ls /dev </dev/null | tr '\n' ' ' | sed 's/ $//')"
+# A masked file that the user can read outside (mode 0444): empty inside, nested too.
+if [ "$(wc -c </proc/interrupts)" -gt 0 ]; then
+    t_eq "/proc/interrupts stays masked in the inner sandbox" "0" \
+        "$(sb --net none / "$IN" --net none / sh -c 'wc -c </proc/interrupts' </dev/null 2>&1)"
+fi
+
+# This project's own tests under a sandbox, as `sandbox --bind "$PWD" "$PWD" / make check` runs
+# them: basic.sh (its sandboxes nested) inside a host-mode sandbox, straight as the user there.
+cp -r "$top_srcdir" "$NEST/src" || { t_notok "copy the test scripts out of /tmp"; exit 0; }
+tun=()
+[ -c /dev/net/tun ] && tun=(--bind /dev/net/tun /dev/net/tun)
+out=$(sb --net none "${tun[@]}" / env T_INNER=1 SANDBOX="$IN" top_srcdir="$NEST/src" top_builddir="$NEST" \
+    bash "$NEST/src/tests/integration/basic.sh" </dev/null 2>&1)
+t_eq "basic.sh inside a sandbox: no failure" "" "$(printf '%s\n' "$out" | grep -A2 '^not ok')"
+t_match "basic.sh inside a sandbox: its tests ran (not skipped)" "^[3-9][0-9]$" \
+    "$(printf '%s\n' "$out" | grep '^ok' | grep -vc '# SKIP')"
