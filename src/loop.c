@@ -338,13 +338,27 @@ static void loop_run_timers(struct loop *l)
 /* Answer a refused frame towards the sandbox. Best effort, like any frame on the tap: when the
  * write fails (a full queue, the tap going away) the sandbox's own retry meets the same
  * refusal. */
-static void loop_refuse(struct loop *l, size_t len)
+static void loop_refuse(struct loop *l, const unsigned char *frame, size_t len)
 {
 	unsigned char reply[USERNET_REJECT_MAX];
-	size_t n = usernet_guard_reject(l->frame, len, reply, sizeof(reply));
+	size_t n = usernet_guard_reject(frame, len, reply, sizeof(reply));
 	ssize_t w = n > 0 ? write(l->tap_fd, reply, n) : 0;
 
 	(void)w;
+}
+
+void loop_input_frame(struct loop *l, const unsigned char *frame, size_t len)
+{
+	switch (usernet_guard_in(l->guard, frame, len)) {
+	case USERNET_PASS:
+		slirp_input(l->slirp, frame, (int)len);
+		break;
+	case USERNET_REJECT:
+		loop_refuse(l, frame, len);
+		break;
+	case USERNET_DROP:
+		break;
+	}
 }
 
 /* Read frames until the tap is empty (or the batch bound), feeding each to libslirp. 1 when the
@@ -366,16 +380,7 @@ static int loop_drain_tap(struct loop *l)
 		}
 		if (n == 0)
 			return 1;
-		switch (usernet_guard_in(l->guard, l->frame, (size_t)n)) {
-		case USERNET_PASS:
-			slirp_input(l->slirp, l->frame, (int)n);
-			break;
-		case USERNET_REJECT:
-			loop_refuse(l, (size_t)n);
-			break;
-		case USERNET_DROP:
-			break;
-		}
+		loop_input_frame(l, l->frame, (size_t)n);
 	}
 	return 0;
 }

@@ -81,6 +81,10 @@ void loop_timer_free(struct loop *l, struct loop_timer *t);
 /* libslirp is about to close fd or has created it anew (SlirpCb.unregister_poll_fd and
  * register_poll_fd): whatever the epoll set held for that number is stale. */
 void loop_fd_forget(struct loop *l, int fd);
+/* One frame from the sandbox (len <= the frame buffer's size): the guard judges it, then it goes
+ * to libslirp, or its refusal goes back to the tap, or nothing. The whole packet path from the
+ * tap, also driven by the fuzz harness (fuzz/fuzz_guard.c). */
+void loop_input_frame(struct loop *l, const unsigned char *frame, size_t len);
 /* Record an unrecoverable error from a callback; the loop ends with it. */
 void loop_fail(struct loop *l, int err, const char *what);
 /* Run until ctl_fd reaches EOF (the supervisor is gone or stopped us) or the tap hangs up

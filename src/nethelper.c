@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "chan.h"
@@ -104,7 +105,7 @@ static void net_helper_say(const char *why)
 		(void)write_all(2, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
-void net_helper_main(const struct config *cfg, int ctl, int tapsk)
+void net_helper_main(const struct config *cfg, int ctl, int tapsk, bool selftest_forbidden)
 {
 	static struct usernet u;
 	static char resolv[4096];
@@ -137,6 +138,9 @@ void net_helper_main(const struct config *cfg, int ctl, int tapsk)
 		if (r < 0)
 			goto fail;
 	}
+	r = usernet_lockdown_isolate(resolv, msg.text, sizeof(msg.text));
+	if (r < 0)
+		goto fail;
 	msg.err = 0;
 	if (send(ctl, &msg, sizeof(msg), MSG_NOSIGNAL) < 0)
 		_exit(1); /* the supervisor is gone */
@@ -158,12 +162,20 @@ void net_helper_main(const struct config *cfg, int ctl, int tapsk)
 		net_helper_say(why);
 		_exit(1);
 	}
-	r = usernet_lockdown(resolv, why, sizeof(why));
+	r = usernet_lockdown(why, sizeof(why));
 	if (r < 0) {
 		char line[300];
 		snprintf(line, sizeof(line), "lock-down: %s", why);
 		net_helper_say(line);
 		_exit(1);
+	}
+	if (selftest_forbidden) {
+		/* The proof that the filter is an allow list: a harmless call the loop never makes.
+		 * The filter kills the helper here; surviving it is the failure. */
+		struct utsname un;
+		(void)uname(&un);
+		net_helper_say("selftest: uname was allowed after the lock-down");
+		_exit(3);
 	}
 	r = usernet_run(&u, tap, ctl, why, sizeof(why));
 	if (r < 0) {

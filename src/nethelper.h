@@ -1,6 +1,8 @@
 /* nethelper.h: the network helper program (sandbox-net) and what it shares with net.c. */
 #pragma once
 
+#include <stdbool.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,6 +18,9 @@ struct net_ready_msg {
 #define NETHELPER_NAME "sandbox-net"
 enum { NETHELPER_CTL_FD = 3, NETHELPER_TAP_FD = 4 };
 
-/* The helper's life: libslirp set up and the published ports bound, "ready" sent on ctl, the
- * tap fd received on tapsk, lock-down, then the loop until the sandbox is gone. */
-__attribute__((noreturn)) void net_helper_main(const struct config *cfg, int ctl, int tapsk);
+/* The helper's life: libslirp set up and the published ports bound, its own namespaces, "ready"
+ * sent on ctl, the tap fd received on tapsk, the rest of the lock-down, then the loop until the
+ * sandbox is gone. selftest_forbidden (tests only): right after the lock-down, make a call the
+ * filter does not allow, instead of running the loop. */
+__attribute__((noreturn)) void net_helper_main(const struct config *cfg, int ctl, int tapsk,
+					       bool selftest_forbidden);

@@ -15,6 +15,9 @@
 #include "options.h"
 #include "util.h"
 
+/* Set by the hidden --selftest-forbidden (tests only, never passed by the supervisor). */
+static bool selftest_forbidden;
+
 /* Parse our own short command line into cfg; on error tell the supervisor and exit. */
 static void parse(int argc, char **argv, struct config *cfg, struct publish *pub)
 {
@@ -30,6 +33,8 @@ static void parse(int argc, char **argv, struct config *cfg, struct publish *pub
 		    v >= MIN_MTU) {
 			cfg->mtu = (unsigned)v;
 			i++;
+		} else if (strcmp(argv[i], "--selftest-forbidden") == 0) {
+			selftest_forbidden = true;
 		} else if (strcmp(argv[i], "--allow-host-loopback") == 0) {
 			cfg->allow_host_loopback = true;
 		} else if (strcmp(argv[i], "-p") == 0 && i + 1 < argc &&
@@ -51,5 +56,5 @@ int main(int argc, char **argv)
 	if (!pub)
 		return 1;
 	parse(argc, argv, &cfg, pub);
-	net_helper_main(&cfg, NETHELPER_CTL_FD, NETHELPER_TAP_FD);
+	net_helper_main(&cfg, NETHELPER_CTL_FD, NETHELPER_TAP_FD, selftest_forbidden);
 }

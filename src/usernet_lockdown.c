@@ -12,6 +12,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -143,67 +144,96 @@ static void lockdown_ctx_release(scmp_filter_ctx *ctx)
 		seccomp_release(*ctx);
 }
 
-/* Step 5: the sandbox's default filter, then one of the helper's own over it. The helper runs
- * with the caller's uid in the host's pid namespace: exploited, it could ptrace or read the
- * memory of any dumpable process of the caller's (a shell, an editor) and so own the account.
- * libslirp needs none of these. Every ABI, as in the default filter. */
+/* What the loop, libslirp, GLib and the C library call once the helper is locked down, and
+ * nothing else (passt's isolation.c is the model). Found by tracing the helper through every
+ * kind of traffic the tests make, and by reading libslirp 4.7's socket code: the epoll loop;
+ * frames on the tap; sockets for new flows (TCP connect, UDP and ICMP datagrams, accept on
+ * published ports, their options and names); memory; the clock; /etc/resolv.conf, which
+ * libslirp opens and stat()s to find where to forward DNS; and the way out. Notably absent:
+ * execve, ptrace, process_vm_*, bind, listen, clone/fork, kill, mount and every namespace
+ * call: the helper binds its listeners before the lock-down and never makes a process. */
+static const char *const lockdown_allowed[] = {
+	"read", "write", "readv", "writev", "recvfrom", "sendto", "recvmsg", "sendmsg",
+	"epoll_wait", "epoll_pwait", "epoll_ctl",
+	"socket", "connect", "accept", "accept4", "shutdown", "close", "getsockopt",
+	"setsockopt", "getsockname", "getpeername", "fcntl",
+	"brk", "mmap", "munmap", "mremap", "madvise", "mprotect",
+	"clock_gettime", "gettimeofday", "time", "getrandom", "futex", "getpid", "gettid",
+	"openat", "newfstatat", "fstat", "stat", "statx", "lseek",
+	"rt_sigreturn", "restart_syscall", "exit", "exit_group",
+};
+
+/* Step 5: the sandbox's default filter, then the helper's own allow list over it. The helper
+ * runs with the caller's uid in the host's pid and network namespaces: exploited, it could
+ * otherwise ptrace or read the memory of any dumpable process of the caller's (a shell, an
+ * editor) and so own the account, or open listeners on the host. A call outside the list kills
+ * it (the supervisor then says "network helper died: signal 31"). Only the native ABI: any
+ * other (i386, x32) is killed as a bad architecture. */
 static int lockdown_seccomp(char *err, size_t errlen)
 {
-	static const char *const denied[] = { "ptrace", "process_vm_readv", "process_vm_writev",
-					      "pidfd_getfd", "kcmp", "execve", "execveat" };
 	__attribute__((cleanup(lockdown_ctx_release))) scmp_filter_ctx ctx = NULL;
 	int r;
 
 	r = secfilter_apply_default(err, errlen);
 	if (r < 0)
 		return r;
-	ctx = seccomp_init(SCMP_ACT_ALLOW);
+	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	if (!ctx)
 		return lockdown_fail(err, errlen, ENOMEM, "seccomp_init");
 	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	if (r < 0)
 		return lockdown_fail(err, errlen, -r, "seccomp bad-arch action");
-#if defined(__x86_64__)
-	r = seccomp_arch_add(ctx, SCMP_ARCH_X86);
-	if (r < 0 && r != -EEXIST)
-		return lockdown_fail(err, errlen, -r, "seccomp arch i386");
-	r = seccomp_arch_add(ctx, SCMP_ARCH_X32);
-	if (r < 0 && r != -EEXIST)
-		return lockdown_fail(err, errlen, -r, "seccomp arch x32");
-#endif
-	for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]); i++) {
-		int nr = seccomp_syscall_resolve_name(denied[i]);
+	for (size_t i = 0; i < sizeof(lockdown_allowed) / sizeof(lockdown_allowed[0]); i++) {
+		int nr = seccomp_syscall_resolve_name(lockdown_allowed[i]);
 		if (nr == __NR_SCMP_ERROR)
-			continue;
-		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
+			continue; /* not on this architecture (e.g. time, stat on arm64) */
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
 		if (r < 0)
 			return lockdown_fail(err, errlen, -r, "seccomp rule");
 	}
+	/* Two calls only with one argument: FIONREAD (libslirp sizes a UDP datagram with it), and
+	 * clearing the death signal when the loop starts draining after the sandbox ended. */
+	r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+			     SCMP_A1(SCMP_CMP_EQ, FIONREAD));
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 2,
+				     SCMP_A0(SCMP_CMP_EQ, PR_SET_PDEATHSIG), SCMP_A1(SCMP_CMP_EQ, 0));
+	if (r < 0)
+		return lockdown_fail(err, errlen, -r, "seccomp rule");
 	r = seccomp_load(ctx);
 	if (r < 0)
 		return lockdown_fail(err, errlen, -r, "load the helper's seccomp filter");
 	return 0;
 }
 
-int usernet_lockdown(const char *resolv_text, char *err, size_t errlen)
+int usernet_lockdown_isolate(const char *resolv_text, char *err, size_t errlen)
 {
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
 	int r;
 
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0) {
-		r = lockdown_map_ids(uid, gid);
-		if (r < 0)
-			return lockdown_fail(err, errlen, -r, "map ids in the helper's user namespace");
-		r = lockdown_newroot(resolv_text, err, errlen);
-		if (r < 0)
-			return r;
-	} else if (errno != EPERM && errno != EINVAL && errno != ENOSPC && errno != EUSERS) {
-		/* EPERM/EINVAL/ENOSPC/EUSERS: user namespaces disabled or exhausted here; go on
-		 * with what the next steps give. Anything else is unexpected. */
-		return lockdown_fail(err, errlen, errno, "unshare user and mount namespaces");
+	/* No fallback: without its own user namespace the helper would go on in the caller's
+	 * mount namespace, with the host's root in view, and that is not a lock-down. */
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0) {
+		int e = errno;
+		if (err && errlen)
+			snprintf(err, errlen, "network helper: create its user namespace: %s%s",
+				 strerror(e),
+				 e == ENOSPC || e == EUSERS
+					 ? " (the user's limit user.max_user_namespaces is reached)"
+					 : "");
+		return -e;
 	}
-	r = lockdown_drop_caps(err, errlen);
+	r = lockdown_map_ids(uid, gid);
+	if (r < 0)
+		return lockdown_fail(err, errlen, -r, "map ids in the helper's user namespace");
+	return lockdown_newroot(resolv_text, err, errlen);
+}
+
+int usernet_lockdown(char *err, size_t errlen)
+{
+	int r = lockdown_drop_caps(err, errlen);
+
 	if (r < 0)
 		return r;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)

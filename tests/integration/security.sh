@@ -451,3 +451,58 @@ else
     wait $sbpid
 fi
 kill "$echo_pid" 2>/dev/null
+
+# --- 14. the helper's lock-down fails closed ------------------------------------------------
+# With the user's user namespaces exhausted (an outer user namespace whose limit leaves room for
+# the sandbox's own and not for the helper's), the helper must not go on unconfined in the
+# caller's mount namespace: the sandbox refuses with 125 and one line, and COMMAND never runs.
+if unshare -U -r true 2>/dev/null; then
+    out=$(unshare -U -r sh -c 'echo 1 >/proc/sys/user/max_user_namespaces || exit 99
+        "$1" "$2" echo COMMAND-ran; echo "rc=$?"' sh "$SANDBOX" "$ROOTFS" 2>&1)
+    t_eq "14 helper lock-down: no user namespace left for the helper: exit 125, COMMAND not run" \
+        "rc=125" "$(printf '%s\n' "$out" | grep -v '^sandbox: ')"
+    t_match "14 helper lock-down: one line says why" \
+        "^sandbox: (network helper: create its user namespace|clone: cannot create a user namespace).*" \
+        "$(printf '%s\n' "$out" | grep '^sandbox: ')"
+    out=$(unshare -U -r sh -c 'echo 2 >/proc/sys/user/max_user_namespaces || exit 99
+        "$1" "$2" echo COMMAND-ran' sh "$SANDBOX" "$ROOTFS" 2>&1)
+    t_eq "14 helper lock-down (control): room for both, the sandbox runs" "COMMAND-ran" "$out"
+else
+    t_skip "14 helper lock-down: no user namespace left for the helper" "unshare -U is not allowed here"
+fi
+
+# --- 15. the helper's seccomp filter is an allow list ---------------------------------------
+# The helper run by hand as the supervisor would (its sockets at fds 3 and 4, a stand-in for the
+# tap), with the test-only --selftest-forbidden: right after the lock-down it calls uname, which
+# its loop never needs. The filter must kill it (SIGSYS); the control runs the loop until the
+# control socket closes.
+HELPER=$(dirname "$SANDBOX")/sandbox-net
+cat >"$T_WORK/helper.py" <<'PY'
+import os, socket, struct, subprocess, sys, time
+ctl, ctl_child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+tapsk, tapsk_child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+tap, tap_peer = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+def place():
+    os.dup2(ctl_child.fileno(), 3)
+    os.dup2(tapsk_child.fileno(), 4)
+p = subprocess.Popen(sys.argv[1:], preexec_fn=place, pass_fds=(3, 4))
+ctl_child.close(); tapsk_child.close()
+err, = struct.unpack_from('<i', ctl.recv(256))
+if err:
+    sys.exit('ready: error %d' % err)
+socket.send_fds(tapsk, [struct.pack('<Iii244s', 7, 0, 0, b'')], [tap.fileno()])  # CHAN_MSG_TAP
+time.sleep(0.5)
+if p.poll() is None:
+    print('running')
+    ctl.close()
+rc = p.wait(timeout=10)
+print('signal %d' % -rc if rc < 0 else 'exit %d' % rc)
+PY
+if command -v python3 >/dev/null; then
+    t_eq "15 helper seccomp: a call outside its allow list after the lock-down kills it (SIGSYS)" "signal 31" \
+        "$(python3 "$T_WORK/helper.py" "$HELPER" --mtu 1500 --selftest-forbidden 2>&1)"
+    t_eq "15 helper seccomp (control): locked down, it runs its loop and ends at EOF" "running exit 0" \
+        "$(python3 "$T_WORK/helper.py" "$HELPER" --mtu 1500 2>&1 | tr '\n' ' ' | sed 's/ $//')"
+else
+    t_skip "15 helper seccomp: a call outside its allow list kills it" "no python3"
+fi
