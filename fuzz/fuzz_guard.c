@@ -29,6 +29,26 @@
 
 static struct usernet u;
 
+/* Map our ids in the new user namespace, so that a child (libFuzzer's -merge and -fork runs
+ * re-execute the harness) can create namespaces of its own again. */
+static void fuzz_map_ids(uid_t uid, gid_t gid)
+{
+	FILE *f;
+
+	if ((f = fopen("/proc/self/uid_map", "w"))) {
+		fprintf(f, "%u %u 1\n", (unsigned)uid, (unsigned)uid);
+		fclose(f);
+	}
+	if ((f = fopen("/proc/self/setgroups", "w"))) {
+		fputs("deny\n", f);
+		fclose(f);
+	}
+	if ((f = fopen("/proc/self/gid_map", "w"))) {
+		fprintf(f, "%u %u 1\n", (unsigned)gid, (unsigned)gid);
+		fclose(f);
+	}
+}
+
 static int fuzz_add_poll(int fd, int events, void *opaque)
 {
 	(void)fd;
@@ -46,8 +66,10 @@ static int fuzz_get_revents(int idx, void *opaque)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct config cfg;
 	char err[256];
+
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
 
 	(void)argc;
 	(void)argv;
@@ -55,9 +77,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		perror("fuzz_guard: unshare user and network namespaces (needed so that nothing leaves)");
 		abort();
 	}
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.mtu = DEFAULT_MTU;
-	if (usernet_init(&u, &cfg, err, sizeof(err)) < 0) {
+	fuzz_map_ids(uid, gid);
+	if (usernet_init(&u, DEFAULT_MTU, false, err, sizeof(err)) < 0) {
 		fprintf(stderr, "fuzz_guard: %s\n", err);
 		abort();
 	}

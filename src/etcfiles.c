@@ -55,7 +55,7 @@ int etcfiles_resolv_conf(char *buf, size_t len, enum net_mode mode, const char *
 		return etcfiles_print(buf, len,
 				      ETCFILES_HEADER
 				      "# The user-mode network forwards DNS to the host's resolvers.\n"
-				      "nameserver " ETCFILES_SLIRP_DNS "\n");
+				      "nameserver " NETADDR_DNS4 "\n");
 	case NET_HOST:
 		if (!host_text || !*host_text)
 			return etcfiles_print(buf, len,
@@ -81,8 +81,8 @@ int etcfiles_hosts(char *buf, size_t len, const char *hostname, enum net_mode mo
 				      ETCFILES_HEADER
 				      "127.0.0.1\tlocalhost\n"
 				      "::1\tlocalhost ip6-localhost ip6-loopback\n"
-				      ETCFILES_SLIRP_ADDR4 "\t%s\n"
-				      ETCFILES_SLIRP_ADDR6 "\t%s\n",
+				      NETADDR_GUEST4 "\t%s\n"
+				      NETADDR_GUEST6 "\t%s\n",
 				      hostname, hostname);
 	return etcfiles_print(buf, len,
 			      ETCFILES_HEADER

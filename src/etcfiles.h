@@ -8,12 +8,9 @@
 #include <stddef.h>
 
 #include "mountplan.h"
+#include "netaddr.h"
 #include "options.h"
 
-/* The addresses of the user-mode network (--net slirp), as the contract gives them. */
-#define ETCFILES_SLIRP_DNS "10.0.2.3"
-#define ETCFILES_SLIRP_ADDR4 "10.0.2.100"
-#define ETCFILES_SLIRP_ADDR6 "fd00::100"
 /* Debian's convention for the host's own name when it has no fixed address. */
 #define ETCFILES_LOCAL_NAME_ADDR "127.0.1.1"
 

@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util.h"
+
 
 #define ETH_HLEN_MAX 14
 /* Frames read from the tap per wake-up before libslirp's sockets get their turn. The tap stays
@@ -33,12 +35,6 @@
 #define LOOP_TAG_TAP (-1)
 #define LOOP_TAG_CTL (-2)
 
-static void loop_set_err(char *err, size_t errlen, int e, const char *what)
-{
-	if (err && errlen)
-		snprintf(err, errlen, "%s: %s", what, strerror(e));
-}
-
 int loop_init(struct loop *l, unsigned mtu, char *err, size_t errlen)
 {
 	memset(l, 0, sizeof(*l));
@@ -46,7 +42,7 @@ int loop_init(struct loop *l, unsigned mtu, char *err, size_t errlen)
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (l->epfd < 0) {
 		int e = errno;
-		loop_set_err(err, errlen, e, "epoll_create1");
+		err_set(err, errlen, e, "epoll_create1");
 		return -e;
 	}
 	l->frame_len = (size_t)mtu + ETH_HLEN_MAX;
@@ -54,7 +50,7 @@ int loop_init(struct loop *l, unsigned mtu, char *err, size_t errlen)
 	if (!l->frame) {
 		close(l->epfd);
 		l->epfd = -1;
-		loop_set_err(err, errlen, ENOMEM, "frame buffer");
+		err_set(err, errlen, ENOMEM, "frame buffer");
 		return -ENOMEM;
 	}
 	loop_update_clock(l);
@@ -432,13 +428,13 @@ int loop_run(struct loop *l, Slirp *slirp, int tap_fd, int ctl_fd, char *err, si
 	l->ctl_fd = ctl_fd;
 	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, tap_fd, &ev) < 0) {
 		int e = errno;
-		loop_set_err(err, errlen, e, "epoll_ctl tap");
+		err_set(err, errlen, e, "epoll_ctl tap");
 		return -e;
 	}
 	ev.data.fd = LOOP_TAG_CTL;
 	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, ctl_fd, &ev) < 0) {
 		int e = errno;
-		loop_set_err(err, errlen, e, "epoll_ctl control socket");
+		err_set(err, errlen, e, "epoll_ctl control socket");
 		return -e;
 	}
 
@@ -475,7 +471,7 @@ int loop_run(struct loop *l, Slirp *slirp, int tap_fd, int ctl_fd, char *err, si
 		if (n < 0) {
 			if (errno != EINTR) {
 				int e = errno;
-				loop_set_err(err, errlen, e, "epoll_wait");
+				err_set(err, errlen, e, "epoll_wait");
 				return -e;
 			}
 			n = 0;
@@ -512,7 +508,7 @@ int loop_run(struct loop *l, Slirp *slirp, int tap_fd, int ctl_fd, char *err, si
 			if (r > 0)
 				loop_start_drain(l);
 			if (r < 0) {
-				loop_set_err(err, errlen, -r, "read from tap");
+				err_set(err, errlen, -r, "read from tap");
 				return r;
 			}
 		}
@@ -523,7 +519,5 @@ int loop_run(struct loop *l, Slirp *slirp, int tap_fd, int ctl_fd, char *err, si
 		if (l->failed)
 			break;
 	}
-	if (err && errlen)
-		snprintf(err, errlen, "%s", l->why);
-	return l->failed;
+	return err_set(err, errlen, l->failed, "%s", l->why);
 }

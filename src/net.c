@@ -27,7 +27,7 @@
 #include "tap.h"
 #include "nethelper.h"
 #include "options.h"
-#include "usernet.h" /* the addresses of the plan, no libslirp call */
+#include "netaddr.h"
 #include "log.h"
 #include "util.h"
 
@@ -119,28 +119,29 @@ int net_child_setup(const struct config *cfg, int child_sock, char *err, size_t 
 	if (r < 0)
 		return err_set(err, errlen, -r, "bring %s up", TAP_NAME);
 
-	inet_pton(AF_INET, USERNET_GUEST4, &a4);
-	inet_pton(AF_INET, USERNET_HOST4, &gw4);
-	r = netlink_add_addr(nl, eth, AF_INET, &a4, 24);
+	inet_pton(AF_INET, NETADDR_GUEST4, &a4);
+	inet_pton(AF_INET, NETADDR_HOST4, &gw4);
+	r = netlink_add_addr(nl, eth, AF_INET, &a4, NETADDR_PREFIX4_LEN);
 	if (r < 0)
-		return err_set(err, errlen, -r, "%s: add %s/24", TAP_NAME, USERNET_GUEST4);
+		return err_set(err, errlen, -r, "%s: add %s/%d", TAP_NAME, NETADDR_GUEST4,
+				NETADDR_PREFIX4_LEN);
 	r = netlink_add_default_route(nl, eth, AF_INET, &gw4);
 	if (r < 0)
-		return err_set(err, errlen, -r, "add the default route via %s", USERNET_HOST4);
+		return err_set(err, errlen, -r, "add the default route via %s", NETADDR_HOST4);
 
-	inet_pton(AF_INET6, USERNET_GUEST6, &a6);
-	inet_pton(AF_INET6, USERNET_HOST6, &gw6);
-	r = netlink_add_addr(nl, eth, AF_INET6, &a6, USERNET_PREFIX6_LEN);
+	inet_pton(AF_INET6, NETADDR_GUEST6, &a6);
+	inet_pton(AF_INET6, NETADDR_HOST6, &gw6);
+	r = netlink_add_addr(nl, eth, AF_INET6, &a6, NETADDR_PREFIX6_LEN);
 	if (r == -EAFNOSUPPORT || r == -EOPNOTSUPP) {
 		/* IPv6 disabled in this kernel (ipv6.disable=1): IPv4 alone is a working network. */
 	} else if (r < 0) {
-		return err_set(err, errlen, -r, "%s: add %s/%d", TAP_NAME, USERNET_GUEST6,
-				USERNET_PREFIX6_LEN);
+		return err_set(err, errlen, -r, "%s: add %s/%d", TAP_NAME, NETADDR_GUEST6,
+				NETADDR_PREFIX6_LEN);
 	} else {
 		r = netlink_add_default_route(nl, eth, AF_INET6, &gw6);
 		if (r < 0)
 			return err_set(err, errlen, -r, "add the default route via %s",
-					USERNET_HOST6);
+					NETADDR_HOST6);
 	}
 
 	struct chan_msg m = { .type = CHAN_MSG_TAP };

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "chan.h"
+#include "log.h"
 #include "usernet.h"
 #include "usernet_lockdown.h"
 #include "util.h"
@@ -96,16 +97,7 @@ static void net_helper_signals(void)
 	sigprocmask(SIG_SETMASK, &all, NULL);
 }
 
-static void net_helper_say(const char *why)
-{
-	char line[320];
-	int n = snprintf(line, sizeof(line), "sandbox: network: %s\n", why);
-
-	if (n > 0)
-		(void)write_all(2, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
-}
-
-void net_helper_main(const struct config *cfg, int ctl, int tapsk, bool selftest_forbidden)
+void net_helper_main(const struct net_helper_plan *plan, int ctl, int tapsk)
 {
 	static struct usernet u;
 	static char resolv[4096];
@@ -130,11 +122,11 @@ void net_helper_main(const struct config *cfg, int ctl, int tapsk, bool selftest
 		err_set(msg.text, sizeof(msg.text), -r, "read /etc/resolv.conf");
 		goto fail;
 	}
-	r = usernet_init(&u, cfg, msg.text, sizeof(msg.text));
+	r = usernet_init(&u, plan->mtu, plan->allow_host_loopback, msg.text, sizeof(msg.text));
 	if (r < 0)
 		goto fail;
-	for (size_t i = 0; i < cfg->npublish; i++) {
-		r = usernet_publish(&u, &cfg->publish[i], msg.text, sizeof(msg.text));
+	for (size_t i = 0; i < plan->npublish; i++) {
+		r = usernet_publish(&u, &plan->publish[i], msg.text, sizeof(msg.text));
 		if (r < 0)
 			goto fail;
 	}
@@ -149,37 +141,32 @@ void net_helper_main(const struct config *cfg, int ctl, int tapsk, bool selftest
 	if (tap < 0) {
 		/* EOF: the sandbox's child ended before its network was set up; it reports its own
 		 * error to the supervisor. */
-		if (tap != -EPIPE) {
-			snprintf(why, sizeof(why), "receive the tap: %s", strerror(-tap));
-			net_helper_say(why);
-		}
+		if (tap != -EPIPE)
+			warn_errno(-tap, "network: receive the tap");
 		_exit(tap == -EPIPE ? 0 : 1);
 	}
 	close(tapsk);
 	r = fd_set_nonblock(tap, true);
 	if (r < 0) {
-		snprintf(why, sizeof(why), "tap: set O_NONBLOCK: %s", strerror(-r));
-		net_helper_say(why);
+		warn_errno(-r, "network: tap: set O_NONBLOCK");
 		_exit(1);
 	}
 	r = usernet_lockdown(why, sizeof(why));
 	if (r < 0) {
-		char line[300];
-		snprintf(line, sizeof(line), "lock-down: %s", why);
-		net_helper_say(line);
+		warnx("network: lock-down: %s", why);
 		_exit(1);
 	}
-	if (selftest_forbidden) {
+	if (plan->selftest_forbidden) {
 		/* The proof that the filter is an allow list: a harmless call the loop never makes.
 		 * The filter kills the helper here; surviving it is the failure. */
 		struct utsname un;
 		(void)uname(&un);
-		net_helper_say("selftest: uname was allowed after the lock-down");
+		warnx("network: selftest: uname was allowed after the lock-down");
 		_exit(3);
 	}
 	r = usernet_run(&u, tap, ctl, why, sizeof(why));
 	if (r < 0) {
-		net_helper_say(why);
+		warnx("network: %s", why);
 		_exit(1);
 	}
 	_exit(0);

@@ -2,11 +2,10 @@
 #pragma once
 
 #include <stdbool.h>
-
 #include <stddef.h>
 #include <stdint.h>
 
-#include "options.h"
+#include "publish.h"
 
 /* helper -> supervisor, once: 0 = ready, else -errno with the reason. */
 struct net_ready_msg {
@@ -18,9 +17,19 @@ struct net_ready_msg {
 #define NETHELPER_NAME "sandbox-net"
 enum { NETHELPER_CTL_FD = 3, NETHELPER_TAP_FD = 4 };
 
+/* The helper's own plan, from its command line (netmain.c): what the supervisor passes, nothing
+ * of the sandbox's other options. */
+struct net_helper_plan {
+	unsigned mtu;
+	bool allow_host_loopback;
+	const struct publish *publish;
+	size_t npublish;
+	bool selftest_forbidden; /* tests only: see net_helper_main */
+};
+
 /* The helper's life: libslirp set up and the published ports bound, its own namespaces, "ready"
  * sent on ctl, the tap fd received on tapsk, the rest of the lock-down, then the loop until the
  * sandbox is gone. selftest_forbidden (tests only): right after the lock-down, make a call the
  * filter does not allow, instead of running the loop. */
-__attribute__((noreturn)) void net_helper_main(const struct config *cfg, int ctl, int tapsk,
-					       bool selftest_forbidden);
+__attribute__((noreturn)) void net_helper_main(const struct net_helper_plan *plan, int ctl,
+					       int tapsk);

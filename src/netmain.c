@@ -15,46 +15,46 @@
 #include "options.h"
 #include "util.h"
 
-/* Set by the hidden --selftest-forbidden (tests only, never passed by the supervisor). */
-static bool selftest_forbidden;
-
-/* Parse our own short command line into cfg; on error tell the supervisor and exit. */
-static void parse(int argc, char **argv, struct config *cfg, struct publish *pub)
+/* Parse our own short command line into the helper's plan (pub holds argc entries); on error
+ * tell the supervisor and exit. --selftest-forbidden is for tests only: the supervisor never
+ * passes it. */
+static void parse(int argc, char **argv, struct net_helper_plan *plan, struct publish *pub)
 {
 	struct net_ready_msg msg = { .err = -EINVAL };
 	unsigned long long v;
+	size_t n = 0;
 
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->net = NET_SLIRP;
-	cfg->mtu = DEFAULT_MTU;
-	cfg->publish = pub;
+	memset(plan, 0, sizeof(*plan));
+	plan->mtu = DEFAULT_MTU;
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--mtu") == 0 && i + 1 < argc && parse_uint(argv[i + 1], MAX_MTU, &v) == 0 &&
-		    v >= MIN_MTU) {
-			cfg->mtu = (unsigned)v;
+		if (strcmp(argv[i], "--mtu") == 0 && i + 1 < argc &&
+		    parse_uint(argv[i + 1], MAX_MTU, &v) == 0 && v >= MIN_MTU) {
+			plan->mtu = (unsigned)v;
 			i++;
 		} else if (strcmp(argv[i], "--selftest-forbidden") == 0) {
-			selftest_forbidden = true;
+			plan->selftest_forbidden = true;
 		} else if (strcmp(argv[i], "--allow-host-loopback") == 0) {
-			cfg->allow_host_loopback = true;
+			plan->allow_host_loopback = true;
 		} else if (strcmp(argv[i], "-p") == 0 && i + 1 < argc &&
-			   publish_parse(argv[i + 1], &pub[cfg->npublish], msg.text, sizeof(msg.text)) == 0) {
-			pub[cfg->npublish++].spec = argv[++i];
+			   publish_parse(argv[i + 1], &pub[n], msg.text, sizeof(msg.text)) == 0) {
+			pub[n++].spec = argv[++i];
 		} else {
 			snprintf(msg.text, sizeof(msg.text), "network helper: bad argument '%s'", argv[i]);
 			(void)send(NETHELPER_CTL_FD, &msg, sizeof(msg), MSG_NOSIGNAL);
 			exit(1);
 		}
 	}
+	plan->publish = pub;
+	plan->npublish = n;
 }
 
 int main(int argc, char **argv)
 {
-	struct config cfg;
+	struct net_helper_plan plan;
 	struct publish *pub = calloc((size_t)argc, sizeof(*pub));
 
 	if (!pub)
 		return 1;
-	parse(argc, argv, &cfg, pub);
-	net_helper_main(&cfg, NETHELPER_CTL_FD, NETHELPER_TAP_FD, selftest_forbidden);
+	parse(argc, argv, &plan, pub);
+	net_helper_main(&plan, NETHELPER_CTL_FD, NETHELPER_TAP_FD);
 }

@@ -35,6 +35,7 @@
 #include "log.h"
 #include "mountplan.h"
 #include "net.h"
+#include "netaddr.h"
 #include "registry.h"
 #include "status.h"
 #include "tty.h"
@@ -260,7 +261,7 @@ static void handle_message(struct supervisor *s, const struct chan_msg *m, pid_t
 		register_sandbox(s, cred_pid);
 		write_status(s, line,
 			     status_started(line, sizeof(line), cred_pid ? cred_pid : -1,
-					    s->cfg->net == NET_SLIRP ? "10.0.2.100" : NULL, s->cfg->argv));
+					    s->cfg->net == NET_SLIRP ? NETADDR_GUEST4 : NULL, s->cfg->argv));
 		break;
 	case CHAN_MSG_EXIT:
 		s->exit_status = m->value;

@@ -84,17 +84,24 @@ static void usernet_timer_mod(void *timer, int64_t expire_time, void *opaque)
 	loop_timer_mod(&usernet_of(opaque)->loop, timer, expire_time);
 }
 
-/* implements SlirpCb.register_poll_fd: a socket was created; a stale registration under its
- * number, if any, must not be trusted. */
+/* implements SlirpCb.register_poll_fd: a socket was created (counted for the guard's bound); a
+ * stale registration under its number, if any, must not be trusted. */
 static void usernet_register_poll_fd(int fd, void *opaque)
 {
-	loop_fd_forget(&usernet_of(opaque)->loop, fd);
+	struct usernet *u = usernet_of(opaque);
+
+	u->guard.sockets++;
+	loop_fd_forget(&u->loop, fd);
 }
 
 /* implements SlirpCb.unregister_poll_fd: libslirp closes fd right after. */
 static void usernet_unregister_poll_fd(int fd, void *opaque)
 {
-	loop_fd_forget(&usernet_of(opaque)->loop, fd);
+	struct usernet *u = usernet_of(opaque);
+
+	if (u->guard.sockets > 0)
+		u->guard.sockets--;
+	loop_fd_forget(&u->loop, fd);
 }
 
 /* implements SlirpCb.notify: only needed to wake another thread; the loop asks libslirp for
@@ -123,10 +130,10 @@ static const SlirpCb usernet_callbacks = {
 	.timer_new_opaque = usernet_timer_new_opaque,
 };
 
-int usernet_init(struct usernet *u, const struct config *cfg, char *err, size_t errlen)
+int usernet_init(struct usernet *u, unsigned mtu, bool allow_host_loopback, char *err,
+		 size_t errlen)
 {
 	SlirpConfig sc;
-	unsigned mtu = cfg->mtu ? cfg->mtu : DEFAULT_MTU;
 	int r;
 
 	memset(u, 0, sizeof(*u));
@@ -134,26 +141,26 @@ int usernet_init(struct usernet *u, const struct config *cfg, char *err, size_t 
 	r = loop_init(&u->loop, mtu, err, errlen);
 	if (r < 0)
 		return r;
-	usernet_guard_init(&u->guard, cfg->allow_host_loopback);
+	usernet_guard_init(&u->guard, allow_host_loopback);
 	u->loop.guard = &u->guard;
 
 	memset(&sc, 0, sizeof(sc));
 	sc.version = USERNET_CONFIG_VERSION;
 	sc.restricted = 0;
 	sc.in_enabled = true;
-	inet_pton(AF_INET, USERNET_NET4, &sc.vnetwork);
-	inet_pton(AF_INET, USERNET_MASK4, &sc.vnetmask);
-	inet_pton(AF_INET, USERNET_HOST4, &sc.vhost);
-	inet_pton(AF_INET, USERNET_DNS4, &sc.vnameserver);
+	inet_pton(AF_INET, NETADDR_NET4, &sc.vnetwork);
+	inet_pton(AF_INET, NETADDR_MASK4, &sc.vnetmask);
+	inet_pton(AF_INET, NETADDR_HOST4, &sc.vhost);
+	inet_pton(AF_INET, NETADDR_DNS4, &sc.vnameserver);
 	/* Addresses are static (set by the child over netlink); DHCP would only let the sandbox
 	 * ask for another one. The start address is still required to be inside the network. */
-	inet_pton(AF_INET, "10.0.2.15", &sc.vdhcp_start);
+	inet_pton(AF_INET, NETADDR_DHCP_START4, &sc.vdhcp_start);
 	sc.disable_dhcp = true;
 	sc.in6_enabled = true;
-	inet_pton(AF_INET6, USERNET_PREFIX6, &sc.vprefix_addr6);
-	sc.vprefix_len = USERNET_PREFIX6_LEN;
-	inet_pton(AF_INET6, USERNET_HOST6, &sc.vhost6);
-	inet_pton(AF_INET6, USERNET_DNS6, &sc.vnameserver6);
+	inet_pton(AF_INET6, NETADDR_PREFIX6, &sc.vprefix_addr6);
+	sc.vprefix_len = NETADDR_PREFIX6_LEN;
+	inet_pton(AF_INET6, NETADDR_HOST6, &sc.vhost6);
+	inet_pton(AF_INET6, NETADDR_DNS6, &sc.vnameserver6);
 	/* Same MTU both ways as the tap, so libslirp's TCP uses the largest segments the tap
 	 * carries (MSS 65480 at the default): fewer round trips through the loop. */
 	sc.if_mtu = mtu;
@@ -259,7 +266,7 @@ int usernet_publish(struct usernet *u, const struct publish *p, char *err, size_
 		/* An IPv6 listener reaches the sandbox over IPv6, and [::] does not also take
 		 * the port on IPv4, so "-p 8080:80 -p [::]:8080:80" can coexist. */
 		g->sin6_family = AF_INET6;
-		inet_pton(AF_INET6, USERNET_GUEST6, &g->sin6_addr);
+		inet_pton(AF_INET6, NETADDR_GUEST6, &g->sin6_addr);
 		g->sin6_port = htons(p->sandbox_port);
 		glen = sizeof(*g);
 		flags |= SLIRP_HOSTFWD_V6ONLY;
@@ -272,7 +279,7 @@ int usernet_publish(struct usernet *u, const struct publish *p, char *err, size_
 		h->sin_port = htons(p->host_port);
 		hlen = sizeof(*h);
 		g->sin_family = AF_INET;
-		inet_pton(AF_INET, USERNET_GUEST4, &g->sin_addr);
+		inet_pton(AF_INET, NETADDR_GUEST4, &g->sin_addr);
 		g->sin_port = htons(p->sandbox_port);
 		glen = sizeof(*g);
 	}

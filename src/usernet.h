@@ -5,10 +5,11 @@
  * can be added later without touching the sandbox's set-up. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "loop.h"
-#include "options.h"
+#include "netaddr.h"
 #include "publish.h"
 
 struct usernet {
@@ -18,20 +19,10 @@ struct usernet {
 	int tap_fd; /* -1 until usernet_run */
 };
 
-/* The addresses of the contract. */
-#define USERNET_NET4 "10.0.2.0"
-#define USERNET_MASK4 "255.255.255.0"
-#define USERNET_HOST4 "10.0.2.2"
-#define USERNET_DNS4 "10.0.2.3"
-#define USERNET_GUEST4 "10.0.2.100"
-#define USERNET_PREFIX6 "fd00::"
-#define USERNET_PREFIX6_LEN 64
-#define USERNET_HOST6 "fd00::2"
-#define USERNET_DNS6 "fd00::3"
-#define USERNET_GUEST6 "fd00::100"
-
-/* Create the libslirp instance for cfg (mtu, allow_host_loopback). 0 or -errno with err. */
-int usernet_init(struct usernet *u, const struct config *cfg, char *err, size_t errlen);
+/* Create the libslirp instance for a tap of this MTU; allow_host_loopback as the option says.
+ * 0 or -errno with err. */
+int usernet_init(struct usernet *u, unsigned mtu, bool allow_host_loopback, char *err,
+		 size_t errlen);
 /* Bind one -p listener now, so that a taken port fails before the command starts. err gets
  * e.g. "publish 127.0.0.1:8080/tcp: Address already in use". */
 int usernet_publish(struct usernet *u, const struct publish *p, char *err, size_t errlen);

@@ -66,6 +66,7 @@ void usernet_guard_init(struct usernet_guard *g, bool allow_loopback)
 {
 	memset(g, 0, sizeof(*g));
 	g->allow_loopback = allow_loopback;
+	g->max_sockets = USERNET_GUARD_MAX_SOCKETS;
 }
 
 int usernet_guard_add_udp_port(struct usernet_guard *g, uint16_t sandbox_port)
@@ -118,6 +119,17 @@ static enum usernet_verdict guard_l4(const struct usernet_guard *g, enum guard_d
 	return guard_udp_reply_ok(g, get16(l4), get16(l4 + 2)) ? USERNET_PASS : USERNET_REJECT;
 }
 
+/* A TCP connection opening (SYN without ACK) that would take libslirp past its socket bound is
+ * refused, whatever its destination; everything else keeps verdict v. */
+static enum usernet_verdict guard_cap(const struct usernet_guard *g, enum usernet_verdict v,
+				      int proto, const unsigned char *l4, size_t l4len)
+{
+	if (v == USERNET_PASS && proto == PROTO_TCP && l4len >= 14 &&
+	    (l4[13] & (TCP_SYN | TCP_ACK)) == TCP_SYN && g->sockets >= g->max_sockets)
+		return USERNET_REJECT;
+	return v;
+}
+
 enum usernet_verdict usernet_guard_in(const struct usernet_guard *g, const unsigned char *frame,
 				      size_t len)
 {
@@ -140,7 +152,8 @@ enum usernet_verdict usernet_guard_in(const struct usernet_guard *g, const unsig
 		hl = (size_t)(ip[0] & 0x0f) * 4;
 		if (hl < 20 || hl > iplen)
 			return USERNET_DROP;
-		return guard_l4(g, classify4(ip + 16), ip[9], ip + hl, iplen - hl);
+		return guard_cap(g, guard_l4(g, classify4(ip + 16), ip[9], ip + hl, iplen - hl),
+				 ip[9], ip + hl, iplen - hl);
 	}
 	if (type == ETHERTYPE_IPV6) {
 		const unsigned char *ip = frame + ETH_HDR;
@@ -153,7 +166,8 @@ enum usernet_verdict usernet_guard_in(const struct usernet_guard *g, const unsig
 		 * fragmented or unparsed reaches it. */
 		if (ip[6] != PROTO_TCP && ip[6] != PROTO_UDP && ip[6] != PROTO_ICMPV6)
 			return USERNET_DROP;
-		return guard_l4(g, classify6(ip + 24), ip[6], ip + 40, iplen - 40);
+		return guard_cap(g, guard_l4(g, classify6(ip + 24), ip[6], ip + 40, iplen - 40),
+				 ip[6], ip + 40, iplen - 40);
 	}
 	return USERNET_PASS;
 }

@@ -19,6 +19,8 @@
  *       ICMP passes (libslirp answers it itself); anything else is dropped;
  *     and the DNS forwarder only takes port 53 (libslirp would forward any port of 10.0.2.3 to
  *     the host's resolver, 127.0.0.53 for systemd-resolved), the rest refused the same way;
+ *   - refused, whatever the destination: a new TCP connection (SYN) while libslirp holds
+ *     max_sockets sockets (USERNET_GUARD_MAX_SOCKETS), which bounds the helper's memory;
  *   - always dropped, whatever the destination: IPv4 fragments (MF, an offset or the reserved
  *     bit set) and IPv6 packets whose next header is not TCP, UDP or ICMPv6 (a fragment header
  *     among them). libslirp 4.7.0's reassembly (ip_reass) corrupts memory when fed fragments
@@ -33,10 +35,19 @@
 #include <stdint.h>
 
 #define USERNET_GUARD_PORTS 64
+/* libslirp sockets (flows) the sandbox may hold at once before its new TCP connections are
+ * refused (a RST): each connection costs the helper up to its two socket buffers in libslirp,
+ * so without a bound a sandbox could grow the helper's memory, which is outside the sandbox's
+ * limits, without end (4000 connections made it 540 MB). 1024 is the usual open-file limit, so
+ * a program that works on the host works here. */
+#define USERNET_GUARD_MAX_SOCKETS 1024
 #define USERNET_GUARD_FLOWS 256
 
 struct usernet_guard {
 	bool allow_loopback;
+	/* libslirp's live sockets (kept by usernet.c from its register/unregister callbacks) and
+	 * the bound past which a new TCP connection from the sandbox is refused. */
+	unsigned sockets, max_sockets;
 	size_t nudp;
 	uint16_t udp_ports[USERNET_GUARD_PORTS]; /* published UDP ports inside the sandbox */
 	/* Recent (sandbox port, host port) pairs of UDP sent by a host client through -p: a ring,

@@ -22,13 +22,6 @@
 #include "secfilter.h"
 #include "util.h"
 
-static int lockdown_fail(char *err, size_t errlen, int e, const char *step)
-{
-	if (err && errlen)
-		snprintf(err, errlen, "%s: %s", step, strerror(e));
-	return -e;
-}
-
 int usernet_lockdown_read_resolv(char *buf, size_t len)
 {
 	_cleanup_close_ int fd = open("/etc/resolv.conf", O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -83,7 +76,7 @@ static int lockdown_newroot(const char *resolv_text, char *err, size_t errlen)
 	int r;
 
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return lockdown_fail(err, errlen, errno, "make mounts private");
+		return err_set(err, errlen, errno, "make mounts private");
 	for (size_t i = 0; i < sizeof(points) / sizeof(points[0]); i++) {
 		if (mount("tmpfs", points[i], "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 			  "size=64k,nr_inodes=16,mode=0755") == 0) {
@@ -92,25 +85,25 @@ static int lockdown_newroot(const char *resolv_text, char *err, size_t errlen)
 		}
 	}
 	if (!point)
-		return lockdown_fail(err, errlen, errno, "mount tmpfs");
+		return err_set(err, errlen, errno, "mount tmpfs");
 	if (chdir(point) < 0)
-		return lockdown_fail(err, errlen, errno, "chdir to the new root");
+		return err_set(err, errlen, errno, "chdir to the new root");
 	if (mkdir("etc", 0755) < 0)
-		return lockdown_fail(err, errlen, errno, "mkdir etc");
+		return err_set(err, errlen, errno, "mkdir etc");
 	r = lockdown_write("etc/resolv.conf", resolv_text);
 	if (r < 0)
-		return lockdown_fail(err, errlen, -r, "write etc/resolv.conf");
+		return err_set(err, errlen, -r, "write etc/resolv.conf");
 	/* pivot_root(".", "."): the old root ends up on top of the new one, and detaching it
 	 * leaves only the tmpfs, with no directory to name for the old root. */
 	if (syscall(SYS_pivot_root, ".", ".") < 0)
-		return lockdown_fail(err, errlen, errno, "pivot_root");
+		return err_set(err, errlen, errno, "pivot_root");
 	if (umount2(".", MNT_DETACH) < 0)
-		return lockdown_fail(err, errlen, errno, "detach the old root");
+		return err_set(err, errlen, errno, "detach the old root");
 	if (chdir("/") < 0)
-		return lockdown_fail(err, errlen, errno, "chdir /");
+		return err_set(err, errlen, errno, "chdir /");
 	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		  NULL) < 0)
-		return lockdown_fail(err, errlen, errno, "remount the new root read-only");
+		return err_set(err, errlen, errno, "remount the new root read-only");
 	return 0;
 }
 
@@ -127,14 +120,14 @@ static int lockdown_drop_caps(char *err, size_t errlen)
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
 			if (errno == EINVAL || errno == EPERM)
 				break;
-			return lockdown_fail(err, errlen, errno, "drop the bounding set");
+			return err_set(err, errlen, errno, "drop the bounding set");
 		}
 	}
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-		return lockdown_fail(err, errlen, errno, "clear ambient capabilities");
+		return err_set(err, errlen, errno, "clear ambient capabilities");
 	memset(data, 0, sizeof(data));
 	if (syscall(SYS_capset, &hdr, data) < 0)
-		return lockdown_fail(err, errlen, errno, "drop capabilities");
+		return err_set(err, errlen, errno, "drop capabilities");
 	return 0;
 }
 
@@ -179,17 +172,17 @@ static int lockdown_seccomp(char *err, size_t errlen)
 		return r;
 	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	if (!ctx)
-		return lockdown_fail(err, errlen, ENOMEM, "seccomp_init");
+		return err_set(err, errlen, ENOMEM, "seccomp_init");
 	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	if (r < 0)
-		return lockdown_fail(err, errlen, -r, "seccomp bad-arch action");
+		return err_set(err, errlen, -r, "seccomp bad-arch action");
 	for (size_t i = 0; i < sizeof(lockdown_allowed) / sizeof(lockdown_allowed[0]); i++) {
 		int nr = seccomp_syscall_resolve_name(lockdown_allowed[i]);
 		if (nr == __NR_SCMP_ERROR)
 			continue; /* not on this architecture (e.g. time, stat on arm64) */
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
 		if (r < 0)
-			return lockdown_fail(err, errlen, -r, "seccomp rule");
+			return err_set(err, errlen, -r, "seccomp rule");
 	}
 	/* Two calls only with one argument: FIONREAD (libslirp sizes a UDP datagram with it), and
 	 * clearing the death signal when the loop starts draining after the sandbox ended. */
@@ -199,10 +192,10 @@ static int lockdown_seccomp(char *err, size_t errlen)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 2,
 				     SCMP_A0(SCMP_CMP_EQ, PR_SET_PDEATHSIG), SCMP_A1(SCMP_CMP_EQ, 0));
 	if (r < 0)
-		return lockdown_fail(err, errlen, -r, "seccomp rule");
+		return err_set(err, errlen, -r, "seccomp rule");
 	r = seccomp_load(ctx);
 	if (r < 0)
-		return lockdown_fail(err, errlen, -r, "load the helper's seccomp filter");
+		return err_set(err, errlen, -r, "load the helper's seccomp filter");
 	return 0;
 }
 
@@ -216,17 +209,15 @@ int usernet_lockdown_isolate(const char *resolv_text, char *err, size_t errlen)
 	 * mount namespace, with the host's root in view, and that is not a lock-down. */
 	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0) {
 		int e = errno;
-		if (err && errlen)
-			snprintf(err, errlen, "network helper: create its user namespace: %s%s",
-				 strerror(e),
-				 e == ENOSPC || e == EUSERS
-					 ? " (the user's limit user.max_user_namespaces is reached)"
-					 : "");
-		return -e;
+		return err_set(err, errlen, -e, "network helper: create its user namespace: %s%s",
+			       strerror(e),
+			       e == ENOSPC || e == EUSERS
+				       ? " (the user's limit user.max_user_namespaces is reached)"
+				       : "");
 	}
 	r = lockdown_map_ids(uid, gid);
 	if (r < 0)
-		return lockdown_fail(err, errlen, -r, "map ids in the helper's user namespace");
+		return err_set(err, errlen, -r, "map ids in the helper's user namespace");
 	return lockdown_newroot(resolv_text, err, errlen);
 }
 
@@ -237,6 +228,6 @@ int usernet_lockdown(char *err, size_t errlen)
 	if (r < 0)
 		return r;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return lockdown_fail(err, errlen, errno, "set no_new_privs");
+		return err_set(err, errlen, errno, "set no_new_privs");
 	return lockdown_seccomp(err, errlen);
 }

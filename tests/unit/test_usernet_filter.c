@@ -270,6 +270,33 @@ static void test_reject_udp(void **state)
 	assert_int_equal(usernet_guard_reject(f, n, r, sizeof(r)), 0);
 }
 
+/* Past the socket bound, new TCP connections are refused whatever their destination; segments of
+ * existing ones and datagrams go on. */
+static void test_socket_bound(void **state)
+{
+	struct usernet_guard g;
+	unsigned char f[128];
+	size_t n;
+
+	(void)state;
+	usernet_guard_init(&g, true);
+	assert_int_equal(g.max_sockets, USERNET_GUARD_MAX_SOCKETS);
+	g.max_sockets = 2;
+	g.sockets = 1;
+	n = frame(f, "10.0.2.100", "192.0.2.1", TCP, 40000, 80, SYN, 0);
+	assert_int_equal(usernet_guard_in(&g, f, n), USERNET_PASS);
+	g.sockets = 2;
+	assert_int_equal(usernet_guard_in(&g, f, n), USERNET_REJECT);
+	n = frame(f, "fd00::100", "2001:db8::1", TCP, 40000, 80, SYN, 0);
+	assert_int_equal(usernet_guard_in(&g, f, n), USERNET_REJECT);
+	n = frame(f, "10.0.2.100", "10.0.2.2", TCP, 40000, 80, SYN, 0); /* allowed loopback too */
+	assert_int_equal(usernet_guard_in(&g, f, n), USERNET_REJECT);
+	n = frame(f, "10.0.2.100", "192.0.2.1", TCP, 40000, 80, ACK, 0);
+	assert_int_equal(usernet_guard_in(&g, f, n), USERNET_PASS);
+	n = frame(f, "10.0.2.100", "192.0.2.1", UDP, 40000, 53, 0, 0);
+	assert_int_equal(usernet_guard_in(&g, f, n), USERNET_PASS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -278,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_ports_full_and_runts),
 		cmocka_unit_test(test_reject_tcp),
 		cmocka_unit_test(test_reject_udp),
+		cmocka_unit_test(test_socket_bound),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
