@@ -40,8 +40,14 @@ t_eq "default hostname" "sandbox" "$(sb --net none "$ROOTFS" hostname)"
 t_eq "--hostname" "build-42" "$(sb --net none --hostname build-42 "$ROOTFS" hostname)"
 t_eq "the host's hostname is unchanged" "$(hostname)" "$(sb --net none --hostname x "$ROOTFS" true; hostname)"
 
-env_inside=$(FOO=outside sb --net none -e BAR=1 -e FOO -e BAZ "$ROOTFS" /bin/env | sort | tr '\n' ' ')
-t_eq "clean environment with -e" "BAR=1 FOO=outside HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin container=sandbox " \
+# The clean environment copies the caller's TERM when it has one: set and unset it here, so the
+# result does not depend on where make check runs (a terminal, a login shell, CI).
+clean_env="HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+env_inside=$(env -u TERM FOO=outside "$SANDBOX" --net none -e BAR=1 -e FOO -e BAZ "$ROOTFS" /bin/env | LC_ALL=C sort | tr '\n' ' ')
+t_eq "clean environment with -e (caller without TERM)" "BAR=1 FOO=outside $clean_env container=sandbox " \
+    "$env_inside"
+env_inside=$(TERM=vt-sandbox-test FOO=outside "$SANDBOX" --net none -e BAR=1 -e FOO -e BAZ "$ROOTFS" /bin/env | LC_ALL=C sort | tr '\n' ' ')
+t_eq "clean environment with -e (caller's TERM is copied)" "BAR=1 FOO=outside $clean_env TERM=vt-sandbox-test container=sandbox " \
     "$env_inside"
 
 sb_run --net none "$ROOTFS" sh -c 'exit 7'

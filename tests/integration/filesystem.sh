@@ -4,7 +4,8 @@
 make_rootfs
 mkdir -p "$T_WORK/host"
 
-sb --net none "$ROOTFS" sh -c 'echo secret >/tmp/canary' >/dev/null 2>&1
+t_eq "a file written in /tmp is there inside" "secret" \
+    "$(sb --net none "$ROOTFS" sh -c 'echo secret >/tmp/canary && cat /tmp/canary' 2>&1)"
 t_check "a file written in /tmp is not in the rootfs' /tmp" test ! -e "$ROOTFS/tmp/canary"
 t_check "nor in the host's /tmp" test ! -e /tmp/canary
 t_eq "/tmp is a tmpfs" "tmpfs" "$(sb --net none "$ROOTFS" sh -c "awk '\$2 == \"/tmp\" { print \$3 }' /proc/mounts")"
@@ -12,7 +13,7 @@ t_eq "/tmp is a tmpfs" "tmpfs" "$(sb --net none "$ROOTFS" sh -c "awk '\$2 == \"/
 sb --net none "$ROOTFS" sh -c 'echo kept >/written-by-sandbox'
 t_eq "the rootfs is writable by default" "kept" "$(cat "$ROOTFS/written-by-sandbox" 2>/dev/null)"
 sb_run --net none --ro "$ROOTFS" sh -c 'echo x >/ro-test'
-t_check "--ro: a write to / fails" test "$SB_RC" -ne 0
+t_match "--ro: a write to / fails: read-only file system" "Read-only file system" "$SB_RC $SB_ERR"
 t_check "--ro: nothing written in the rootfs" test ! -e "$ROOTFS/ro-test"
 t_eq "--ro: /tmp stays writable" "ok" "$(sb --net none --ro "$ROOTFS" sh -c 'echo ok >/tmp/x && cat /tmp/x')"
 
@@ -21,10 +22,11 @@ sb --net none --bind "$T_WORK/host" /mnt/host "$ROOTFS" sh -c 'cat /mnt/host/in 
 t_eq "--bind: a file written inside is on the host" "from-host" "$(cat "$T_WORK/host/out" 2>/dev/null)"
 sb_run --net none --ro-bind "$T_WORK/host" /mnt/ro "$ROOTFS" sh -c 'cat /mnt/ro/in; echo x >/mnt/ro/new'
 t_eq "--ro-bind: readable" "from-host" "$SB_OUT"
-t_check "--ro-bind: a write fails and leaves nothing" test "$SB_RC" -ne 0 -a ! -e "$T_WORK/host/new"
+t_match "--ro-bind: a write fails: read-only file system" "Read-only file system" "$SB_ERR"
+t_check "--ro-bind: and leaves nothing" test "$SB_RC" -ne 0 -a ! -e "$T_WORK/host/new"
 echo one >"$T_WORK/file"
 t_eq "--bind of a single file" "one" "$(sb --net none --bind "$T_WORK/file" /etc/single "$ROOTFS" cat /etc/single)"
-sb --net none --tmpfs /var/scratch "$ROOTFS" sh -c 'echo x >/var/scratch/f'
+t_eq "--tmpfs: writable inside" "x" "$(sb --net none --tmpfs /var/scratch "$ROOTFS" sh -c 'echo x >/var/scratch/f && cat /var/scratch/f' 2>&1)"
 t_check "--tmpfs: writes stay out of the rootfs" test ! -e "$ROOTFS/var/scratch/f"
 t_eq "mounts apply in order: a later --tmpfs covers a --bind" "" \
     "$(sb --net none --bind "$T_WORK/host" /mnt/h --tmpfs /mnt/h "$ROOTFS" ls /mnt/h)"
@@ -74,8 +76,9 @@ t_eq "the rootfs' own /etc files stay untouched" "$before" "$(md5sum "$ROOTFS/et
 
 # Host mode: the host's root, read-only, with private /tmp.
 sb_run --net none / sh -c 'touch /usr/sandbox-test-ro'
-t_check "host mode: the host's root is read-only" test "$SB_RC" -ne 0 -a ! -e /usr/sandbox-test-ro
-sb --net none / sh -c 'echo x >/tmp/host-mode-canary'
+t_match "host mode: the host's root is read-only" "Read-only file system" "$SB_ERR"
+t_check "host mode: and nothing was written" test "$SB_RC" -ne 0 -a ! -e /usr/sandbox-test-ro
+t_eq "host mode: /tmp is writable inside" "x" "$(sb --net none / sh -c 'echo x >/tmp/host-mode-canary && cat /tmp/host-mode-canary' 2>&1)"
 t_check "host mode: /tmp is private" test ! -e /tmp/host-mode-canary
 t_eq "host mode: the working directory is the caller's" "$HOME" "$(cd "$HOME" && sb --net none / pwd)"
 t_eq "host mode: a directory hidden by the private /tmp falls back to /" "/" "$(cd "$T_WORK" && sb --net none / pwd)"

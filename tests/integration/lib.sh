@@ -2,7 +2,8 @@
 # since only that proves anything about a rootless tool: run as root (as in CI), the script
 # re-runs itself once as $SANDBOX_TEST_USER (who has an /etc/subuid range) and once as
 # $SANDBOX_TEST_USER_NOSUB (who has none), on a world-readable copy of the binary; run as a
-# normal user it runs once as that user. Output is TAP; the plan comes last.
+# normal user it runs once as that user. Output is TAP; the plan comes last. Each run's exit
+# status counts (the TAP driver's rule): a script that dies half-way fails.
 #
 # Environment: top_srcdir, top_builddir (set by make check), SANDBOX (the binary; default
 # $top_builddir/src/sandbox), SANDBOX_TEST_USER (sbtest), SANDBOX_TEST_USER_NOSUB
@@ -16,6 +17,8 @@ set -u
 : "${SANDBOX_TEST_USER:=sbtest}" "${SANDBOX_TEST_USER_NOSUB:=sbtest-nosub}"
 : "${SANDBOX_TEST_MUST_RUN:=0}"
 T_SCRIPT=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
+# Tools' messages and sort orders the same whatever the caller's locale.
+export LC_ALL=C
 
 # --- as root: once per test user -------------------------------------------------------------
 if [ "$(id -u)" -eq 0 ] && [ -z "${T_INNER:-}" ]; then
@@ -44,6 +47,10 @@ if [ "$(id -u)" -eq 0 ] && [ -z "${T_INNER:-}" ]; then
         chown "$1:" "$d" "$d/cgroup.procs" "$d/cgroup.threads" "$d/cgroup.subtree_control" &&
             chown -R "$1:" "$d/session" && echo "$BASHPID" >"$d/session/cgroup.procs"
     }
+    # Each inner run's own plan and exit status count: a script that dies half-way (an error,
+    # a signal, an exit before its end) or prints a stray "ok" line must fail here, as it
+    # would when run directly by the TAP driver.
+    planned=0
     for u in "$SANDBOX_TEST_USER" "$SANDBOX_TEST_USER_NOSUB"; do
         if ! id "$u" >/dev/null 2>&1; then
             if [ "$SANDBOX_TEST_MUST_RUN" = 1 ]; then
@@ -51,6 +58,7 @@ if [ "$(id -u)" -eq 0 ] && [ -z "${T_INNER:-}" ]; then
             else
                 echo "ok - [$u] # SKIP no test user $u (see .ci/run)" >>"$out"
             fi
+            planned=$((planned + 1))
             continue
         fi
         ( [ -z "${SANDBOX_TEST_CGROUP_DELEGATE:-}" ] || t_delegate_cgroup "$u" || echo "not ok - [$u] delegate $SANDBOX_TEST_CGROUP_DELEGATE/$u"
@@ -59,12 +67,28 @@ if [ "$(id -u)" -eq 0 ] && [ -z "${T_INNER:-}" ]; then
             SANDBOX="$stage/sandbox" top_srcdir="$stage/src" top_builddir="$stage" \
             SANDBOX_TEST_MUST_RUN="$SANDBOX_TEST_MUST_RUN" SANDBOX_TEST_CGROUP_DELEGATE="${SANDBOX_TEST_CGROUP_DELEGATE:-}" \
             SANDBOX_TEST_ROOTFS_TEMPLATE="${SANDBOX_TEST_ROOTFS_TEMPLATE:-}" \
-            bash "$stage/src/tests/integration/$(basename "$0")") >>"$out" 2>&1
-        grep -q '^\(not \)\?ok' "$out" || echo "not ok - [$u] the test printed no result" >>"$out"
+            bash "$stage/src/tests/integration/$(basename "$0")") >"$stage/inner" 2>&1
+        rc=$?
+        # The plan is the one the inner script printed at its end; it must match its results.
+        plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$stage/inner" | tail -n 1)
+        results=$(grep -c '^\(not \)\?ok' "$stage/inner")
+        grep -v '^1\.\.[0-9][0-9]*$' "$stage/inner" >>"$out"
+        planned=$((planned + results))
+        if [ -z "$plan" ]; then
+            echo "not ok - [$u] the script printed no plan: it did not reach its end" >>"$out"
+            planned=$((planned + 1))
+        elif [ "$plan" -ne "$results" ]; then
+            echo "not ok - [$u] the script planned $plan results but printed $results" >>"$out"
+            planned=$((planned + 1))
+        fi
+        if [ "$rc" -ne 0 ]; then
+            echo "not ok - [$u] the script exited with status $rc" >>"$out"
+            planned=$((planned + 1))
+        fi
     done
     declare -F t_root_teardown >/dev/null && t_root_teardown "$stage"
     cat "$out"
-    echo "1..$(grep -c '^\(not \)\?ok' "$out")"
+    echo "1..$planned"
     rm -rf "$stage"
     exit 0
 fi
@@ -83,7 +107,7 @@ else
 fi
 t_cleanup() {
     rm -rf "$T_WORK" 2>/dev/null
-    [ "${T_INNER:-}" ] || echo "1..$T_COUNT"
+    echo "1..$T_COUNT"
 }
 trap t_cleanup EXIT
 

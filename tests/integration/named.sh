@@ -82,7 +82,9 @@ t_setup_error "exec of a sandbox that ended: 125, one line" exec "$n" true
 # After SIGKILL of the supervisor the next list cleans up, and the name is free again.
 "$SANDBOX" --net none --name "$n" "$ROOTFS" sleep 100 >/dev/null 2>&1 &
 sup=$!
-wait_until 10 listed "$n"
+# Listed and on disk first, or the checks below would pass on a sandbox never registered.
+if wait_until 10 listed "$n"; then t_ok "listed again under the freed name"; else t_notok "listed again under the freed name"; fi
+t_match "its state files exist before the SIGKILL" "^$n\\." "$(ls "$(state_dir)" 2>/dev/null | grep "^$n\.")"
 kill -KILL $sup
 wait $sup 2>/dev/null
 if wait_until 5 not_listed "$n"; then t_ok "list forgets it after SIGKILL of the supervisor"; else t_notok "list forgets it after SIGKILL of the supervisor"; fi
@@ -111,12 +113,13 @@ else
     t_eq "--memory with a delegated cgroup v2 runs" 0 "$SB_RC"
     "$SANDBOX" --net none --name "cg$n" --memory 64m --pids 50 --cpus 0.5 "$ROOTFS" sleep 100 >/dev/null 2>&1 &
     sup=$!
-    wait_until 10 listed "cg$n"
+    if wait_until 10 listed "cg$n"; then t_ok "a sandbox with limits is listed"; else t_notok "a sandbox with limits is listed"; fi
     cg=$("$SANDBOX" list --json | sed -n "s/.*\"name\": \"cg$n\".*\"cgroup\": \"\([^\"]*\)\".*/\1/p")
+    t_check "list --json names its cgroup, a directory" test -n "$cg" -a -d "$cg"
     t_eq "--memory/--pids/--cpus limits are written to the sandbox's cgroup" "67108864 50 50000 100000" \
         "$(cat "$cg/memory.max" "$cg/pids.max" "$cg/cpu.max" 2>&1 | tr '\n' ' ' | sed 's/ $//')"
     kill -TERM $sup; wait $sup
-    t_check "its cgroup is removed at exit" test ! -e "$cg"
+    t_check "its cgroup is removed at exit" test -n "$cg" -a ! -e "$cg"
     sb_run --net none --pids 20 --timeout 20 "$ROOTFS" sh -c 'i=0; while [ $i -lt 100 ]; do sleep 2 & i=$((i+1)); done 2>/dev/null; wait; echo ended'
     t_eq "a fork bomb under --pids ends" "ended" "$SB_OUT"
     t_check "and the host can still fork" sh -c 'true & wait' 

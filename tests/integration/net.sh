@@ -152,14 +152,20 @@ fi
 # --- the helper ends with the sandbox -----------------------------------------------------------
 "$SANDBOX" "$ROOTFS" sleep 100 &
 sup=$!
-sleep 0.5
+# Both must be found first, or the check below would pass on an empty list.
+kids_named() { [ "$(ps -o comm= --ppid $sup | sort | tr '\n' ' ')" = "sandbox-init sandbox-net " ]; }
+if wait_until 10 kids_named; then
+    t_ok "the sandbox runs init and the network helper as its children"
+else
+    t_notok "the sandbox runs init and the network helper as its children" "children: $(ps -o pid=,comm= --ppid $sup | tr '\n' ' ')"
+fi
 kids=$(ps -o pid= --ppid $sup | tr -d ' ' | tr '\n' ' ')
 kill -KILL $sup
 wait $sup 2>/dev/null
-sleep 0.5
-left=
-for k in $kids; do [ -e /proc/$k ] && ! grep -q '^State:.*Z' /proc/$k/status && left="$left $k"; done
-t_eq "SIGKILL of sandbox: init and the network helper are gone" "" "$left"
+kids_alive() { local k; for k in $kids; do [ -e /proc/$k ] && ! grep -q '^State:.*Z' /proc/$k/status && echo $k; done; }
+none_alive() { [ -z "$(kids_alive)" ]; }
+wait_until 5 none_alive
+t_eq "SIGKILL of sandbox: init and the network helper are gone" "" "$(kids_alive)"
 
 # --- bad input ----------------------------------------------------------------------------------
 t_setup_error "-p abc" -p abc "$ROOTFS" true

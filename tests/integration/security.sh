@@ -87,14 +87,27 @@ for sc in keyctl add_key request_key bpf perf_event_open kexec_load init_module 
     t_eq "2 seccomp: $sc is refused with EPERM" "EPERM" "$(field "$sc" "$out")"
 done
 t_eq "2 seccomp: unshare(CLONE_NEWUSER) stays allowed (nested sandboxes)" "ok" "$(field unshare_user "$out")"
+# The i386 entry (int 0x80), probed on the host first, outside any filter: some kernels have no
+# working gate (on some hypervisors it raises SIGSEGV); there that route does not exist.
+gate=$(field i386_gate "$("$SECTOOL" i386gate 2>&1)")
 out=$(sbx "$ROOTFS" sectool i386 2>&1)
-t_eq "2 seccomp: the i386 ABI (int 0x80) works for getpid" "ok" "$(field i386_getpid "$out")"
-t_eq "2 seccomp: keyctl through int 0x80 (i386 number 288) is refused" "EPERM" "$(field i386_keyctl "$out")"
+if [ "$gate" = ok ]; then
+    t_eq "2 seccomp: the i386 ABI (int 0x80) works for getpid" "ok" "$(field i386_getpid "$out")"
+    t_eq "2 seccomp: keyctl through int 0x80 (i386 number 288) is refused" "EPERM" "$(field i386_keyctl "$out")"
+else
+    why="the kernel has no working i386 entry here (int 0x80 outside any sandbox: ${gate:-no answer})"
+    t_skip_host "2 seccomp: the i386 ABI (int 0x80) works for getpid" "$why"
+    t_skip_host "2 seccomp: keyctl through int 0x80 (i386 number 288) is refused" "$why"
+fi
 t_eq "2 seccomp: keyctl through the x32 ABI is refused" "EPERM" "$(field x32_keyctl "$out")"
 # Control: without the filter the same calls reach the kernel, so the test can tell.
 out=$( (sbx --seccomp none "$ROOTFS" sectool syscalls; sbx --seccomp none "$ROOTFS" sectool i386) </dev/null 2>&1)
-t_eq "2 seccomp (control): --seccomp none lets keyctl, bpf and i386 keyctl through" "ok ok" \
-    "$(field keyctl "$out") $(field i386_keyctl "$out")"
+t_eq "2 seccomp (control): --seccomp none lets keyctl through" "ok" "$(field keyctl "$out")"
+if [ "$gate" = ok ]; then
+    t_eq "2 seccomp (control): --seccomp none lets i386 keyctl through" "ok" "$(field i386_keyctl "$out")"
+else
+    t_skip_host "2 seccomp (control): --seccomp none lets i386 keyctl through" "$why"
+fi
 
 # --- 3. terminal ----------------------------------------------------------------------------
 # ptyrun.py ACTION CMD...: CMD on a fresh pty, as an interactive caller's terminal.

@@ -84,6 +84,36 @@ static long int80(long nr, long a, long b, long c)
 #define X32_BIT 0x40000000L
 #endif
 
+/* Runs fn in a forked child and returns its wait status (-1 if fork or wait failed). The child
+ * gets the default action for the signals a crash raises: with cmocka's handlers it would
+ * catch its own SIGSEGV and go on running the remaining tests. */
+static int run_in_child(int (*fn)(void))
+{
+	static const int crash_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGSYS };
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		for (size_t i = 0; i < sizeof(crash_signals) / sizeof(crash_signals[0]); i++)
+			signal(crash_signals[i], SIG_DFL);
+		_exit(fn());
+	}
+	int st;
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	return st;
+}
+
+/* Fails the test unless the child ended with 0. */
+static void expect_child_passed(int st)
+{
+	assert_int_not_equal(st, -1);
+	if (WIFSIGNALED(st))
+		fail_msg("child killed by signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
+	if (WEXITSTATUS(st) != 0)
+		fail_msg("a check failed in the child (see its message above)");
+}
+
 /* Runs in the child; 1 after the first failed check (with a message), 0 if all passed. */
 #define CHECK(cond)                                                                       \
 	do {                                                                              \
@@ -103,11 +133,6 @@ static int child_checks(void)
 	r = syscall(SYS_keyctl, 9999L, 0L, 0L);
 	CHECK(r < 0 && errno != EPERM);
 	CHECK(ioctl(-1, TIOCSTI, "x") < 0 && errno == EBADF);
-#if defined(__x86_64__)
-	bool ia32 = int80(I386_GETPID, 0, 0, 0) == getpid();
-	if (ia32)
-		CHECK(int80(I386_KEYCTL, 9999, 0, 0) != -EPERM);
-#endif
 
 	CHECK(security_no_new_privs(err, sizeof(err)) == 0);
 	CHECK(prctl(PR_GET_NO_NEW_PRIVS, 0L, 0L, 0L, 0L) == 1);
@@ -138,12 +163,6 @@ static int child_checks(void)
 	CHECK(getppid() > 0);
 
 #if defined(__x86_64__)
-	/* the i386 entry is filtered too */
-	if (ia32) {
-		CHECK(int80(I386_GETPID, 0, 0, 0) == getpid());
-		CHECK(int80(I386_KEYCTL, 9999, 0, 0) == -EPERM);
-		CHECK(int80(54 /* ioctl */, -1, TIOCSTI, 0) == -EPERM);
-	}
 	/* the x32 entry: filtered (EPERM) even where the kernel has no x32 (ENOSYS) */
 	errno = 0;
 	CHECK(syscall(X32_BIT | SYS_keyctl, 9999L, 0L, 0L) < 0 && errno == EPERM);
@@ -154,16 +173,51 @@ static int child_checks(void)
 static void test_filter_in_child(void **state)
 {
 	(void)state;
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		_exit(child_checks());
-	int st;
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	if (WIFSIGNALED(st))
-		fail_msg("child killed by signal %d", WTERMSIG(st));
-	if (WEXITSTATUS(st) != 0)
-		fail_msg("a check failed in the child (see its message above)");
+	expect_child_passed(run_in_child(child_checks));
+}
+
+#if defined(__x86_64__)
+/* 0 when int 0x80 reaches the i386 table here (no filter loaded). */
+static int i386_gate_probe(void)
+{
+	return int80(I386_GETPID, 0, 0, 0) == getpid() ? 0 : 1;
+}
+
+static int i386_checks(void)
+{
+	char err[256];
+
+	CHECK(int80(I386_KEYCTL, 9999, 0, 0) != -EPERM);
+	CHECK(security_no_new_privs(err, sizeof(err)) == 0);
+	CHECK(secfilter_apply_default(err, sizeof(err)) == 0);
+	CHECK(int80(I386_GETPID, 0, 0, 0) == getpid());
+	CHECK(int80(I386_KEYCTL, 9999, 0, 0) == -EPERM);
+	CHECK(int80(54 /* ioctl */, -1, TIOCSTI, 0) == -EPERM);
+	return 0;
+}
+#endif
+
+/* The i386 entry (int 0x80) is filtered too. Some kernels have no working gate at all (without
+ * IA32 emulation, or on some hypervisors it raises SIGSEGV even outside any filter): there the
+ * route does not exist, and the test is skipped saying so. Where the gate works, a failure of
+ * the filtered checks stays a failure. */
+static void test_filter_i386(void **state)
+{
+	(void)state;
+#if defined(__x86_64__)
+	int probe = run_in_child(i386_gate_probe);
+	assert_int_not_equal(probe, -1);
+	if (WIFSIGNALED(probe) || WEXITSTATUS(probe) != 0) {
+		print_message("# SKIP the kernel has no working i386 entry here (int 0x80 without a "
+			      "filter: %s)\n",
+			      WIFSIGNALED(probe) ? strsignal(WTERMSIG(probe)) : "wrong result");
+		skip();
+	}
+	expect_child_passed(run_in_child(i386_checks));
+#else
+	print_message("# SKIP no i386 entry on this architecture\n");
+	skip();
+#endif
 }
 
 /* Nesting: unshare(CLONE_NEWUSER) is not blocked (skipped where the host forbids it). */
@@ -258,6 +312,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_filter_in_child),
+		cmocka_unit_test(test_filter_i386),
 		cmocka_unit_test(test_userns_allowed),
 		cmocka_unit_test(test_precompiled_matches),
 		cmocka_unit_test(test_cost),
