@@ -12,22 +12,96 @@
 
 bool log_verbose;
 
+/* Length of the valid UTF-8 sequence at s (2 to 4), or 0 if it is not one or encodes a C1
+ * control character (U+0080..U+009F, which some terminals act on like ESC sequences). */
+static size_t utf8_printable_len(const unsigned char *s)
+{
+	size_t n;
+	unsigned long cp;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* overlong forms, surrogates, beyond U+10FFFF, C1 controls */
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp < 0xa0)
+		return 0;
+	return n;
+}
+
+size_t log_escape(char *dst, size_t dstlen, const char *src)
+{
+	static const char named[] = { ['\a'] = 'a', ['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n',
+				      ['\v'] = 'v', ['\f'] = 'f', ['\r'] = 'r' };
+	const unsigned char *s = (const unsigned char *)src;
+	size_t o = 0;
+
+	if (dstlen == 0)
+		return 0;
+	while (*s) {
+		char esc[5];
+		const char *piece = esc;
+		size_t len;
+
+		if (*s >= 0x20 && *s < 0x7f) {
+			piece = (const char *)s;
+			len = 1;
+		} else if (*s >= 0x80 && (len = utf8_printable_len(s)) > 0) {
+			piece = (const char *)s;
+		} else if (*s < sizeof(named) && named[*s]) {
+			esc[0] = '\\';
+			esc[1] = named[*s];
+			len = 2;
+		} else {
+			esc[0] = '\\';
+			esc[1] = (char)('0' + (*s >> 6));
+			esc[2] = (char)('0' + ((*s >> 3) & 7));
+			esc[3] = (char)('0' + (*s & 7));
+			len = 4;
+		}
+		if (o + len >= dstlen)
+			break;
+		memcpy(dst + o, piece, len);
+		o += len;
+		s += piece == esc ? 1 : len;
+	}
+	dst[o] = '\0';
+	return o;
+}
+
 __attribute__((format(printf, 1, 0))) static void emit(const char *fmt, va_list ap, int err)
 {
-	char line[1024];
-	int n = snprintf(line, sizeof(line), "sandbox: ");
+	char text[1024];
+	/* "sandbox: ", the text with each byte at most 4 after escaping, "\n" */
+	char line[sizeof("sandbox: ") + 4 * sizeof(text) + 1];
 	int saved = errno;
+	int n = vsnprintf(text, sizeof(text), fmt, ap);
 
-	n += vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
-	if (n > (int)sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
+	if (n < 0)
+		n = 0;
+	if (n > (int)sizeof(text) - 1)
+		n = (int)sizeof(text) - 1;
 	if (err)
-		n += snprintf(line + n, sizeof(line) - (size_t)n, ": %s", strerror(err));
-	if (n > (int)sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
-	line[n++] = '\n';
+		snprintf(text + n, sizeof(text) - (size_t)n, ": %s", strerror(err));
+	size_t len = (size_t)snprintf(line, sizeof(line), "sandbox: ");
+	len += log_escape(line + len, sizeof(line) - len - 1, text);
+	line[len++] = '\n';
 	/* Best effort: there is nowhere else to report a failing stderr. */
-	if (write(STDERR_FILENO, line, (size_t)n) < 0)
+	if (write(STDERR_FILENO, line, len) < 0)
 		errno = saved;
 	errno = saved;
 }

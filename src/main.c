@@ -96,12 +96,13 @@ static void print_entry(const struct registry_entry *e, void *data)
 			break;
 		c += (size_t)n;
 	}
-	/* Control characters of a name or argument must not reach the terminal. */
-	for (char *p = cmd; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
+	/* Control characters of the rootfs path or an argument must not reach the terminal:
+	 * escaped as in messages. */
+	char cmd_shown[4 * sizeof(cmd)], rootfs_shown[4 * 256];
+	log_escape(cmd_shown, sizeof(cmd_shown), cmd);
+	log_escape(rootfs_shown, sizeof(rootfs_shown), e->rootfs);
 	format_age(now - e->created, agebuf, sizeof(agebuf));
-	printf("%-16s %-8d %-6s %-24s %s\n", e->name, (int)e->pid, agebuf, e->rootfs, cmd);
+	printf("%-16s %-8d %-6s %-24s %s\n", e->name, (int)e->pid, agebuf, rootfs_shown, cmd_shown);
 }
 
 static int run_list(const struct config *cfg)

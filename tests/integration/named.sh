@@ -124,3 +124,19 @@ else
     t_eq "a fork bomb under --pids ends" "ended" "$SB_OUT"
     t_check "and the host can still fork" sh -c 'true & wait' 
 fi
+
+# list shows the ROOTFS and COMMAND columns with control characters escaped, as messages do.
+esc_rootfs=$T_WORK/r$'\033[1m\n'x
+mv "$ROOTFS" "$esc_rootfs"
+"$SANDBOX" --net none --name "esc$n" "$esc_rootfs" sh -c "sleep 100; : $(printf '\033]0;t\a')" >/dev/null 2>&1 &
+sup=$!
+if wait_until 10 listed "esc$n"; then
+    line=$("$SANDBOX" list | grep "^esc$n ")
+    t_match "list: ROOTFS and COMMAND escaped" " $T_WORK/r\\\\033\\[1m\\\\nx +sh -c sleep 100; : \\\\033]0;t\\\\a\$" "$line"
+    t_eq "list: and no raw control byte" "" "$("$SANDBOX" list | tr -d '\n\040-\176' | od -An -c)"
+else
+    t_notok "list: ROOTFS and COMMAND escaped" "the sandbox was not listed"
+fi
+kill -TERM $sup 2>/dev/null
+wait $sup
+mv "$esc_rootfs" "$ROOTFS"
