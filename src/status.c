@@ -4,6 +4,8 @@
 
 #include "status.h"
 
+#include "log.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -88,5 +90,13 @@ int status_exited(char *buf, size_t len, int wait_status)
 		r = buf_appendf(buf, len, &used, "{\"signal\": %d}\n", WTERMSIG(wait_status));
 	else
 		r = buf_appendf(buf, len, &used, "{\"exit_code\": %d}\n", WEXITSTATUS(wait_status));
+	return r < 0 ? r : (int)used;
+}
+
+int status_timed_out(char *buf, size_t len)
+{
+	size_t used = 0;
+	int r = buf_appendf(buf, len, &used, "{\"exit_code\": %d, \"timeout\": true}\n", EXIT_TIMEOUT);
+
 	return r < 0 ? r : (int)used;
 }

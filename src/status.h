@@ -14,3 +14,6 @@ int json_append_string(char *buf, size_t len, size_t *used, const char *s);
 int status_started(char *buf, size_t len, pid_t pid, const char *ip, char *const *argv);
 /* {"exit_code": N}\n or {"signal": N}\n from a wait status. Length, or -ENOSPC. */
 int status_exited(char *buf, size_t len, int wait_status);
+/* {"exit_code": 124, "timeout": true}\n: the end record when --timeout killed the sandbox
+ * (the exit status sandbox itself returns then). Length, or -ENOSPC. */
+int status_timed_out(char *buf, size_t len);

@@ -384,12 +384,16 @@ static int wait_child(struct supervisor *s)
 		warn_errno(errno, "wait for the sandbox");
 		return EXIT_SETUP;
 	}
+	if (s->timed_out) {
+		/* init was killed: there is no exit of COMMAND's to report, but the end is ours. */
+		char line[64];
+		write_status(s, line, status_timed_out(line, sizeof(line)));
+		return EXIT_TIMEOUT;
+	}
 	if (s->have_exit) {
 		char line[64];
 		write_status(s, line, status_exited(line, sizeof(line), s->exit_status));
 	}
-	if (s->timed_out)
-		return EXIT_TIMEOUT;
 	if (s->setup_error)
 		return EXIT_SETUP;
 	if (si.si_code == CLD_EXITED)

@@ -49,6 +49,12 @@ t_eq "--timeout 1: exit 124" 124 "$SB_RC"
 t_check "--timeout 1 returns within 2 s (took ${took} ms)" test "$took" -lt 2000
 t_match "--timeout says so on stderr" '^sandbox: timeout' "$SB_ERR"
 t_eq "--timeout leaves no process behind" "" "$(pgrep -u "$(id -u)" -f "sleep $mark")"
+exec 8>"$T_WORK/status-timeout"
+sb --net none --status-fd 8 --timeout 0.5 "$ROOTFS" sleep 10 2>/dev/null
+exec 8>&-
+t_eq "--timeout with --status-fd: the end record says exit 124 by timeout" '{"exit_code": 124, "timeout": true}' \
+    "$(tail -n 1 "$T_WORK/status-timeout")"
+t_match "--timeout with --status-fd: after the started record" '^\{"pid": [0-9]+' "$(head -n 1 "$T_WORK/status-timeout")"
 
 # --status-fd: two JSON lines a JSON parser accepts.
 exec 8>"$T_WORK/status2"

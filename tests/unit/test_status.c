@@ -210,6 +210,24 @@ static void test_exited(void **state)
 	}
 }
 
+static int timed_out_fn(char *buf, size_t len, const void *arg)
+{
+	(void)arg;
+	return status_timed_out(buf, len);
+}
+
+/* The end record of a sandbox that --timeout killed: 124, as sandbox exits, and why. */
+static void test_timed_out(void **state)
+{
+	(void)state;
+	const char *want = "{\"exit_code\": 124, \"timeout\": true}\n";
+	char buf[64];
+
+	assert_int_equal(status_timed_out(buf, sizeof(buf)), (int)strlen(want));
+	assert_string_equal(buf, want);
+	check_every_cut(want, timed_out_fn, NULL);
+}
+
 /* The same from real wait statuses. */
 static void test_exited_real(void **state)
 {
@@ -244,7 +262,7 @@ int main(void)
 		cmocka_unit_test(test_json_string),	  cmocka_unit_test(test_json_append),
 		cmocka_unit_test(test_json_every_cut),	  cmocka_unit_test(test_started),
 		cmocka_unit_test(test_started_every_cut), cmocka_unit_test(test_exited),
-		cmocka_unit_test(test_exited_real),
+		cmocka_unit_test(test_exited_real),	  cmocka_unit_test(test_timed_out),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
