@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sha256.h"
+#include "imagefast.h"
 #include "userns.h"
 #include "util.h"
 
@@ -46,18 +46,9 @@ static int mkdir_p(char *path, mode_t mode)
 
 int imagecache_open(char *err, size_t errlen)
 {
-	const char *data = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
 	int fd;
 
-	if (!home || home[0] != '/') {
-		struct passwd *pw = getpwuid(getuid());
-		home = pw ? pw->pw_dir : NULL;
-	}
-	if (data && data[0] == '/')
-		snprintf(cache_path, sizeof(cache_path), "%s/sandbox", data);
-	else if (home && home[0] == '/')
-		snprintf(cache_path, sizeof(cache_path), "%s/.local/share/sandbox", home);
-	else
+	if (imagefast_cache_dir(cache_path, sizeof(cache_path)) < 0)
 		return err_set(err, errlen, -ENOENT, "image cache: neither XDG_DATA_HOME nor HOME is set");
 	if (mkdir_p(cache_path, 0700) < 0)
 		return err_set(err, errlen, errno, "image cache %s", cache_path);
@@ -177,11 +168,7 @@ int imagecache_rm_rf(int parent, const char *name)
 
 void imagecache_key(const char *ref, char out[65])
 {
-	struct sha256 h;
-
-	sha256_init(&h);
-	sha256_update(&h, ref, strlen(ref));
-	sha256_hex(&h, out);
+	imagefast_key(ref, out);
 }
 
 int imagecache_record_read(int cachefd, const char *key, struct image_record *rec)

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "imagecache.h"
+#include "imagefast.h"
 #include "imageconf.h"
 #include "imageref.h"
 #include "log.h"
@@ -37,6 +38,7 @@
 #define UNPACK_NAME "sandbox-unpack"
 
 static int cachefd = -1;
+static FILE *answer; /* what resolve prints, kept to be saved too */
 
 /* ---- reading an OCI layout ---- */
 
@@ -529,10 +531,10 @@ static int archive_layout(const struct image_ref *ir, char *ref, size_t reflen, 
 
 static void put_record(const char *key, const char *value)
 {
-	fputs(key, stdout);
-	fputc('=', stdout);
-	fputs(value, stdout);
-	fputc('\0', stdout);
+	fputs(key, answer);
+	fputc('=', answer);
+	fputs(value, answer);
+	fputc('\0', answer);
 }
 
 static void put_records(const char *key, char **v)
@@ -635,20 +637,38 @@ static int resolve_layout(int layoutfd, const char *tag, const char *ref, const 
 		put_record("workdir", cfg.workdir);
 	if (cfg.user)
 		put_record("user", user);
-	if (fflush(stdout) != 0)
-		r = err_set(err, errlen, errno, "image: write the result");
 out:
 	image_config_free(&cfg);
 	return r;
 }
 
+/* Print the answer, and save it for the next run of the same image when its source can be
+ * stamped (taken before anything was read, so a change meanwhile makes it stale). */
+static int answer_out(const char *buf, size_t len, const char *ref, const char *stamp, char *err, size_t errlen)
+{
+	if (fwrite(buf, 1, len, stdout) != len || fflush(stdout) != 0)
+		return err_set(err, errlen, errno, "image: write the result");
+	if (stamp[0] && imagefast_save(cachefd, ref, stamp, buf, len) < 0)
+		debug("image: could not save the answer for %s", ref);
+	return 0;
+}
+
 static int resolve(const char *image)
 {
 	struct image_ref ir;
-	char err[1024], ref[4700], abs[PATH_MAX];
+	char err[1024], ref[4700], abs[PATH_MAX], stamp[5400] = "", stamp_ref[4700] = "";
 	_cleanup_close_ int layoutfd = -1;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
 	int r;
 
+	if (imagefast_identify(image, stamp_ref, sizeof(stamp_ref), stamp, sizeof(stamp)) < 0)
+		stamp[0] = '\0';
+	answer = open_memstream(&buf, &len);
+	if (!answer) {
+		r = err_set(err, sizeof(err), errno, "image: answer");
+		goto fail;
+	}
 	r = image_ref_parse(image, &ir, err, sizeof(err));
 	if (r < 0)
 		goto fail;
@@ -683,9 +703,20 @@ static int resolve(const char *image)
 	default:
 		r = err_set(err, sizeof(err), -EINVAL, "not an image");
 	}
+	if (fclose(answer) != 0 && r == 0)
+		r = err_set(err, sizeof(err), errno, "image: answer");
+	answer = NULL;
+	/* The stamp names the same reference, or the image was resolved as something else. */
+	if (r == 0 && strcmp(stamp_ref, ref) != 0)
+		stamp[0] = '\0';
+	if (r == 0)
+		r = answer_out(buf, len, ref, stamp, err, sizeof(err));
 	if (r == 0)
 		return 0;
 fail:
+	if (answer)
+		fclose(answer);
+	answer = NULL;
 	if (r != -ECANCELED)
 		warnx("image %s: %s", image, err);
 	return 125;
@@ -844,6 +875,7 @@ static void match_record(const char *key, const struct image_record *rec, void *
 	     strspn(m->arg, "0123456789abcdef") == n)) {
 		char path[80];
 		snprintf(path, sizeof(path), "images/%s", key);
+		imagefast_forget(cachefd, key);
 		if (unlinkat(cachefd, path, 0) == 0)
 			m->found++;
 	}

@@ -160,6 +160,37 @@ done
 XDG_DATA_HOME=$T_WORK/data2 t_setup_error "a corrupted layer is refused" --net none "oci:$T_WORK/bad:base" true
 t_check "and not cached" test -z "$(ls -A "$T_WORK/data2/sandbox/layers")"
 
+# A cached run reads the answer sandbox-image saved, without running it: a sandbox next to a
+# sandbox-image that leaves a marker shows when it is run.
+FAST=$T_WORK/fast
+mkdir -p "$FAST/bin"
+cp "$SANDBOX" "$FAST/bin/sandbox"
+printf '#!/bin/sh\ntouch %s/ran\nexec %s "$@"\n' "$FAST" "$(dirname "$SANDBOX")/sandbox-image" >"$FAST/bin/sandbox-image"
+chmod 755 "$FAST/bin/sandbox-image"
+fast() { rm -f "$FAST/ran"; "$FAST/bin/sandbox" --net none "oci:$FAST/img:t" "$@"; }
+$MKIMAGE oci "$FAST/img" --tag t --config '{"Cmd":["cat","/etc/greeting"]}' "$ROOTFS" "$T_WORK/l2"
+t_eq "the first run asks sandbox-image" "hello yes" "$(fast) $(test -e "$FAST/ran" && echo yes)"
+t_eq "the second run does not run it" "hello no" "$(fast) $(test -e "$FAST/ran" && echo yes || echo no)"
+answer=$(ls "$CACHE"/images/*.answer | head -1)
+for f in "$CACHE"/images/*.answer; do grep -qa "oci:$FAST/img:t" "$f" && answer=$f; done
+t_eq "the saved answer is the user's own, mode 0600" "$(id -u) 600" "$(stat -c '%u %a' "$answer")"
+rm -rf "$FAST/img"
+$MKIMAGE oci "$FAST/img" --tag t --config '{"Cmd":["echo","new"]}' "$ROOTFS" "$T_WORK/l2"
+t_eq "a new tag target: resolved again" "new yes" "$(fast) $(test -e "$FAST/ran" && echo yes)"
+t_eq "and saved again" "new no" "$(fast) $(test -e "$FAST/ran" && echo yes || echo no)"
+printf 'sandbox-image-answer 1\0garbage' >"$answer"
+t_eq "a corrupt saved answer: sandbox-image instead" "new yes" "$(fast) $(test -e "$FAST/ran" && echo yes)"
+head -c -5 "$answer" >"$FAST/cut" && cat "$FAST/cut" >"$answer"
+t_eq "a cut-off saved answer: sandbox-image instead" "new yes" "$(fast) $(test -e "$FAST/ran" && echo yes)"
+chmod 0644 "$answer"
+t_eq "a saved answer others can read or write is not used" "new yes" \
+    "$(fast) $(test -e "$FAST/ran" && echo yes)"
+chmod 0600 "$answer"
+fast >/dev/null
+python3 -c 'import sys; p = sys.argv[1]; d = open(p, "rb").read(); open(p, "wb").write(d.replace(b"/layers/", b"/layerz/"))' "$answer"
+fast >/dev/null
+t_check "a saved answer whose layers are gone: sandbox-image instead" test -e "$FAST/ran"
+
 t_setup_error "a missing layout" --net none "oci:$T_WORK/nothing" true
 t_setup_error "an unknown tag" --net none "oci:$IMG:nosuchtag" true
 

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "image.h"
+#include "imagefast.h"
 #include "imageref.h"
 #include "options.h"
 #include "sha256.h"
@@ -203,12 +204,55 @@ static void test_sha256(void **state)
 	assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
+/* The saved answer: used only when whole, well-formed and stamped from the same source. */
+static void test_saved_answer(void **state)
+{
+	static const char good[] = IMAGEFAST_MAGIC "\0oci:/i\n1\n2\n3\n4\0" "18\0layer=/c/l\0cmd=sh\0";
+	char rec[sizeof(good)], stamp[256];
+	struct stat st = { .st_dev = 1, .st_ino = 2, .st_size = 3 };
+	size_t off = 0, len = sizeof(good) - 1; /* without the literal's own NUL */
+
+	(void)state;
+	st.st_mtim.tv_sec = 0;
+	st.st_mtim.tv_nsec = 4;
+	imagefast_stamp("oci:/i", &st, stamp, sizeof(stamp));
+	assert_string_equal(stamp, "oci:/i\n1\n2\n3\n0000000004");
+	st.st_mtim.tv_sec = 1;
+	imagefast_stamp("oci:/i", &st, stamp, sizeof(stamp));
+	assert_string_equal(stamp, "oci:/i\n1\n2\n3\n1000000004");
+	memcpy(rec, good, sizeof(good));
+	assert_int_equal(imagefast_check(rec, len, "oci:/i\n1\n2\n3\n4", &off), 0);
+	assert_string_equal(rec + off, "layer=/c/l");
+	assert_int_equal(len - off, sizeof("layer=/c/l") + sizeof("cmd=sh"));
+	/* another source, or a stamp that is only a prefix */
+	assert_int_equal(imagefast_check(rec, len, "oci:/i\n1\n2\n3\n5", &off), -ESTALE);
+	assert_int_equal(imagefast_check(rec, len, "oci:/i\n1\n2\n3\n", &off), -ESTALE);
+	assert_int_equal(imagefast_check(rec, len, "oci:/i\n1\n2\n3\n44", &off), -ESTALE);
+	/* cut off anywhere */
+	for (size_t n = 0; n < len; n++)
+		assert_true(imagefast_check(rec, n, "oci:/i\n1\n2\n3\n4", &off) < 0);
+	/* no answer after the stamp */
+	assert_int_equal(imagefast_check(IMAGEFAST_MAGIC "\0oci:/i\n1\n2\n3\n4\0" "0\0",
+					 sizeof(IMAGEFAST_MAGIC) + sizeof("oci:/i\n1\n2\n3\n4") + 2, "oci:/i\n1\n2\n3\n4", &off),
+			 -EINVAL);
+	/* a size that is not the answer's */
+	memcpy(rec, good, len);
+	rec[sizeof(IMAGEFAST_MAGIC) + sizeof("oci:/i\n1\n2\n3\n4")] = '7';
+	assert_int_equal(imagefast_check(rec, len, "oci:/i\n1\n2\n3\n4", &off), -EINVAL);
+	memcpy(rec, good, len);
+	/* another magic (format version) */
+	rec[sizeof(IMAGEFAST_MAGIC) - 2] = '2';
+	assert_int_equal(imagefast_check(rec, len, "oci:/i\n1\n2\n3\n4", &off), -EINVAL);
+	/* too big */
+	assert_int_equal(imagefast_check(good, IMAGEFAST_MAX + 1, "x", &off), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ref_kinds),	     cmocka_unit_test(test_ref_parse),
 		cmocka_unit_test(test_defaults_apply),	     cmocka_unit_test(test_defaults_empty_command),
-		cmocka_unit_test(test_defaults_bad),	     cmocka_unit_test(test_sha256),
+		cmocka_unit_test(test_defaults_bad),	     cmocka_unit_test(test_sha256), cmocka_unit_test(test_saved_answer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
