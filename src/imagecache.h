@@ -4,6 +4,7 @@
  *     layers/.tmp-HEX-PID an unpack in progress (renamed to HEX when complete, so a killed one
  *                        is never used; prune removes it once PID is gone)
  *     images/KEY         one line-based record per image name: "ref", "manifest", "layer" lines
+ *     images/KEY.answer  the last answer of resolve for it, stamped (imagefast.h)
  *     archives/KEY/      an OCI layout made from an archive or a pull (without the layer blobs
  *                        once they are unpacked)
  * Layers are written and removed in a user namespace mapped like the sandbox's own, because
