@@ -161,8 +161,7 @@ static int drop_bounding(uint64_t keep, char *err, size_t errlen)
 		if (cap_drop_bound(c) < 0) {
 			int e = errno;
 			char *n = cap_to_name(c);
-			snprintf(err, errlen, "dropping %s from the bounding set: %s", n ? n : "?",
-				 strerror(e));
+			err_set(err, errlen, e, "dropping %s from the bounding set", n ? n : "?");
 			cap_free(n);
 			return -e;
 		}
@@ -177,13 +176,11 @@ static int raise_effective(char *err, size_t errlen)
 	_cleanup_cap_ cap_t cur = cap_get_proc();
 	if (!cur) {
 		int e = errno;
-		snprintf(err, errlen, "reading the capability sets: %s", strerror(e));
-		return -e;
+		return err_set(err, errlen, e, "reading the capability sets");
 	}
 	if (cap_fill(cur, CAP_EFFECTIVE, CAP_PERMITTED) < 0 || cap_set_proc(cur) < 0) {
 		int e = errno;
-		snprintf(err, errlen, "raising the effective set: %s", strerror(e));
-		return -e;
+		return err_set(err, errlen, e, "raising the effective set");
 	}
 	return 0;
 }
@@ -204,8 +201,7 @@ int caps_apply(uint64_t set, char *err, size_t errlen)
 	_cleanup_cap_ cap_t caps = cap_init(); /* all clear */
 	if (!caps) {
 		int e = errno;
-		snprintf(err, errlen, "allocating a capability set: %s", strerror(e));
-		return -e;
+		return err_set(err, errlen, e, "allocating a capability set");
 	}
 	for (cap_value_t c = 0; c < 64; c++) {
 		if (!(set & BIT(c)))
@@ -215,22 +211,19 @@ int caps_apply(uint64_t set, char *err, size_t errlen)
 		    cap_set_flag(caps, CAP_PERMITTED, 1, v, CAP_SET) < 0 ||
 		    cap_set_flag(caps, CAP_INHERITABLE, 1, v, CAP_SET) < 0) {
 			int e = errno;
-			snprintf(err, errlen, "building the capability set: %s", strerror(e));
-			return -e;
+			return err_set(err, errlen, e, "building the capability set");
 		}
 	}
 	if (cap_set_proc(caps) < 0) {
 		int e = errno;
-		snprintf(err, errlen, "setting the capability sets: %s", strerror(e));
-		return -e;
+		return err_set(err, errlen, e, "setting the capability sets");
 	}
 
 	/* The ambient set: cleared always (nothing inherited from our own caller survives),
 	 * filled for a non-root uid, for which it is the only way across execve (see the top). */
 	if (cap_reset_ambient() < 0 && errno != EINVAL) {
 		int e = errno;
-		snprintf(err, errlen, "clearing the ambient set: %s", strerror(e));
-		return -e;
+		return err_set(err, errlen, e, "clearing the ambient set");
 	}
 	if (getuid() != 0 && geteuid() != 0) {
 		for (cap_value_t c = 0; c < 64; c++) {
@@ -239,8 +232,7 @@ int caps_apply(uint64_t set, char *err, size_t errlen)
 			if (cap_set_ambient(c, CAP_SET) < 0) {
 				int e = errno;
 				char *n = cap_to_name(c);
-				snprintf(err, errlen, "raising %s in the ambient set: %s",
-					 n ? n : "?", strerror(e));
+				err_set(err, errlen, e, "raising %s in the ambient set", n ? n : "?");
 				cap_free(n);
 				return -e;
 			}
@@ -266,30 +258,25 @@ int security_switch_user(uid_t uid, gid_t gid, uint64_t capset, char *err, size_
 	 * only when there is something caps_apply must give the command. */
 	if (capset && prctl(PR_SET_KEEPCAPS, 1L, 0L, 0L, 0L) < 0) {
 		int e = errno;
-		snprintf(err, errlen, "prctl(PR_SET_KEEPCAPS): %s", strerror(e));
-		return -e;
+		return err_set(err, errlen, e, "prctl(PR_SET_KEEPCAPS)");
 	}
 	/* Supplementary groups: none but the primary. With the single-id map setgroups(2) is
 	 * denied for the whole namespace (EPERM); the groups then are the caller's, unmapped. */
 	if (setgroups(1, &gid) < 0 && errno != EPERM) {
 		int e = errno;
-		snprintf(err, errlen, "setgroups(%u): %s", (unsigned)gid, strerror(e));
-		return -e;
+		return err_set(err, errlen, e, "setgroups(%u)", (unsigned)gid);
 	}
 	if (setresgid(gid, gid, gid) < 0) {
 		int e = errno;
-		snprintf(err, errlen, "setresgid(%u): %s", (unsigned)gid, strerror(e));
-		return -e;
+		return err_set(err, errlen, e, "setresgid(%u)", (unsigned)gid);
 	}
 	if (setresuid(uid, uid, uid) < 0) {
 		int e = errno;
-		snprintf(err, errlen, "setresuid(%u): %s", (unsigned)uid, strerror(e));
-		return -e;
+		return err_set(err, errlen, e, "setresuid(%u)", (unsigned)uid);
 	}
 	if (capset && prctl(PR_SET_KEEPCAPS, 0L, 0L, 0L, 0L) < 0) {
 		int e = errno;
-		snprintf(err, errlen, "prctl(PR_SET_KEEPCAPS, 0): %s", strerror(e));
-		return -e;
+		return err_set(err, errlen, e, "prctl(PR_SET_KEEPCAPS, 0)");
 	}
 	return 0;
 }

@@ -105,10 +105,10 @@ int chan_recv(int sock, struct chan_msg *m)
 	return chan_recv_full(sock, m, NULL, NULL);
 }
 
-void chan_send_error(int sock, int err, const char *step)
+void chan_send_error(int sock, const char *text)
 {
-	struct chan_msg m = { .type = CHAN_MSG_ERROR, .err = err };
+	struct chan_msg m = { .type = CHAN_MSG_ERROR };
 
-	snprintf(m.text, sizeof(m.text), "%s", step);
+	snprintf(m.text, sizeof(m.text), "%s", text);
 	(void)chan_send(sock, &m);
 }

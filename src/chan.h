@@ -7,7 +7,7 @@
 
 enum chan_msg_type {
 	CHAN_MSG_GO = 1,   /* supervisor -> child: the maps are written, go on */
-	CHAN_MSG_ERROR,    /* child -> supervisor: setup failed: err, text = the step */
+	CHAN_MSG_ERROR,    /* child -> supervisor: setup failed: text = the step and its reason */
 	CHAN_MSG_STARTED,  /* child -> supervisor: COMMAND started; its host pid by SCM_CREDENTIALS */
 	CHAN_MSG_EXIT,     /* child -> supervisor: COMMAND ended; value = wait status */
 	CHAN_MSG_PTY,      /* child -> supervisor: the pty master, by SCM_RIGHTS */
@@ -17,9 +17,8 @@ enum chan_msg_type {
 
 struct chan_msg {
 	uint32_t type;
-	int32_t err;   /* errno for CHAN_MSG_ERROR */
 	int32_t value; /* wait status, pid, ... */
-	char text[244];
+	char text[248];
 };
 
 /* 0 or -errno. */
@@ -34,5 +33,6 @@ int chan_recv_full(int sock, struct chan_msg *m, int *fd, pid_t *pid);
 /* Send m with the credentials of process pid (translated into the receiver's pid namespace
  * by the kernel). 0 or -errno. */
 int chan_send_creds(int sock, const struct chan_msg *m, pid_t pid);
-/* Helpers for the child: send CHAN_MSG_ERROR (step, err). Never fails loudly. */
-void chan_send_error(int sock, int err, const char *step);
+/* For the child: send CHAN_MSG_ERROR with the failed step and its reason, which the supervisor
+ * prints. Never fails loudly. */
+void chan_send_error(int sock, const char *text);

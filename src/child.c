@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -29,10 +30,19 @@
 #include "mount.h"
 #include "net.h"
 #include "tty.h"
+#include "util.h"
 
-__attribute__((noreturn)) static void child_fail(int chan, int err, const char *text)
+/* Send the failed step, with strerror(e) when e > 0 (err_set's rule), and exit. */
+__attribute__((noreturn, format(printf, 3, 4))) static void child_fail(int chan, int e, const char *fmt, ...)
 {
-	chan_send_error(chan, err, text);
+	char what[sizeof(((struct chan_msg *)0)->text)], text[sizeof(what)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	err_set(text, sizeof(text), e, "%s", what);
+	chan_send_error(chan, text);
 	_exit(EXIT_SETUP);
 }
 
@@ -48,16 +58,10 @@ static void wait_for(int chan, enum chan_msg_type type)
 
 static void setup_identity(const struct child_args *a)
 {
-	char text[128];
-
-	if (setgroups(0, NULL) < 0 && errno != EPERM) {
-		snprintf(text, sizeof(text), "setgroups: %s", strerror(errno));
-		child_fail(a->chan, errno, text);
-	}
-	if (sethostname(a->cfg->hostname, strlen(a->cfg->hostname)) < 0) {
-		snprintf(text, sizeof(text), "hostname %s: %s", a->cfg->hostname, strerror(errno));
-		child_fail(a->chan, errno, text);
-	}
+	if (setgroups(0, NULL) < 0 && errno != EPERM)
+		child_fail(a->chan, errno, "setgroups");
+	if (sethostname(a->cfg->hostname, strlen(a->cfg->hostname)) < 0)
+		child_fail(a->chan, errno, "hostname %s", a->cfg->hostname);
 }
 
 static int open_tty(const struct child_args *a)
@@ -66,10 +70,11 @@ static int open_tty(const struct child_args *a)
 	int master, slave;
 
 	if (tty_open_pair(&master, &slave, err, sizeof(err)) < 0)
-		child_fail(a->chan, errno, err);
+		child_fail(a->chan, 0, "%s", err);
 	struct chan_msg m = { .type = CHAN_MSG_PTY };
-	if (chan_send_fd(a->chan, &m, master) < 0)
-		child_fail(a->chan, errno, "tty: pass the master to the supervisor");
+	int r = chan_send_fd(a->chan, &m, master);
+	if (r < 0)
+		child_fail(a->chan, -r, "tty: pass the master to the supervisor");
 	close(master);
 	return slave;
 }
@@ -88,10 +93,11 @@ void child_main(const struct child_args *a)
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		child_fail(a->chan, errno, "prctl PR_SET_DUMPABLE");
 	setup_identity(a);
+	/* The reason is in err already. */
 	if (net_child_setup(a->cfg, a->net_sock, err, sizeof(err)) < 0)
-		child_fail(a->chan, errno, err);
-	if (mount_setup_root(a->cfg, a->plan, err, sizeof(err)) < 0)
-		child_fail(a->chan, errno, err);
+		child_fail(a->chan, 0, "%s", err);
+	if (mount_setup_root(a->plan, err, sizeof(err)) < 0)
+		child_fail(a->chan, 0, "%s", err);
 	if (a->want_tty)
 		ctx.tty_slave = open_tty(a);
 	if (a->cfg->net == NET_SLIRP)

@@ -99,13 +99,11 @@ int etcfiles_hostname(char *buf, size_t len, const char *hostname)
 	return etcfiles_print(buf, len, "%s\n", hostname);
 }
 
-int etcfiles_text(enum etc_file which, const struct config *cfg, char *buf, size_t len)
+int etcfiles_text(enum etc_file which, enum net_mode net, const char *hostname, char *buf, size_t len)
 {
-	const char *name = cfg->hostname ? cfg->hostname : DEFAULT_HOSTNAME;
-
 	switch (which) {
 	case ETC_RESOLV_CONF:
-		if (cfg->net == NET_HOST) {
+		if (net == NET_HOST) {
 			char host[4096];
 			_cleanup_close_ int fd =
 				open("/etc/resolv.conf", O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
@@ -117,13 +115,13 @@ int etcfiles_text(enum etc_file which, const struct config *cfg, char *buf, size
 					return (int)n;
 			}
 			host[n] = '\0';
-			return etcfiles_resolv_conf(buf, len, cfg->net, host);
+			return etcfiles_resolv_conf(buf, len, net, host);
 		}
-		return etcfiles_resolv_conf(buf, len, cfg->net, NULL);
+		return etcfiles_resolv_conf(buf, len, net, NULL);
 	case ETC_HOSTS:
-		return etcfiles_hosts(buf, len, name, cfg->net);
+		return etcfiles_hosts(buf, len, hostname, net);
 	case ETC_HOSTNAME:
-		return etcfiles_hostname(buf, len, name);
+		return etcfiles_hostname(buf, len, hostname);
 	case ETC_NONE:
 		break;
 	}

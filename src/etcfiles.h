@@ -23,7 +23,7 @@ int etcfiles_hosts(char *buf, size_t len, const char *hostname, enum net_mode mo
 /* "hostname\n" */
 int etcfiles_hostname(char *buf, size_t len, const char *hostname);
 
-/* The core's entry point (mount.c): the text of file `which` for cfg, built by the functions
- * above. For --net host it reads the host's /etc/resolv.conf (call it before pivot_root): the
+/* The core's entry point (mount.c): the text of file `which` for the sandbox's network mode
+ * and hostname, built by the functions above. For --net host it reads the host's /etc/resolv.conf (call it before pivot_root): the
  * only function here that does I/O. Length or -ENOSPC/-EINVAL/-errno. */
-int etcfiles_text(enum etc_file which, const struct config *cfg, char *buf, size_t len);
+int etcfiles_text(enum etc_file which, enum net_mode net, const char *hostname, char *buf, size_t len);

@@ -45,10 +45,6 @@
 #include "registry.h"
 #include "util.h"
 
-#ifndef CLONE_INTO_CGROUP
-#define CLONE_INTO_CGROUP 0x200000000ULL
-#endif
-
 /* The sandbox's plan for COMMAND, with this command, and exec's own options on top. */
 static int plan_command(const struct config *cfg, struct command_plan *p)
 {
@@ -73,18 +69,9 @@ static int plan_command(const struct config *cfg, struct command_plan *p)
 	return cmdplan_add_env(p, cfg->env, cfg->nenv, environ);
 }
 
-static unsigned long ns_flags(const struct registry_entry *e)
-{
-	unsigned long f = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP;
-
-	if (e->own_net)
-		f |= CLONE_NEWNET;
-	return f;
-}
-
 /* Kernels before 5.8 take no pidfd in setns: /proc/PID/ns/NS, user first. The pid is the one
  * whose start time we checked; the pidfd we hold keeps it from being reused meanwhile. */
-static int join_by_proc(pid_t pid, unsigned long flags)
+static int join_by_proc(pid_t pid, unsigned long long flags)
 {
 	static const struct {
 		const char *name;
@@ -198,9 +185,9 @@ int exec_run(const struct config *cfg)
 		goto out;
 	}
 	debug("joining the namespaces of pid %d", (int)e.cmd_pid);
-	if (setns(pidfd, (int)ns_flags(&e)) < 0) {
+	if (setns(pidfd, (int)sandbox_ns_flags(e.own_net)) < 0) {
 		int err1 = errno;
-		if (err1 != EINVAL || (r = join_by_proc(e.cmd_pid, ns_flags(&e))) < 0) {
+		if (err1 != EINVAL || (r = join_by_proc(e.cmd_pid, sandbox_ns_flags(e.own_net))) < 0) {
 			warn_errno(err1 == EINVAL ? -r : err1, "exec %s: join its namespaces", cfg->name);
 			goto out;
 		}
@@ -210,13 +197,7 @@ int exec_run(const struct config *cfg)
 		warn_errno(-sigfd, "exec: signals");
 		goto out;
 	}
-	struct clone_args ca = {
-		.flags = CLONE_PIDFD | (cgfd >= 0 ? CLONE_INTO_CGROUP : 0),
-		.pidfd = (uint64_t)(uintptr_t)&cmdfd,
-		.exit_signal = SIGCHLD,
-		.cgroup = cgfd >= 0 ? (uint64_t)cgfd : 0,
-	};
-	child = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+	child = clone_pidfd(0, &cmdfd, cgfd);
 	if (child < 0) {
 		warn_errno(errno, "exec %s: clone", cfg->name);
 		goto out;

@@ -17,6 +17,7 @@
 
 #include "chan.h"
 #include "log.h"
+#include "util.h"
 
 const int init_forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
 const size_t init_nforwarded_signals = sizeof(init_forwarded_signals) / sizeof(init_forwarded_signals[0]);
@@ -135,7 +136,9 @@ void init_run(const struct command_ctx *ctx, int chan)
 	prctl(PR_SET_NAME, "sandbox-init", 0, 0, 0);
 	cmd = fork();
 	if (cmd < 0) {
-		chan_send_error(chan, errno, "init: fork COMMAND");
+		char text[128];
+		err_set(text, sizeof(text), errno, "init: fork COMMAND");
+		chan_send_error(chan, text);
 		_exit(EXIT_SETUP);
 	}
 	if (cmd == 0) {

@@ -113,12 +113,8 @@ static int mount_new_fs_at(int rootfd, const char *dst, const char *type, const 
 	if (target < 0)
 		return err_set(err, errlen, -target, "mount %s: destination", dst);
 	mnt = new_fs(type, opts, attrs, err, errlen);
-	if (mnt < 0) {
-		char why[256];
-		snprintf(why, sizeof(why), "%s", err);
-		snprintf(err, errlen, "mount %s: %s", dst, why);
-		return mnt;
-	}
+	if (mnt < 0)
+		return err_prefix(err, errlen, mnt, "mount %s: ", dst);
 	if (attach(mnt, target) < 0)
 		return err_set(err, errlen, errno, "mount %s: attach %s", dst, type);
 	return 0;
@@ -282,7 +278,7 @@ static int dev_shadow_layer(int rootfd, const char *dst, char *err, size_t errle
 	return 0;
 }
 
-static int step_dev(int rootfd, const struct mstep *s, const struct config *cfg, char *err, size_t errlen)
+static int step_dev(int rootfd, const struct mstep *s, char *err, size_t errlen)
 {
 	static const char *const links[][2] = {
 		{ "ptmx", "pts/ptmx" },		 { "fd", "/proc/self/fd" },
@@ -316,7 +312,7 @@ static int step_dev(int rootfd, const struct mstep *s, const struct config *cfg,
 			    errlen);
 	if (r < 0)
 		return r;
-	snprintf(shm_size, sizeof(shm_size), "%llu", cfg->tmp_size);
+	snprintf(shm_size, sizeof(shm_size), "%llu", s->size);
 	r = mount_new_fs_at(rootfd, "/dev/shm", "tmpfs", shm_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err,
 			    errlen);
 	if (r < 0)
@@ -394,7 +390,7 @@ static int step_bind(int rootfd, const struct mstep *s, int srcfd, char *err, si
 
 /* Generated files are written into the layer under /dev (see dev_shadow_layer) and bound over
  * their destination: nothing of them is left in /dev or the rootfs. */
-static int step_etc(int rootfd, const struct mstep *s, const struct config *cfg, char *err, size_t errlen)
+static int step_etc(int rootfd, const struct mstep *s, const struct mountplan *plan, char *err, size_t errlen)
 {
 	_cleanup_close_ int target = openat2_in_root(rootfd, s->dst, O_PATH);
 	_cleanup_close_ int fd = -1, tree = -1;
@@ -406,7 +402,7 @@ static int step_etc(int rootfd, const struct mstep *s, const struct config *cfg,
 		return 0;
 	if (target < 0)
 		return err_set(err, errlen, -target, "generate %s", s->dst);
-	len = etcfiles_text(s->etc, cfg, text, sizeof(text));
+	len = etcfiles_text(s->etc, plan->net, plan->hostname, text, sizeof(text));
 	if (len < 0)
 		return err_set(err, errlen, -len, "generate %s", s->dst);
 	if (nest_layer < 0)
@@ -424,7 +420,7 @@ static int step_etc(int rootfd, const struct mstep *s, const struct config *cfg,
 	return 0;
 }
 
-static int run_step(int rootfd, const struct mstep *s, int srcfd, const struct config *cfg, char *err,
+static int run_step(int rootfd, const struct mstep *s, int srcfd, const struct mountplan *plan, char *err,
 		    size_t errlen)
 {
 	debug("mount: step %d at %s", (int)s->kind, s->dst);
@@ -432,7 +428,7 @@ static int run_step(int rootfd, const struct mstep *s, int srcfd, const struct c
 	case MSTEP_PROC:
 		return step_proc(rootfd, s, err, errlen);
 	case MSTEP_DEV:
-		return step_dev(rootfd, s, cfg, err, errlen);
+		return step_dev(rootfd, s, err, errlen);
 	case MSTEP_SYS:
 		return step_sys(rootfd, s, err, errlen);
 	case MSTEP_CGROUP:
@@ -447,20 +443,21 @@ static int run_step(int rootfd, const struct mstep *s, int srcfd, const struct c
 	case MSTEP_RO_BIND:
 		return step_bind(rootfd, s, srcfd, err, errlen);
 	case MSTEP_ETC:
-		return step_etc(rootfd, s, cfg, err, errlen);
+		return step_etc(rootfd, s, plan, err, errlen);
 	}
 	return err_set(err, errlen, EINVAL, "mount %s: unknown step", s->dst);
 }
 
 /* The lower layers as "/proc/self/fd/N:..." (overlayfs takes the top one first): the rootfs,
  * or an image's layers. The fds stay open in lowers until the mount is made. */
-static int open_lowers(const struct config *cfg, int *lowers, char *spec, size_t speclen, char *err, size_t errlen)
+static int open_lowers(const struct mountplan *plan, int *lowers, char *spec, size_t speclen, char *err,
+		       size_t errlen)
 {
-	size_t n = cfg->nimage_layers ? cfg->nimage_layers : 1, used = 0;
+	size_t n = plan->nimage_layers ? plan->nimage_layers : 1, used = 0;
 
 	spec[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
-		const char *dir = cfg->nimage_layers ? cfg->image_layers[n - 1 - i] : cfg->rootfs;
+		const char *dir = plan->nimage_layers ? plan->image_layers[n - 1 - i] : plan->rootfs;
 		lowers[i] = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (lowers[i] < 0)
 			return err_set(err, errlen, errno, "--overlay: open %s", dir);
@@ -473,14 +470,14 @@ static int open_lowers(const struct config *cfg, int *lowers, char *spec, size_t
 }
 
 /* The overlay over lowerspec, its upper and work directories in a new private tmpfs. */
-static int overlay_mount(const struct config *cfg, const char *lowerspec, char *err, size_t errlen)
+static int overlay_mount(const struct mountplan *plan, const char *lowerspec, char *err, size_t errlen)
 {
 	char size[32], path[64];
 	const char *tmp_opts[] = { "mode", "0755", "size", size, NULL };
 	_cleanup_close_ int tmp = -1, upper = -1, work = -1, fs = -1;
 	int mnt;
 
-	snprintf(size, sizeof(size), "%llu", cfg->tmp_size);
+	snprintf(size, sizeof(size), "%llu", plan->overlay_size);
 	tmp = new_fs("tmpfs", tmp_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err, errlen);
 	if (tmp < 0)
 		return tmp;
@@ -518,17 +515,17 @@ refused:;
 	return err_set(err, errlen, e,
 		    "--overlay: the kernel refused an overlay on %s%s%s%s (unprivileged overlayfs needs "
 		    "Linux >= 5.11 and a rootfs on a filesystem it supports; try --ro, or copy the rootfs)",
-		    cfg->rootfs, log[0] ? " (" : "", log, log[0] ? ")" : "");
+		    plan->rootfs, log[0] ? " (" : "", log, log[0] ? ")" : "");
 }
 
 /* --overlay: the rootfs (or an image's layers) as the lower layers of an overlayfs whose upper and work directories
  * live in a tmpfs that nothing but this mount holds: it goes away with the mount namespace,
  * also after a crash, and the rootfs on disk is never written. The layers are named by
  * /proc/self/fd paths, so no path of the host or the rootfs is looked up twice. */
-static int overlay_tree(const struct config *cfg, char *err, size_t errlen)
+static int overlay_tree(const struct mountplan *plan, char *err, size_t errlen)
 {
 	char lowerspec[4096];
-	size_t n = cfg->nimage_layers ? cfg->nimage_layers : 1;
+	size_t n = plan->nimage_layers ? plan->nimage_layers : 1;
 	_cleanup_free_ int *lowers = malloc(n * sizeof(*lowers));
 	int r;
 
@@ -536,9 +533,9 @@ static int overlay_tree(const struct config *cfg, char *err, size_t errlen)
 		return err_set(err, errlen, ENOMEM, "--overlay");
 	for (size_t i = 0; i < n; i++)
 		lowers[i] = -1;
-	r = open_lowers(cfg, lowers, lowerspec, sizeof(lowerspec), err, errlen);
+	r = open_lowers(plan, lowers, lowerspec, sizeof(lowerspec), err, errlen);
 	if (r == 0)
-		r = overlay_mount(cfg, lowerspec, err, errlen);
+		r = overlay_mount(plan, lowerspec, err, errlen);
 	for (size_t i = 0; i < n; i++)
 		if (lowers[i] >= 0)
 			close(lowers[i]);
@@ -546,9 +543,9 @@ static int overlay_tree(const struct config *cfg, char *err, size_t errlen)
 }
 
 /* Whether a mount point the plan needs is missing in the rootfs on disk. */
-static bool mount_points_missing(const struct config *cfg, const struct mountplan *plan)
+static bool mount_points_missing(const struct mountplan *plan)
 {
-	_cleanup_close_ int dir = open(cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int dir = open(plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
 	if (dir < 0)
 		return false; /* attach_root reports it */
@@ -566,26 +563,26 @@ static bool mount_points_missing(const struct config *cfg, const struct mountpla
 
 /* The new root as an attached mount: a clone of the rootfs on top of itself (or an overlay over
  * it), or of the host's root, read-only, on a private /tmp of this mount namespace. */
-static int attach_root(const struct config *cfg, bool shield, char *err, size_t errlen)
+static int attach_root(const struct mountplan *plan, bool shield, char *err, size_t errlen)
 {
 	_cleanup_close_ int tree = -1, target = -1;
 
-	if (cfg->overlay || shield) {
-		tree = overlay_tree(cfg, err, errlen);
+	if (plan->overlay || shield) {
+		tree = overlay_tree(plan, err, errlen);
 		if (tree < 0)
 			return tree;
 	} else {
-		tree = clone_tree(AT_FDCWD, cfg->host_mode ? "/" : cfg->rootfs, true);
+		tree = clone_tree(AT_FDCWD, plan->host_mode ? "/" : plan->rootfs, true);
 	}
 	if (tree < 0)
-		return err_set(err, errlen, -tree, "rootfs %s: clone", cfg->rootfs);
-	if (cfg->host_mode && make_readonly(tree, true) < 0)
+		return err_set(err, errlen, -tree, "rootfs %s: clone", plan->rootfs);
+	if (plan->host_mode && make_readonly(tree, true) < 0)
 		return err_set(err, errlen, errno, "host mode: make the host's root read-only");
-	target = open(cfg->host_mode ? "/tmp" : cfg->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	target = open(plan->host_mode ? "/tmp" : plan->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (target < 0)
-		return err_set(err, errlen, errno, "rootfs %s: open", cfg->rootfs);
+		return err_set(err, errlen, errno, "rootfs %s: open", plan->rootfs);
 	if (attach(tree, target) < 0)
-		return err_set(err, errlen, errno, "rootfs %s: attach", cfg->rootfs);
+		return err_set(err, errlen, errno, "rootfs %s: attach", plan->rootfs);
 	/* After move_mount the tree's fd refers to the attached root. */
 	return steal_fd(&tree);
 }
@@ -605,7 +602,7 @@ static int pivot(int rootfd, char *err, size_t errlen)
 	return 0;
 }
 
-int mount_setup_root(const struct config *cfg, const struct mountplan *plan, char *err, size_t errlen)
+int mount_setup_root(const struct mountplan *plan, char *err, size_t errlen)
 {
 	_cleanup_free_ int *srcfds = calloc(plan->n ? plan->n : 1, sizeof(*srcfds));
 	_cleanup_close_ int rootfd = -1;
@@ -632,19 +629,18 @@ int mount_setup_root(const struct config *cfg, const struct mountplan *plan, cha
 	/* --ro promises that nothing is written to the rootfs: when it lacks a mount point, the
 	 * mount points are made in the upper layer of an overlay (a private tmpfs), which is then
 	 * made read-only with the rest. */
-	bool shield = cfg->ro && !cfg->host_mode && (cfg->nimage_layers || mount_points_missing(cfg, plan));
-	rootfd = attach_root(cfg, shield, err, errlen);
+	bool shield = plan->ro && !plan->host_mode && (plan->nimage_layers || mount_points_missing(plan));
+	rootfd = attach_root(plan, shield, err, errlen);
 	if (rootfd < 0) {
 		r = rootfd;
 		goto out;
 	}
-	if (cfg->ro) {
+	if (plan->ro) {
 		/* The mount points first, while the root can still take them (only the system
 		 * ones on a plain rootfs; every one in a shield's upper layer). */
 		for (size_t i = 0; i < plan->n; i++) {
 			const struct mstep *s = &plan->steps[i];
-			if ((shield && s->create) || s->kind == MSTEP_PROC || s->kind == MSTEP_DEV ||
-			    s->kind == MSTEP_SYS || (s->kind == MSTEP_TMPFS && strcmp(s->dst, "/tmp") == 0)) {
+			if ((shield && s->create) || s->system) {
 				struct stat st;
 				bool as_file = srcfds[i] >= 0 && fstat(srcfds[i], &st) == 0 && !S_ISDIR(st.st_mode);
 				int fd = mount_open_in_root(rootfd, s->dst, true, as_file);
@@ -661,7 +657,7 @@ int mount_setup_root(const struct config *cfg, const struct mountplan *plan, cha
 		}
 	}
 	for (size_t i = 0; i < plan->n; i++) {
-		r = run_step(rootfd, &plan->steps[i], srcfds[i], cfg, err, errlen);
+		r = run_step(rootfd, &plan->steps[i], srcfds[i], plan, err, errlen);
 		if (r < 0)
 			goto out;
 	}

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
 /* What container runtimes hide or make read-only in /proc and /sys (runc/podman defaults). */
 static const char *const masked_paths[] = {
 	"/proc/acpi",	     "/proc/kcore",	  "/proc/keys",	 "/proc/latency_stats",
@@ -95,13 +97,23 @@ int mountplan_build(const struct config *cfg, struct mountplan *plan, char *err,
 	struct mstep *s;
 
 	memset(plan, 0, sizeof(*plan));
+	plan->rootfs = cfg->rootfs;
+	plan->host_mode = cfg->host_mode;
+	plan->overlay = cfg->overlay;
+	plan->image_layers = cfg->image_layers;
+	plan->nimage_layers = cfg->nimage_layers;
+	plan->ro = cfg->ro;
+	plan->overlay_size = cfg->tmp_size;
+	plan->net = cfg->net;
+	plan->hostname = cfg->hostname ? cfg->hostname : DEFAULT_HOSTNAME;
 
 	s = ADD(MSTEP_PROC, "/proc");
-	s->create = true;
+	s->create = s->system = true;
 	s = ADD(MSTEP_DEV, "/dev");
-	s->create = true;
+	s->create = s->system = true;
+	s->size = cfg->tmp_size;
 	s = ADD(MSTEP_SYS, "/sys");
-	s->create = true;
+	s->create = s->system = true;
 	if (cfg->cgroupfs != CGROUPFS_NONE) {
 		s = ADD(MSTEP_CGROUP, "/sys/fs/cgroup");
 		s->optional = true;
@@ -116,7 +128,7 @@ int mountplan_build(const struct config *cfg, struct mountplan *plan, char *err,
 		s->optional = true;
 	}
 	s = ADD(MSTEP_TMPFS, "/tmp");
-	s->create = true;
+	s->create = s->system = true;
 	s->size = cfg->tmp_size;
 	s->mode = 01777;
 
@@ -139,15 +151,13 @@ int mountplan_build(const struct config *cfg, struct mountplan *plan, char *err,
 		int r = mountplan_normalize(m->dst, norm, sizeof(norm));
 
 		if (r < 0) {
-			snprintf(err, errlen, "mount destination %s: %s", m->dst,
-				 r == -ENAMETOOLONG ? "path too long" : "not an absolute path");
 			mountplan_free(plan);
-			return r;
+			return err_set(err, errlen, r, "mount destination %s: %s", m->dst,
+				       r == -ENAMETOOLONG ? "path too long" : "not an absolute path");
 		}
 		if (strcmp(norm, "/") == 0) {
-			snprintf(err, errlen, "mount destination %s: cannot cover the root", m->dst);
 			mountplan_free(plan);
-			return -EINVAL;
+			return err_set(err, errlen, -EINVAL, "mount destination %s: cannot cover the root", m->dst);
 		}
 		switch (m->kind) {
 		case MOUNT_BIND:
@@ -167,8 +177,7 @@ int mountplan_build(const struct config *cfg, struct mountplan *plan, char *err,
 	return 0;
 nomem:
 	mountplan_free(plan);
-	snprintf(err, errlen, "mount plan: %s", strerror(ENOMEM));
-	return -ENOMEM;
+	return err_set(err, errlen, ENOMEM, "mount plan");
 }
 
 void mountplan_free(struct mountplan *plan)

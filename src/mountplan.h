@@ -10,7 +10,7 @@ enum mstep_kind {
 	MSTEP_PROC,    /* a new procfs for the pid namespace */
 	MSTEP_MASK,    /* hide dst (a file: /dev/null over it; a directory: an empty read-only tmpfs) */
 	MSTEP_RO_PATH, /* make dst, which exists, read-only */
-	MSTEP_DEV,     /* tmpfs with the contract's nodes, devpts, shm, links */
+	MSTEP_DEV,     /* tmpfs with the contract's nodes, devpts, shm (of size bytes), links */
 	MSTEP_SYS,     /* read-only sysfs */
 	MSTEP_CGROUP,  /* the sandbox's cgroup (its cgroup namespace's root), when the host has cgroup v2 */
 	MSTEP_TMPFS,   /* a tmpfs of size bytes (0: the kernel's default) */
@@ -25,23 +25,35 @@ struct mstep {
 	enum mstep_kind kind;
 	const char *src;
 	char *dst;                 /* normalized absolute path inside the sandbox (owned) */
-	unsigned long long size;   /* MSTEP_TMPFS */
+	unsigned long long size;   /* MSTEP_TMPFS; MSTEP_DEV: its /dev/shm */
 	int mode;                  /* MSTEP_TMPFS: permission bits of its root */
 	enum etc_file etc;         /* MSTEP_ETC */
 	bool optional;             /* MASK/RO_PATH/ETC: skip when dst is absent */
 	bool create;               /* create dst (as a directory, or a file for file binds) if absent */
 	bool writable;             /* MSTEP_CGROUP: read-write (--cgroupfs rw) */
+	bool system;               /* a mount point every sandbox has: made even under --ro */
 };
 
 struct mountplan {
 	struct mstep *steps;
 	size_t n;
+	/* The root the steps run on. */
+	const char *rootfs;              /* the rootfs on disk ("/" in host mode) */
+	bool host_mode;                  /* the host's root, read-only, attached on a private /tmp */
+	bool overlay;                    /* the rootfs as the lower layer of an overlay */
+	const char **image_layers;       /* an image's unpacked layers, lowest first (borrowed) */
+	size_t nimage_layers;            /* then the lower layers of the overlay, not rootfs */
+	bool ro;                         /* the root read-only once its mount points exist */
+	unsigned long long overlay_size; /* the overlay's upper layer (a tmpfs), bytes */
+	/* What the generated /etc files say. */
+	enum net_mode net;
+	const char *hostname;
 };
 
 /* Lexically normalize an absolute path: collapse "//", drop ".", resolve ".." (never above
  * "/"), drop a trailing "/". 0, or -EINVAL (not absolute) / -ENAMETOOLONG. */
 int mountplan_normalize(const char *in, char *out, size_t outlen);
 
-/* Build the plan for cfg. 0 or -errno with a reason in err. */
+/* Build the plan for cfg (its strings are borrowed from cfg). 0 or -errno with a reason in err. */
 int mountplan_build(const struct config *cfg, struct mountplan *plan, char *err, size_t errlen);
 void mountplan_free(struct mountplan *plan);

@@ -139,16 +139,6 @@ void options_usage(FILE *out)
 	      out);
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 /* Grow *arr by one element of size sz; returns a pointer to the new, zeroed element. */
 static void *push(void *arr, size_t *n, size_t sz)
 {
@@ -209,7 +199,7 @@ static int take_second_arg(int argc, char *const argv[], const char *opt, const 
 			   size_t errlen)
 {
 	if (optind >= argc)
-		return fail(err, errlen, "--%s: needs two arguments, SRC and DST", opt);
+		return err_set(err, errlen, -EINVAL, "--%s: needs two arguments, SRC and DST", opt);
 	*out = argv[optind++];
 	return 0;
 }
@@ -217,7 +207,7 @@ static int take_second_arg(int argc, char *const argv[], const char *opt, const 
 static int check_dst(const char *opt, const char *dst, char *err, size_t errlen)
 {
 	if (dst[0] != '/')
-		return fail(err, errlen, "--%s: %s: the destination must be an absolute path", opt, dst);
+		return err_set(err, errlen, -EINVAL, "--%s: %s: the destination must be an absolute path", opt, dst);
 	return 0;
 }
 
@@ -249,16 +239,16 @@ static int parse_one(int c, const char *arg, int argc, char *const argv[], struc
 		else if (strcmp(arg, "self") == 0)
 			cfg->map = MAP_SELF;
 		else
-			return fail(err, errlen, "--map: unknown mode '%s' (auto or self)", arg);
+			return err_set(err, errlen, -EINVAL, "--map: unknown mode '%s' (auto or self)", arg);
 		return 0;
 	case OPT_USER:
 		if (options_parse_user(arg, &cfg->user_uid, &cfg->user_gid) < 0)
-			return fail(err, errlen, "--user: '%s' is not UID[:GID] with numeric ids", arg);
+			return err_set(err, errlen, -EINVAL, "--user: '%s' is not UID[:GID] with numeric ids", arg);
 		cfg->user_set = true;
 		return 0;
 	case OPT_HOSTNAME:
 		if (arg[0] == '\0' || strlen(arg) > 64)
-			return fail(err, errlen, "--hostname: '%s' must be 1 to 64 characters", arg);
+			return err_set(err, errlen, -EINVAL, "--hostname: '%s' must be 1 to 64 characters", arg);
 		cfg->hostname = arg;
 		return 0;
 	case OPT_NET:
@@ -269,12 +259,12 @@ static int parse_one(int c, const char *arg, int argc, char *const argv[], struc
 		else if (strcmp(arg, "host") == 0)
 			cfg->net = NET_HOST;
 		else
-			return fail(err, errlen, "--net: unknown mode '%s' (slirp, none or host)", arg);
+			return err_set(err, errlen, -EINVAL, "--net: unknown mode '%s' (slirp, none or host)", arg);
 		return 0;
 	case OPT_MTU:
 		if (parse_uint(arg, MAX_MTU, &v) < 0 || v < MIN_MTU)
-			return fail(err, errlen, "--mtu: '%s' must be a number from %d to %d", arg, MIN_MTU,
-				    MAX_MTU);
+			return err_set(err, errlen, -EINVAL, "--mtu: '%s' must be a number from %d to %d", arg, MIN_MTU,
+				       MAX_MTU);
 		cfg->mtu = (unsigned)v;
 		return 0;
 	case 'p': {
@@ -283,7 +273,7 @@ static int parse_one(int c, const char *arg, int argc, char *const argv[], struc
 		if (!p)
 			return -ENOMEM;
 		if (publish_parse(arg, p, why, sizeof(why)) < 0)
-			return fail(err, errlen, "--publish: %s", why);
+			return err_set(err, errlen, -EINVAL, "--publish: %s", why);
 		p->spec = arg;
 		return 0;
 	}
@@ -298,7 +288,7 @@ static int parse_one(int c, const char *arg, int argc, char *const argv[], struc
 		return 0;
 	case OPT_TMP_SIZE:
 		if (parse_size(arg, &cfg->tmp_size) < 0 || cfg->tmp_size == 0)
-			return fail(err, errlen, "--tmp-size: '%s' is not a size like 512m", arg);
+			return err_set(err, errlen, -EINVAL, "--tmp-size: '%s' is not a size like 512m", arg);
 		return 0;
 	case OPT_BIND:
 	case OPT_RO_BIND:
@@ -319,7 +309,7 @@ static int parse_one(int c, const char *arg, int argc, char *const argv[], struc
 		return check_dst(opt, m->dst, err, errlen);
 	case 'w':
 		if (arg[0] != '/')
-			return fail(err, errlen, "--workdir: %s: must be an absolute path", arg);
+			return err_set(err, errlen, -EINVAL, "--workdir: %s: must be an absolute path", arg);
 		cfg->workdir = arg;
 		return 0;
 	case 'e': {
@@ -328,20 +318,20 @@ static int parse_one(int c, const char *arg, int argc, char *const argv[], struc
 		if (!e)
 			return -ENOMEM;
 		if (arg[0] == '\0' || eq == arg)
-			return fail(err, errlen, "--env: '%s' is not NAME=VALUE or NAME", arg);
+			return err_set(err, errlen, -EINVAL, "--env: '%s' is not NAME=VALUE or NAME", arg);
 		e->name = arg;
 		e->value = eq ? eq + 1 : NULL;
 		return 0;
 	}
 	case OPT_NAME:
 		if (registry_name_valid(arg) < 0)
-			return fail(err, errlen, "--name: '%s' must be 1 to 64 of A-Z a-z 0-9 _ . -, not starting with '.' or '-'",
-				    arg);
+			return err_set(err, errlen, -EINVAL,
+				       "--name: '%s' must be 1 to 64 of A-Z a-z 0-9 _ . -, not starting with '.' or '-'", arg);
 		cfg->name = arg;
 		return 0;
 	case OPT_TIMEOUT:
 		if (parse_seconds_ms(arg, &cfg->timeout_ms) < 0)
-			return fail(err, errlen, "--timeout: '%s' is not a positive number of seconds", arg);
+			return err_set(err, errlen, -EINVAL, "--timeout: '%s' is not a positive number of seconds", arg);
 		return 0;
 	case OPT_NO_TTY:
 		cfg->no_tty = true;
@@ -361,7 +351,7 @@ static int parse_one(int c, const char *arg, int argc, char *const argv[], struc
 		else if (strcmp(arg, "none") == 0)
 			cfg->seccomp = SECCOMP_NONE;
 		else
-			return fail(err, errlen, "--seccomp: unknown mode '%s' (default or none)", arg);
+			return err_set(err, errlen, -EINVAL, "--seccomp: unknown mode '%s' (default or none)", arg);
 		return 0;
 	case OPT_RLIMIT: {
 		struct rlimit_setting *rl = push(&cfg->rlimits, &cfg->nrlimits, sizeof(*rl));
@@ -369,16 +359,16 @@ static int parse_one(int c, const char *arg, int argc, char *const argv[], struc
 		if (!rl)
 			return -ENOMEM;
 		if (rlimit_parse(arg, rl, why, sizeof(why)) < 0)
-			return fail(err, errlen, "--rlimit: %s", why);
+			return err_set(err, errlen, -EINVAL, "--rlimit: %s", why);
 		return 0;
 	}
 	case OPT_MEMORY:
 		if (parse_size(arg, &cfg->memory) < 0 || cfg->memory == 0)
-			return fail(err, errlen, "--memory: '%s' is not a size like 512m", arg);
+			return err_set(err, errlen, -EINVAL, "--memory: '%s' is not a size like 512m", arg);
 		return 0;
 	case OPT_PIDS:
 		if (parse_uint(arg, INT32_MAX, &cfg->pids) < 0 || cfg->pids == 0)
-			return fail(err, errlen, "--pids: '%s' is not a positive number", arg);
+			return err_set(err, errlen, -EINVAL, "--pids: '%s' is not a positive number", arg);
 		return 0;
 	case OPT_CPUS: {
 		char *end;
@@ -386,7 +376,7 @@ static int parse_one(int c, const char *arg, int argc, char *const argv[], struc
 		cfg->cpus = strtod(arg, &end);
 		if (arg[0] < '0' || arg[0] > '9' || *end || errno || !isfinite(cfg->cpus) || cfg->cpus <= 0 ||
 		    cfg->cpus > 4096)
-			return fail(err, errlen, "--cpus: '%s' is not a positive number of CPUs", arg);
+			return err_set(err, errlen, -EINVAL, "--cpus: '%s' is not a positive number of CPUs", arg);
 		return 0;
 	}
 	case OPT_CGROUPFS:
@@ -397,18 +387,18 @@ static int parse_one(int c, const char *arg, int argc, char *const argv[], struc
 		else if (strcmp(arg, "none") == 0)
 			cfg->cgroupfs = CGROUPFS_NONE;
 		else
-			return fail(err, errlen, "--cgroupfs: unknown mode '%s' (ro, rw or none)", arg);
+			return err_set(err, errlen, -EINVAL, "--cgroupfs: unknown mode '%s' (ro, rw or none)", arg);
 		return 0;
 	case OPT_STATUS_FD:
 		if (parse_uint(arg, INT_MAX, &v) < 0)
-			return fail(err, errlen, "--status-fd: '%s' is not a file descriptor number", arg);
+			return err_set(err, errlen, -EINVAL, "--status-fd: '%s' is not a file descriptor number", arg);
 		cfg->status_fd = (int)v;
 		return 0;
 	case OPT_JSON:
 		cfg->list_json = true;
 		return 0;
 	}
-	return fail(err, errlen, "internal error: option %d not handled", c);
+	return err_set(err, errlen, -EINVAL, "internal error: option %d not handled", c);
 }
 
 static void config_defaults(struct config *cfg)
@@ -449,13 +439,14 @@ static void build_tables(int cmd_bit, struct option *longopts, char *shortopts)
 static int check_combinations(struct config *cfg, char *err, size_t errlen)
 {
 	if (cfg->npublish > 0 && cfg->net != NET_SLIRP)
-		return fail(err, errlen, "--publish: needs --net slirp");
+		return err_set(err, errlen, -EINVAL, "--publish: needs --net slirp");
 	if (cfg->allow_host_loopback && cfg->net != NET_SLIRP)
-		return fail(err, errlen, "--allow-host-loopback: needs --net slirp");
+		return err_set(err, errlen, -EINVAL, "--allow-host-loopback: needs --net slirp");
 	if (cfg->host_mode && cfg->overlay)
-		return fail(err, errlen, "--overlay: not available in host mode (the host's root is read-only already)");
+		return err_set(err, errlen, -EINVAL,
+			       "--overlay: not available in host mode (the host's root is read-only already)");
 	if (cfg->ro && cfg->overlay)
-		return fail(err, errlen, "--ro and --overlay: choose one");
+		return err_set(err, errlen, -EINVAL, "--ro and --overlay: choose one");
 	return 0;
 }
 
@@ -490,11 +481,11 @@ int options_parse(int argc, char *const argv[], struct config *cfg, char *err, s
 		const char *bad = argv[first - 1 + optind - 1];
 		if (c == '?') {
 			if (optopt && optopt < CHAR_MAX)
-				return fail(err, errlen, "-%c: unknown option (see sandbox --help)", optopt);
-			return fail(err, errlen, "%s: unknown option (see sandbox --help)", bad);
+				return err_set(err, errlen, -EINVAL, "-%c: unknown option (see sandbox --help)", optopt);
+			return err_set(err, errlen, -EINVAL, "%s: unknown option (see sandbox --help)", bad);
 		}
 		if (c == ':')
-			return fail(err, errlen, "%s: needs an argument", bad);
+			return err_set(err, errlen, -EINVAL, "%s: needs an argument", bad);
 		/* --bind SRC DST takes a second word: let it see the shifted argv. */
 		optind += first - 1;
 		r = parse_one(c, optarg, argc, argv, cfg, err, errlen);
@@ -508,14 +499,14 @@ int options_parse(int argc, char *const argv[], struct config *cfg, char *err, s
 
 	if (cfg->cmd == CMD_LIST || cfg->cmd == CMD_DOCTOR) {
 		if (optind < argc)
-			return fail(err, errlen, "%s: unexpected argument '%s'", argv[1], argv[optind]);
+			return err_set(err, errlen, -EINVAL, "%s: unexpected argument '%s'", argv[1], argv[optind]);
 		return 0;
 	}
 	if (optind < argc && strcmp(argv[optind - 1], "--") != 0 && strcmp(argv[optind], "--") == 0)
 		optind++;
 	if (optind >= argc)
-		return fail(err, errlen, cfg->cmd == CMD_EXEC ? "exec: missing NAME (see sandbox --help)"
-							      : "usage: missing ROOTFS (see sandbox --help)");
+		return err_set(err, errlen, -EINVAL, cfg->cmd == CMD_EXEC ? "exec: missing NAME (see sandbox --help)"
+			       : "usage: missing ROOTFS (see sandbox --help)");
 	if (cfg->cmd == CMD_EXEC)
 		cfg->name = argv[optind++];
 	else
@@ -524,7 +515,7 @@ int options_parse(int argc, char *const argv[], struct config *cfg, char *err, s
 		optind++;
 	if (optind >= argc) {
 		if (cfg->cmd == CMD_EXEC)
-			return fail(err, errlen, "exec: missing COMMAND");
+			return err_set(err, errlen, -EINVAL, "exec: missing COMMAND");
 		static char *const default_cmd[] = { "/bin/sh", NULL };
 		cfg->argv = default_cmd;
 	} else {
@@ -533,7 +524,7 @@ int options_parse(int argc, char *const argv[], struct config *cfg, char *err, s
 	}
 	if (cfg->rootfs) {
 		if (cfg->rootfs[0] == '\0')
-			return fail(err, errlen, "ROOTFS: the path is empty");
+			return err_set(err, errlen, -EINVAL, "ROOTFS: the path is empty");
 		cfg->host_mode = strspn(cfg->rootfs, "/") == strlen(cfg->rootfs);
 	}
 	return check_combinations(cfg, err, errlen);

@@ -197,8 +197,8 @@ int registry_encode(const struct registry_entry *e, char **out, size_t *len)
 	return 0;
 }
 
-static int decode_field(const struct field *f, const char *data, size_t n, struct registry_entry *e, char *err,
-			size_t errlen)
+static int decode_field(const struct field *f, const char *data, size_t n, struct registry_entry *e,
+			char *err, size_t errlen)
 {
 	void *at = (char *)e + f->offset;
 	uint64_t u;

@@ -81,36 +81,30 @@ int rlimit_parse(const char *spec, struct rlimit_setting *out, char *err, size_t
 
 	memset(out, 0, sizeof(*out));
 	if (!eq) {
-		snprintf(err, errlen, "'%s' is not NAME=SOFT[:HARD]", spec);
-		return -EINVAL;
+		return err_set(err, errlen, -EINVAL, "'%s' is not NAME=SOFT[:HARD]", spec);
 	}
 	nlen = (size_t)(eq - spec);
 	if (nlen == 0 || nlen >= sizeof(name)) {
-		snprintf(err, errlen, "'%s': unknown limit name", spec);
-		return -EINVAL;
+		return err_set(err, errlen, -EINVAL, "'%s': unknown limit name", spec);
 	}
 	memcpy(name, spec, nlen);
 	name[nlen] = '\0';
 	out->resource = rlimit_by_name(name);
 	if (out->resource < 0) {
-		snprintf(err, errlen, "'%s': unknown limit name (see prlimit(1))", name);
-		return -EINVAL;
+		return err_set(err, errlen, -EINVAL, "'%s': unknown limit name (see prlimit(1))", name);
 	}
 	colon = strchr(eq + 1, ':');
 	if (parse_value(eq + 1, colon ? (size_t)(colon - eq - 1) : strlen(eq + 1), &out->soft) < 0) {
-		snprintf(err, errlen, "'%s': the soft limit must be a number or 'unlimited'", spec);
-		return -EINVAL;
+		return err_set(err, errlen, -EINVAL, "'%s': the soft limit must be a number or 'unlimited'", spec);
 	}
 	if (colon) {
 		if (parse_value(colon + 1, strlen(colon + 1), &out->hard) < 0) {
-			snprintf(err, errlen, "'%s': the hard limit must be a number or 'unlimited'", spec);
-			return -EINVAL;
+			return err_set(err, errlen, -EINVAL, "'%s': the hard limit must be a number or 'unlimited'", spec);
 		}
 		out->hard_set = true;
 		/* RLIM_INFINITY compares as the largest value, as the kernel does. */
 		if (out->soft > out->hard) {
-			snprintf(err, errlen, "'%s': the soft limit is above the hard limit", spec);
-			return -EINVAL;
+			return err_set(err, errlen, -EINVAL, "'%s': the soft limit is above the hard limit", spec);
 		}
 	}
 	return 0;
@@ -126,17 +120,15 @@ int rlimit_apply(const struct rlimit_setting *s, size_t n, char *err, size_t err
 		if (s[i].hard_set)
 			rl.rlim_max = s[i].hard;
 		else if (rl.rlim_cur > rl.rlim_max) {
-			snprintf(err, errlen, "rlimit %s: soft limit above the current hard limit",
-				 rlimit_name(s[i].resource));
-			return -EINVAL;
+			return err_set(err, errlen, -EINVAL, "rlimit %s: soft limit above the current hard limit",
+				       rlimit_name(s[i].resource));
 		}
 		if (setrlimit(s[i].resource, &rl) < 0)
 			goto fail;
 		continue;
 fail:;
 		int e = errno;
-		snprintf(err, errlen, "rlimit %s: %s", rlimit_name(s[i].resource), strerror(e));
-		return -e;
+		return err_set(err, errlen, e, "rlimit %s", rlimit_name(s[i].resource));
 	}
 	return 0;
 }

@@ -87,8 +87,7 @@ int secfilter_apply_default(char *err, size_t errlen)
 		return r;
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
 		int e = errno;
-		snprintf(err, errlen, "loading the seccomp filter: %s", strerror(e));
-		return -e;
+		return err_set(err, errlen, e, "loading the seccomp filter");
 	}
 	return 0;
 }
@@ -110,8 +109,7 @@ int security_no_new_privs(char *err, size_t errlen)
 {
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0) {
 		int e = errno;
-		snprintf(err, errlen, "prctl(PR_SET_NO_NEW_PRIVS): %s", strerror(e));
-		return -e;
+		return err_set(err, errlen, e, "prctl(PR_SET_NO_NEW_PRIVS)");
 	}
 	return 0;
 }

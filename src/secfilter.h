@@ -1,4 +1,6 @@
-/* secfilter.h: the default seccomp filter (libseccomp) and no_new_privs.
+/* secfilter.h: the default seccomp filter and no_new_privs. libseccomp builds the filter: at
+ * build time (tools/gen-secfilter, so the sandbox loads precompiled BPF and does not link
+ * libseccomp) and in the tests that compare both.
  *
  * Named secfilter, not seccomp: libseccomp owns both the <seccomp.h> header name (ours would
  * shadow it under -Isrc) and the seccomp_* prefix (as STYLE.md keeps us out of slirp_*). */

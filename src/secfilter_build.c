@@ -47,29 +47,24 @@ int secfilter_build(scmp_filter_ctx *out, char *err, size_t errlen)
 
 	ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx) {
-		snprintf(err, errlen, "seccomp_init: %s", strerror(ENOMEM));
-		return -ENOMEM;
+		return err_set(err, errlen, ENOMEM, "seccomp_init");
 	}
 	/* A syscall from an ABI we did not add must not pass unfiltered. */
 	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	if (r < 0) {
-		snprintf(err, errlen, "seccomp bad-arch action: %s", strerror(-r));
-		return r;
+		return err_set(err, errlen, -r, "seccomp bad-arch action");
 	}
 	/* A binary tree of syscall numbers rather than a linear list: the kernel runs the filter
 	 * for every syscall number of every ABI at load time (to build its allow cache), and
 	 * this halves that cost (~280 -> ~125 us here). */
 	r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	if (r < 0) {
-		snprintf(err, errlen, "seccomp optimize attribute: %s", strerror(-r));
-		return r;
+		return err_set(err, errlen, -r, "seccomp optimize attribute");
 	}
 	for (size_t i = 0; extra_arches[i]; i++) {
 		r = seccomp_arch_add(ctx, extra_arches[i]);
 		if (r < 0 && r != -EEXIST) {
-			snprintf(err, errlen, "seccomp_arch_add(0x%x): %s", extra_arches[i],
-				 strerror(-r));
-			return r;
+			return err_set(err, errlen, -r, "seccomp_arch_add(0x%x)", extra_arches[i]);
 		}
 	}
 
@@ -81,8 +76,7 @@ int secfilter_build(scmp_filter_ctx *out, char *err, size_t errlen)
 			continue;
 		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
 		if (r < 0) {
-			snprintf(err, errlen, "seccomp rule for %s: %s", name, strerror(-r));
-			return r;
+			return err_set(err, errlen, -r, "seccomp rule for %s", name);
 		}
 	}
 
@@ -94,9 +88,7 @@ int secfilter_build(scmp_filter_ctx *out, char *err, size_t errlen)
 				     SCMP_A1_64(SCMP_CMP_MASKED_EQ, 0xffffffffULL,
 						(scmp_datum_t)secfilter_blocked_ioctls[i].request));
 		if (r < 0) {
-			snprintf(err, errlen, "seccomp rule for ioctl(%s): %s",
-				 secfilter_blocked_ioctls[i].name, strerror(-r));
-			return r;
+			return err_set(err, errlen, -r, "seccomp rule for ioctl(%s)", secfilter_blocked_ioctls[i].name);
 		}
 	}
 
@@ -115,29 +107,24 @@ int secfilter_export(struct sock_filter **insns, size_t *n, char *err, size_t er
 	_cleanup_close_ int fd = memfd_create("secfilter", MFD_CLOEXEC);
 	if (fd < 0) {
 		int e = errno;
-		snprintf(err, errlen, "memfd_create: %s", strerror(e));
-		return -e;
+		return err_set(err, errlen, e, "memfd_create");
 	}
 	r = seccomp_export_bpf(ctx, fd);
 	if (r < 0) {
-		snprintf(err, errlen, "exporting the seccomp filter: %s", strerror(-r));
-		return r;
+		return err_set(err, errlen, -r, "exporting the seccomp filter");
 	}
 	off_t len = lseek(fd, 0, SEEK_CUR);
 	if (len <= 0 || len % (off_t)sizeof(struct sock_filter) != 0 || len > 65536) {
-		snprintf(err, errlen, "exporting the seccomp filter: bad size %lld", (long long)len);
-		return -EINVAL;
+		return err_set(err, errlen, -EINVAL, "exporting the seccomp filter: bad size %lld", (long long)len);
 	}
 	_cleanup_free_ struct sock_filter *buf = malloc((size_t)len);
 	if (!buf) {
-		snprintf(err, errlen, "exporting the seccomp filter: %s", strerror(ENOMEM));
-		return -ENOMEM;
+		return err_set(err, errlen, ENOMEM, "exporting the seccomp filter");
 	}
 	ssize_t got = pread(fd, buf, (size_t)len, 0);
 	if (got != len) {
 		int e = got < 0 ? errno : EIO;
-		snprintf(err, errlen, "reading the exported seccomp filter: %s", strerror(e));
-		return -e;
+		return err_set(err, errlen, e, "reading the exported seccomp filter");
 	}
 	*n = (size_t)len / sizeof(struct sock_filter);
 	*insns = steal_ptr(&buf);
@@ -153,8 +140,7 @@ int secfilter_load_built(char *err, size_t errlen)
 	/* libseccomp sets no_new_privs itself before loading (SCMP_FLTATR_CTL_NNP). */
 	r = seccomp_load(ctx);
 	if (r < 0) {
-		snprintf(err, errlen, "loading the seccomp filter: %s", strerror(-r));
-		return r;
+		return err_set(err, errlen, -r, "loading the seccomp filter");
 	}
 	return 0;
 }

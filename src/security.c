@@ -15,6 +15,7 @@
 
 #include "caps.h"
 #include "secfilter.h"
+#include "util.h"
 
 /* Keys are not namespaced: COMMAND would inherit, and possess, the caller's session keyring
  * (with --seccomp none it could read every key in it). A new anonymous session keyring cuts
@@ -26,8 +27,7 @@ static int security_new_session_keyring(char *err, size_t errlen)
 	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS &&
 	    !(errno == EPERM && prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 2)) {
 		int e = errno;
-		snprintf(err, errlen, "joining a new session keyring: %s", strerror(e));
-		return -e;
+		return err_set(err, errlen, e, "joining a new session keyring");
 	}
 	return 0;
 }

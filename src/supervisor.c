@@ -113,22 +113,6 @@ static void write_status(const struct supervisor *s, const char *line, int len)
 		debug("status-fd: write failed");
 }
 
-#ifndef CLONE_INTO_CGROUP
-#define CLONE_INTO_CGROUP 0x200000000ULL
-#endif
-
-/* cgfd >= 0: born in that cgroup, so that the child runs nothing before it is limited. */
-static pid_t clone_child(unsigned long long flags, int *pidfd, int cgfd)
-{
-	struct clone_args args = {
-		.flags = flags | CLONE_PIDFD | (cgfd >= 0 ? CLONE_INTO_CGROUP : 0),
-		.pidfd = (uint64_t)(uintptr_t)pidfd,
-		.exit_signal = SIGCHLD,
-		.cgroup = cgfd >= 0 ? (uint64_t)cgfd : 0,
-	};
-	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
-}
-
 static int start_timer(struct supervisor *s)
 {
 	struct itimerspec its = { 0 };
@@ -410,15 +394,6 @@ static const char *resolve_workdir(const struct config *cfg, char *buf, size_t l
 	return "/";
 }
 
-static unsigned long long clone_flags(const struct config *cfg)
-{
-	unsigned long long f = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC |
-			       CLONE_NEWCGROUP;
-	if (cfg->net != NET_HOST)
-		f |= CLONE_NEWNET;
-	return f;
-}
-
 static void explain_clone_failure(int e)
 {
 	if (e == EPERM || e == ENOSPC || e == EUSERS)
@@ -494,7 +469,7 @@ int supervisor_run(const struct config *cfg)
 		goto out;
 	}
 
-	s.child = clone_child(clone_flags(cfg), &s.pidfd, s.cg.dirfd);
+	s.child = clone_pidfd(sandbox_ns_flags(cfg->net != NET_HOST), &s.pidfd, s.cg.dirfd);
 	if (s.child < 0) {
 		explain_clone_failure(errno);
 		goto out;

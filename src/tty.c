@@ -22,20 +22,17 @@ int tty_open_pair(int *master, int *slave, char *err, size_t errlen)
 	_cleanup_close_ int m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (m < 0) {
 		int e = errno;
-		snprintf(err, errlen, "opening /dev/ptmx: %s", strerror(e));
-		return -e;
+		return err_set(err, errlen, e, "opening /dev/ptmx");
 	}
 	int unlock = 0;
 	if (ioctl(m, TIOCSPTLCK, &unlock) < 0) {
 		int e = errno;
-		snprintf(err, errlen, "unlocking the pty (TIOCSPTLCK): %s", strerror(e));
-		return -e;
+		return err_set(err, errlen, e, "unlocking the pty (TIOCSPTLCK)");
 	}
 	int s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (s < 0) {
 		int e = errno;
-		snprintf(err, errlen, "opening the pty slave (TIOCGPTPEER): %s", strerror(e));
-		return -e;
+		return err_set(err, errlen, e, "opening the pty slave (TIOCGPTPEER)");
 	}
 	*slave = s;
 	*master = steal_fd(&m);
@@ -48,8 +45,7 @@ int tty_new_session(char *err, size_t errlen)
 {
 	if (setsid() < 0) {
 		int e = errno;
-		snprintf(err, errlen, "setsid: %s", strerror(e));
-		return -e;
+		return err_set(err, errlen, e, "setsid");
 	}
 	return 0;
 }
@@ -61,9 +57,7 @@ int tty_make_controlling(int slave, char *err, size_t errlen)
 		return r;
 	if (ioctl(slave, TIOCSCTTY, 0) < 0) {
 		int e = errno;
-		snprintf(err, errlen, "making the pty the controlling terminal (TIOCSCTTY): %s",
-			 strerror(e));
-		return -e;
+		return err_set(err, errlen, e, "making the pty the controlling terminal (TIOCSCTTY)");
 	}
 	for (int fd = 0; fd <= 2; fd++) {
 		/* dup2 clears O_CLOEXEC on the copy; with slave == fd it is a no-op that would
@@ -71,8 +65,7 @@ int tty_make_controlling(int slave, char *err, size_t errlen)
 		int rc = slave == fd ? fd_set_cloexec(fd, false) : (dup2(slave, fd) < 0 ? -errno : 0);
 		if (rc < 0) {
 			int e = -rc;
-			snprintf(err, errlen, "putting the pty on fd %d: %s", fd, strerror(e));
-			return -e;
+			return err_set(err, errlen, e, "putting the pty on fd %d", fd);
 		}
 	}
 	if (slave > 2)
@@ -142,8 +135,7 @@ static int private_fd(int fd, int mode, bool *shared, char *err, size_t errlen)
 	nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	if (nfd < 0) {
 		int e = errno;
-		snprintf(err, errlen, "duplicating terminal fd %d: %s", fd, strerror(e));
-		return -e;
+		return err_set(err, errlen, e, "duplicating terminal fd %d", fd);
 	}
 	*shared = true;
 	return nfd;
@@ -158,8 +150,7 @@ static int take_terminal(struct tty_relay *r, char *err, size_t errlen)
 
 	if (tcgetattr(r->in, &tio) < 0) {
 		int e = errno;
-		snprintf(err, errlen, "reading the terminal's settings: %s", strerror(e));
-		return -e;
+		return err_set(err, errlen, e, "reading the terminal's settings");
 	}
 	/* Save first, then change: a signal in between restores harmlessly. */
 	saved_termios = tio;
@@ -170,8 +161,7 @@ static int take_terminal(struct tty_relay *r, char *err, size_t errlen)
 		int fl = fcntl(fd, F_GETFL);
 		if (fl < 0) {
 			int e = errno;
-			snprintf(err, errlen, "reading terminal fd flags: %s", strerror(e));
-			return -e;
+			return err_set(err, errlen, e, "reading terminal fd flags");
 		}
 		saved_fl = fl;
 		saved_fl_fd = fd;
@@ -185,8 +175,7 @@ static int take_terminal(struct tty_relay *r, char *err, size_t errlen)
 	if (tcsetattr(r->in, TCSADRAIN, &raw) < 0) {
 		int e = errno;
 		tty_restore();
-		snprintf(err, errlen, "putting the terminal in raw mode: %s", strerror(e));
-		return -e;
+		return err_set(err, errlen, e, "putting the terminal in raw mode");
 	}
 	/* Shared descriptions (no /proc): non-blocking only now, undone by tty_restore. */
 	int rr = r->in_shared ? fd_set_nonblock(r->in, true) : 0;
@@ -194,8 +183,7 @@ static int take_terminal(struct tty_relay *r, char *err, size_t errlen)
 		rr = fd_set_nonblock(r->out, true);
 	if (rr < 0) {
 		tty_restore();
-		snprintf(err, errlen, "making the terminal non-blocking: %s", strerror(-rr));
-		return rr;
+		return err_set(err, errlen, -rr, "making the terminal non-blocking");
 	}
 	r->in_paused = false;
 	return 0;
@@ -216,8 +204,7 @@ int tty_relay_start(struct tty_relay *r, int in_fd, int out_fd, int master, char
 
 	if (tcgetattr(in_fd, &tio) < 0) {
 		int e = errno;
-		snprintf(err, errlen, "reading the terminal's settings: %s", strerror(e));
-		return -e;
+		return err_set(err, errlen, e, "reading the terminal's settings");
 	}
 	in = private_fd(in_fd, O_RDONLY, &in_shared, err, errlen);
 	if (in < 0)
@@ -227,23 +214,20 @@ int tty_relay_start(struct tty_relay *r, int in_fd, int out_fd, int master, char
 		return out;
 	rr = fd_set_nonblock(m, true);
 	if (rr < 0) {
-		snprintf(err, errlen, "making the pty master non-blocking: %s", strerror(-rr));
-		return rr;
+		return err_set(err, errlen, -rr, "making the pty master non-blocking");
 	}
 
 	/* The command's terminal starts with the caller's settings (erase character, IUTF8...)
 	 * and size, before it can read either. */
 	if (tcsetattr(m, TCSANOW, &tio) < 0) {
 		int e = errno;
-		snprintf(err, errlen, "setting the pty's terminal settings: %s", strerror(e));
-		return -e;
+		return err_set(err, errlen, e, "setting the pty's terminal settings");
 	}
 	struct winsize ws;
 	if (ioctl(out, TIOCGWINSZ, &ws) == 0 || ioctl(in, TIOCGWINSZ, &ws) == 0) {
 		if (ioctl(m, TIOCSWINSZ, &ws) < 0) {
 			int e = errno;
-			snprintf(err, errlen, "setting the pty's window size: %s", strerror(e));
-			return -e;
+			return err_set(err, errlen, e, "setting the pty's window size");
 		}
 	}
 

@@ -88,8 +88,8 @@ static int write_proc(pid_t pid, const char *file, const char *text, char *err, 
 	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
 	r = write_file_at(AT_FDCWD, path, text);
 	if (r < 0)
-		snprintf(err, errlen, "map: writing %s: %s", path, strerror(-r));
-	return r;
+		return err_set(err, errlen, -r, "map: writing %s", path);
+	return 0;
 }
 
 static int apply_single(const struct userns_plan *plan, pid_t pid, char *err, size_t errlen)
@@ -157,8 +157,7 @@ static int finish_helper(const char *prog, struct helper_run *run, char *err, si
 		return 0;
 	out[n > 0 ? n : 0] = '\0';
 	out[strcspn(out, "\n")] = '\0';
-	snprintf(err, errlen, "map: %s failed%s%s (try --map self)", prog, out[0] ? ": " : "", out);
-	return -EPERM;
+	return err_set(err, errlen, -EPERM, "map: %s failed%s%s (try --map self)", prog, out[0] ? ": " : "", out);
 }
 
 static bool map_written(pid_t pid, const char *file)
@@ -180,12 +179,11 @@ static int apply_helpers(const struct userns_plan *plan, pid_t pid, char *err, s
 	/* Two setuid execs cost about 1.5 ms each: run them side by side. */
 	r = spawn_helper(plan->newuidmap, &plan->uids, pid, &u);
 	if (r < 0) {
-		snprintf(err, errlen, "map: starting %s: %s", plan->newuidmap, strerror(-r));
-		return r;
+		return err_set(err, errlen, -r, "map: starting %s", plan->newuidmap);
 	}
 	r = spawn_helper(plan->newgidmap, &plan->gids, pid, &g);
 	if (r < 0) {
-		snprintf(err, errlen, "map: starting %s: %s", plan->newgidmap, strerror(-r));
+		err_set(err, errlen, -r, "map: starting %s", plan->newgidmap);
 		finish_helper(plan->newuidmap, &u, gerr, sizeof(gerr));
 		return r;
 	}

@@ -9,6 +9,10 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <string.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
 #include <sys/syscall.h>
 
 int err_set(char *err, size_t errlen, int e, const char *fmt, ...)
@@ -222,4 +226,26 @@ void helper_path(const char *name, char *buf, size_t len)
 		}
 	}
 	snprintf(buf, len, "%s/%s", PKGLIBEXECDIR, name);
+}
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+unsigned long long sandbox_ns_flags(bool own_net)
+{
+	return CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP |
+	       (own_net ? CLONE_NEWNET : 0);
+}
+
+pid_t clone_pidfd(unsigned long long flags, int *pidfd, int cgfd)
+{
+	struct clone_args args = {
+		.flags = flags | CLONE_PIDFD | (cgfd >= 0 ? CLONE_INTO_CGROUP : 0),
+		.pidfd = (uint64_t)(uintptr_t)pidfd,
+		.exit_signal = SIGCHLD,
+		.cgroup = cgfd >= 0 ? (uint64_t)cgfd : 0,
+	};
+
+	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }

@@ -81,8 +81,14 @@ void strv_free(char **v);
 /* A helper program (sandbox-net, sandbox-image...) next to our own binary (the build tree, a
  * relocated install), else where `make install` put it. */
 void helper_path(const char *name, char *buf, size_t len);
-/* Close every fd >= from except those listed. 0 or -errno. */
+/* Close every fd >= from. 0 or -errno. */
 int close_fds_from(int from);
+/* The namespaces a sandbox has: user, mount, pid, uts, ipc, cgroup, and net when it has its
+ * own (the supervisor creates them, exec joins them). */
+unsigned long long sandbox_ns_flags(bool own_net);
+/* clone3 with flags, a pidfd into *pidfd, and born in the cgroup cgfd when >= 0 (so the child
+ * runs nothing before it is limited). As fork: 0 in the child, its pid, or -1 with errno. */
+pid_t clone_pidfd(unsigned long long flags, int *pidfd, int cgfd);
 /* Set or clear O_CLOEXEC / O_NONBLOCK. 0 or -errno. */
 int fd_set_cloexec(int fd, bool on);
 int fd_set_nonblock(int fd, bool on);

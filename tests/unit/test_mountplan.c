@@ -170,10 +170,16 @@ static void check_fixed(const struct mountplan *plan, unsigned long long tmp_siz
 				 fixed_steps[i].dst);
 		if (s->optional != fixed_steps[i].optional || s->create != fixed_steps[i].create)
 			fail_msg("step %zu (%s): optional %d create %d", i, s->dst, s->optional, s->create);
+		/* The mount points every sandbox has are the ones it creates (--ro makes them). */
+		if (s->system != s->create)
+			fail_msg("step %zu (%s): system %d", i, s->dst, s->system);
 		assert_null(s->src);
 	}
 	const struct mstep *tmp = &plan->steps[N_FIXED - 1];
 	assert_int_equal(tmp->size, tmp_size);
+	assert_int_equal(plan->steps[1].kind, MSTEP_DEV);
+	assert_int_equal(plan->steps[1].size, tmp_size); /* its /dev/shm */
+	assert_int_equal(plan->overlay_size, tmp_size);
 	assert_int_equal(tmp->mode, 01777);
 }
 
@@ -229,6 +235,11 @@ static void test_build_default(void **state)
 	assert_int_equal(mountplan_build(&cfg, &plan, err, sizeof(err)), 0);
 	check_fixed(&plan, 512ULL << 20);
 	assert_int_equal(check_etc(&plan, N_FIXED, true), plan.n);
+	/* The root's own flags are plan data: mount.c never sees the options. */
+	assert_string_equal(plan.rootfs, "/srv/root");
+	assert_false(plan.host_mode || plan.overlay || plan.ro);
+	assert_int_equal(plan.net, NET_SLIRP);
+	assert_string_equal(plan.hostname, "sandbox");
 	assert_int_equal(plan.n, N_FIXED + 3);
 	mountplan_free(&plan);
 	assert_null(plan.steps);
@@ -236,9 +247,12 @@ static void test_build_default(void **state)
 	mountplan_free(&plan); /* twice is harmless */
 	config_free(&cfg);
 
-	CFG(&cfg, "--tmp-size", "1g", "/srv/root");
+	CFG(&cfg, "--tmp-size", "1g", "--overlay", "--hostname", "h", "--net", "none", "/srv/root");
 	assert_int_equal(mountplan_build(&cfg, &plan, err, sizeof(err)), 0);
 	check_fixed(&plan, 1ULL << 30);
+	assert_true(plan.overlay && !plan.ro && !plan.host_mode);
+	assert_int_equal(plan.net, NET_NONE);
+	assert_string_equal(plan.hostname, "h");
 	mountplan_free(&plan);
 	config_free(&cfg);
 }
@@ -334,6 +348,7 @@ static void test_build_user_mounts(void **state)
 	assert_int_equal(plan.steps[i].kind, MSTEP_TMPFS);
 	assert_null(plan.steps[i].src);
 	assert_string_equal(plan.steps[i].dst, "/scratch/x");
+	assert_false(plan.steps[i].system);
 	assert_int_equal(plan.steps[i].mode, 0755);
 	assert_int_equal(plan.steps[i].size, 0);
 	assert_true(plan.steps[i].create);
@@ -347,6 +362,7 @@ static void test_build_user_mounts(void **state)
 	assert_int_equal(plan.steps[i].kind, MSTEP_BIND);
 	assert_string_equal(plan.steps[i].src, "/host/d");
 	assert_string_equal(plan.steps[i].dst, "/tmp");
+	assert_false(plan.steps[i].system); /* the user's, not the sandbox's own /tmp */
 	mountplan_free(&plan);
 	config_free(&cfg);
 }

@@ -373,6 +373,26 @@ static void test_err_set(void **state)
 	assert_int_equal(err_set(err, 8, EACCES, "a long step name"), -EACCES);
 	assert_string_equal(err, "a long ");
 	assert_int_equal(err_set(NULL, 0, EIO, "nowhere"), -EIO);
+	/* A reason of our own: a negative errno, returned as it is, no strerror. */
+	assert_int_equal(err_set(err, sizeof(err), -EINVAL, "--x: '%s' is not a number", "q"), -EINVAL);
+	assert_string_equal(err, "--x: 'q' is not a number");
+	assert_int_equal(err_set(NULL, 0, -EPERM, "nowhere"), -EPERM);
+}
+
+/* err_prefix: the caller's step in front of a callee's reason, the callee's value passed on. */
+static void test_err_prefix(void **state)
+{
+	char err[32];
+
+	(void)state;
+	err_set(err, sizeof(err), ENOENT, "open x");
+	assert_int_equal(err_prefix(err, sizeof(err), -ENOENT, "mount %s: ", "/a"), -ENOENT);
+	assert_string_equal(err, "mount /a: open x: No such file ");
+	/* Truncated at the end, the prefix kept, always terminated. */
+	err_set(err, sizeof(err), -EINVAL, "bad");
+	assert_int_equal(err_prefix(err, 8, -EINVAL, "a very long prefix: "), -EINVAL);
+	assert_string_equal(err, "a very ");
+	assert_int_equal(err_prefix(NULL, 0, -EIO, "x"), -EIO);
 }
 
 int main(void)
@@ -383,6 +403,7 @@ int main(void)
 		cmocka_unit_test(test_io_errors),	   cmocka_unit_test(test_write_file_at),
 		cmocka_unit_test(test_close_fds_from),	   cmocka_unit_test(test_fd_flags),
 		cmocka_unit_test(test_cleanup_and_steal), cmocka_unit_test(test_err_set),
+		cmocka_unit_test(test_err_prefix),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
