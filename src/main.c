@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,6 +40,28 @@ static void fill_std_fds(void)
 			close(n);
 		}
 	}
+}
+
+/* A directory (or an O_PATH fd) on 0, 1 or 2 would hand COMMAND a way out: through
+ * /proc/self/fd/0/... it opens the host's files below it (runc CVE-2024-21626). Refused. */
+static int check_std_fds(void)
+{
+	static const char *const names[] = { "stdin", "stdout", "stderr" };
+
+	for (int fd = 0; fd < 3; fd++) {
+		struct stat st;
+		int fl = fcntl(fd, F_GETFL);
+
+		if (fl >= 0 && (fl & O_PATH)) {
+			warnx("%s: an O_PATH file descriptor; give a file, pipe or terminal", names[fd]);
+			return -1;
+		}
+		if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+			warnx("%s: a directory; the sandbox would reach the host's files through it", names[fd]);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* Inherited descriptors (a leaky caller's) go nowhere near the sandbox. */
@@ -177,6 +200,10 @@ int main(int argc, char *argv[])
 		code = fflush(stdout) == 0 ? 0 : EXIT_SETUP;
 		break;
 	case CMD_RUN:
+		if (check_std_fds() < 0) {
+			code = EXIT_SETUP;
+			break;
+		}
 		if (image_ref_kind(cfg.rootfs) != IMAGE_NONE && image_prepare(&cfg, &image, err, sizeof(err)) < 0) {
 			if (err[0])
 				warnx("%s", err);
@@ -192,6 +219,10 @@ int main(int argc, char *argv[])
 		code = supervisor_run(&cfg);
 		break;
 	case CMD_EXEC:
+		if (check_std_fds() < 0) {
+			code = EXIT_SETUP;
+			break;
+		}
 		signal(SIGPIPE, SIG_IGN);
 		code = exec_run(&cfg);
 		/* This process now lives in the sandbox's namespaces: leave without exit handlers,

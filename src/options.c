@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "util.h"
 
@@ -401,6 +402,17 @@ static int parse_one(int c, const char *arg, int argc, char *const argv[], struc
 	return err_set(err, errlen, -EINVAL, "internal error: option %d not handled", c);
 }
 
+/* Host mode is what ROOTFS is, not how it is spelled: "/.", "/home/..", "/proc/self/root" or a
+ * bind mount of "/" all name the host's root, and must get its read-only treatment. */
+static bool is_host_root(const char *path)
+{
+	struct stat st, root;
+
+	if (stat(path, &st) < 0 || stat("/", &root) < 0)
+		return false;
+	return st.st_dev == root.st_dev && st.st_ino == root.st_ino;
+}
+
 static void config_defaults(struct config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -525,7 +537,7 @@ int options_parse(int argc, char *const argv[], struct config *cfg, char *err, s
 	if (cfg->rootfs) {
 		if (cfg->rootfs[0] == '\0')
 			return err_set(err, errlen, -EINVAL, "ROOTFS: the path is empty");
-		cfg->host_mode = strspn(cfg->rootfs, "/") == strlen(cfg->rootfs);
+		cfg->host_mode = is_host_root(cfg->rootfs);
 	}
 	return check_combinations(cfg, err, errlen);
 }

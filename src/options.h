@@ -87,8 +87,8 @@ struct config {
 #define MAX_MTU 65521
 
 /* Parse argv into cfg. 0, or -EINVAL with a one-line reason in err (no "sandbox: " prefix).
- * Pure apart from reading the caller's environment for "-e NAME". The strings in cfg point
- * into argv; the arrays are heap-allocated (config_free). */
+ * Pure apart from reading the caller's environment for "-e NAME" and stat()ing ROOTFS (host
+ * mode is ROOTFS with the device and inode of "/"). The strings in cfg point into argv; the arrays are heap-allocated (config_free). */
 int options_parse(int argc, char *const argv[], struct config *cfg, char *err, size_t errlen);
 void config_free(struct config *cfg);
 /* UID[:GID], numeric; GID defaults to UID. 0 or -EINVAL. */

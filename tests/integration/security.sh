@@ -519,3 +519,50 @@ if command -v python3 >/dev/null; then
 else
     t_skip "15 helper seccomp: a call outside its allow list kills it" "no python3"
 fi
+
+# --- 16. issue #10, second round: what an attacker inside found ---------------------------
+# 7: a directory (or an O_PATH fd) on 0, 1 or 2 reaches the host's files below it through
+# /proc/self/fd/N/... (runc CVE-2024-21626): refused with 125 and one line.
+# t_dirfd NAME: the result of the run whose NAME was the directory (out7, err7, rc7).
+t_dirfd() {
+    if [ "$rc7" -eq 125 ] && [ "$(grep -c . "$T_WORK/err7")" -eq 1 ] && ! cat "$T_WORK/out7" "$T_WORK/err7" | grep -q topsecret &&
+        grep -q "^sandbox: $1: a directory" "$T_WORK/err7"; then
+        t_ok "7 std fds: a directory on $1 is refused (125, one line), nothing below it read"
+    else
+        t_notok "7 std fds: a directory on $1 is refused (125, one line), nothing below it read" "exit $rc7" \
+            "$(cat "$T_WORK/out7" "$T_WORK/err7")"
+    fi
+}
+: >"$T_WORK/out7"
+sbx "$ROOTFS" sh -c 'cat /proc/self/fd/0/secret' <"$T_WORK/hostdir" >"$T_WORK/out7" 2>"$T_WORK/err7"; rc7=$?
+t_dirfd stdin
+(sbx "$ROOTFS" sh -c 'cat /proc/self/fd/1/secret >&2' 1<"$T_WORK/hostdir" 2>"$T_WORK/err7"); rc7=$?
+t_dirfd stdout
+# With stderr a directory the line has nowhere to go; the exit status says it.
+(sbx "$ROOTFS" sh -c 'cat /proc/self/fd/2/secret >&1' >"$T_WORK/out7" 2<"$T_WORK/hostdir"; echo $? >"$T_WORK/rc7")
+t_eq "7 std fds: a directory on stderr is refused (125), nothing below it read" "125" \
+    "$(cat "$T_WORK/rc7")$(grep -o topsecret "$T_WORK/out7")"
+t_eq "7 std fds (control): a file on stdin is COMMAND's to read" "topsecret-content" \
+    "$(sbx "$ROOTFS" cat /proc/self/fd/0 <"$T_WORK/hostdir/secret")"
+if command -v python3 >/dev/null; then
+    python3 -c 'import os, sys
+fd = os.open(sys.argv[1], os.O_PATH)
+os.dup2(fd, 0)
+os.execv(sys.argv[2], sys.argv[2:])' "$T_WORK/hostdir/secret" "$SANDBOX" --net none "$ROOTFS" cat /proc/self/fd/0 >"$T_WORK/out7" 2>"$T_WORK/err7"
+    rc7=$?
+    t_eq "7 std fds: an O_PATH stdin is refused (125, one line)" "125 1" "$rc7 $(grep -c 'stdin: an O_PATH' "$T_WORK/err7")"
+else
+    t_skip "7 std fds: an O_PATH stdin is refused" "python3 not installed"
+fi
+
+# 5: host mode is what ROOTFS is, not its spelling: every name of "/" gets the read-only root.
+mkdir -p "$HOME/.sandbox-test-5" 2>/dev/null
+for spelling in / /. /./ //. /tmp/.. /proc/self/root /proc/self/root/; do
+    rm -f "$HOME/.sandbox-test-5/canary"
+    sb_run --net none "$spelling" sh -c 'touch "$1/canary" 2>/dev/null && echo written
+        awk "\$5 == \"/\" { split(\$6, o, \",\"); print o[1] }" /proc/self/mountinfo' sh "$HOME/.sandbox-test-5"
+    t_eq "5 host mode: ROOTFS $spelling is the read-only host root (a write to \$HOME fails)" "0 ro" \
+        "$SB_RC $SB_OUT$(test -e "$HOME/.sandbox-test-5/canary" && echo ' canary-on-host')"
+done
+t_check "5 host mode (control): the caller itself can write there" touch "$HOME/.sandbox-test-5/canary"
+rm -rf "$HOME/.sandbox-test-5"

@@ -407,8 +407,9 @@ static void test_host_mode(void **state)
 		const char *rootfs;
 		bool host;
 	} cases[] = {
-		{ "/", true },	       { "//", true },	       { "///", true },	 { "/srv", false },
-		{ "/.", false },       { ".", false },	       { "rootfs", false }, { "/srv/", false },
+		{ "/", true },	      { "//", true },	       { "///", true },	    { "/srv", false },
+		{ "/.", true },	      { "/./", true },	       { "/tmp/..", true }, { "/proc/self/root", true },
+		{ "/proc/self/root/", true }, { "/srv/", false }, { "/nonexistent/..", false }, { "/tmp", false }, { "rootfs", false },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct config cfg;
