@@ -17,7 +17,14 @@
  * the pid namespace, into the sandbox's cgroup when it has one. The mount namespace's root is
  * the sandbox's root after its pivot_root: setns(CLONE_NEWNS) puts us there, as nsenter -m.
  * The command then goes through command_exec() like the sandbox's COMMAND: rlimits, workdir,
- * environment, user, capabilities, no_new_privs, seccomp. We wait and forward signals. */
+ * environment, user, capabilities, no_new_privs, seccomp. We wait and forward signals.
+ *
+ * No terminal of the caller's ever enters the sandbox: once the command has exec'd it is
+ * dumpable, and any root process inside could open /proc/PID/fd/0 and keep the caller's
+ * terminal (read what the user types next, change its settings). When stdin is a terminal
+ * (or with -t) the command gets a pty of the sandbox's own devpts, opened after joining its
+ * mount namespace, and we relay it as the supervisor does (tty.c). Otherwise fds 0-2 are the
+ * caller's, except a terminal on 1 or 2, which becomes a pipe that we copy out. */
 #include "config.h"
 
 #include "exec.h"
@@ -34,6 +41,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -43,6 +51,7 @@
 #include "init.h"
 #include "log.h"
 #include "registry.h"
+#include "tty.h"
 #include "util.h"
 
 /* The sandbox's plan for COMMAND, with this command, and exec's own options on top. */
@@ -103,26 +112,174 @@ static int join_by_proc(pid_t pid, unsigned long long flags)
 	return r;
 }
 
-static int wait_command(int pidfd, int sigfd)
+/* The command's terminal side: a pty (slave for the command, relay for us), or pipes that
+ * stand in for the caller's terminal on fd 1 and 2. */
+struct exec_io {
+	int slave;
+	struct tty_relay *relay;
+	int pipe_w[3]; /* the command's end, for fd 1 and 2 */
+	int pipe_r[3]; /* ours, copied to our fd 1 and 2 */
+};
+
+/* The pty comes from the sandbox's devpts, which we see now (we joined its mount namespace).
+ * Root inside controls /dev: whatever /dev/ptmx is, TIOCSPTLCK and TIOCGPTPEER succeed only
+ * on a pty master, so nothing else (a host terminal bound there, a FIFO) is accepted. */
+static int open_io(const struct config *cfg, struct exec_io *io, char *err, size_t errlen)
+{
+	int master, r;
+
+	io->slave = -1;
+	io->relay = NULL;
+	for (int fd = 0; fd < 3; fd++)
+		io->pipe_w[fd] = io->pipe_r[fd] = -1;
+	if (cfg->tty || isatty(STDIN_FILENO)) {
+		if (cfg->tty && !isatty(STDIN_FILENO)) {
+			snprintf(err, errlen, "-t: stdin is not a terminal");
+			return -ENOTTY;
+		}
+		r = tty_open_pair(&master, &io->slave, err, errlen);
+		if (r < 0)
+			return r;
+		io->relay = malloc(sizeof(*io->relay));
+		if (!io->relay) {
+			close(master);
+			snprintf(err, errlen, "tty relay: %s", strerror(ENOMEM));
+			return -ENOMEM;
+		}
+		r = tty_relay_start(io->relay, STDIN_FILENO, STDOUT_FILENO, master, err, errlen);
+		if (r < 0) {
+			free(io->relay);
+			io->relay = NULL;
+		}
+		return r;
+	}
+	for (int fd = 1; fd < 3; fd++) {
+		int p[2];
+		if (!isatty(fd))
+			continue;
+		if (pipe2(p, O_CLOEXEC) < 0) {
+			int e = errno;
+			snprintf(err, errlen, "pipe for fd %d: %s", fd, strerror(e));
+			return -e;
+		}
+		io->pipe_r[fd] = p[0];
+		io->pipe_w[fd] = p[1];
+		(void)fd_set_nonblock(p[0], true);
+	}
+	return 0;
+}
+
+/* In the command's process, before command_exec: the pipes on 1 and 2. */
+static void io_child(const struct exec_io *io)
+{
+	for (int fd = 1; fd < 3; fd++)
+		if (io->pipe_w[fd] >= 0 && dup2(io->pipe_w[fd], fd) < 0)
+			_exit(EXIT_SETUP);
+}
+
+static void io_close_child_ends(struct exec_io *io)
+{
+	if (io->slave >= 0)
+		close(io->slave);
+	io->slave = -1;
+	for (int fd = 1; fd < 3; fd++) {
+		if (io->pipe_w[fd] >= 0)
+			close(io->pipe_w[fd]);
+		io->pipe_w[fd] = -1;
+	}
+}
+
+/* Copy what pipe fd has to our fd; false at EOF or error (then it is closed). */
+static bool copy_pipe(struct exec_io *io, int fd)
+{
+	char buf[16384];
+
+	for (;;) {
+		ssize_t n = read(io->pipe_r[fd], buf, sizeof(buf));
+		if (n > 0) {
+			(void)write_all(fd, buf, (size_t)n);
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return true;
+		close(io->pipe_r[fd]);
+		io->pipe_r[fd] = -1;
+		return false;
+	}
+}
+
+static void io_finish(struct exec_io *io)
+{
+	if (io->relay) {
+		/* What the command wrote last is still in the pty. */
+		tty_relay_drain(io->relay, 200);
+		tty_relay_close(io->relay);
+		free(io->relay);
+		io->relay = NULL;
+	}
+	/* Output still in the pipes; a process left inside may hold them open: 200 ms at most. */
+	for (int i = 0; i < 20; i++) {
+		struct pollfd p[2] = { { .fd = io->pipe_r[1], .events = POLLIN }, { .fd = io->pipe_r[2], .events = POLLIN } };
+		if (p[0].fd < 0 && p[1].fd < 0)
+			break;
+		if (poll(p, 2, 10) < 0 && errno != EINTR)
+			break;
+		for (int k = 0; k < 2; k++)
+			if (p[k].revents)
+				copy_pipe(io, k + 1);
+	}
+	for (int fd = 1; fd < 3; fd++) {
+		if (io->pipe_r[fd] >= 0)
+			close(io->pipe_r[fd]);
+		io->pipe_r[fd] = -1;
+	}
+	io_close_child_ends(io);
+}
+
+static int wait_command(int pidfd, int sigfd, struct exec_io *io)
 {
 	siginfo_t si;
 
 	for (;;) {
-		struct pollfd p[2] = { { .fd = pidfd, .events = POLLIN }, { .fd = sigfd, .events = POLLIN } };
+		struct pollfd p[4 + TTY_RELAY_NFDS] = {
+			{ .fd = pidfd, .events = POLLIN },
+			{ .fd = sigfd, .events = POLLIN },
+			{ .fd = io->pipe_r[1], .events = POLLIN },
+			{ .fd = io->pipe_r[2], .events = POLLIN },
+		};
 		struct signalfd_siginfo ssi;
+		bool relay_ready = false;
 
-		if (poll(p, 2, -1) < 0) {
+		for (int i = 0; i < TTY_RELAY_NFDS; i++)
+			p[4 + i].fd = -1;
+		if (io->relay)
+			tty_relay_fds(io->relay, &p[4]);
+		if (poll(p, ARRAY_SIZE(p), -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			warn_errno(errno, "exec: poll");
 			return EXIT_SETUP;
 		}
-		while (p[1].revents && read(sigfd, &ssi, sizeof(ssi)) == sizeof(ssi))
+		while (p[1].revents && read(sigfd, &ssi, sizeof(ssi)) == sizeof(ssi)) {
+			/* With a pty the window size travels through it. */
+			if (ssi.ssi_signo == SIGWINCH && io->relay) {
+				tty_relay_winch(io->relay);
+				continue;
+			}
 			if (syscall(SYS_pidfd_send_signal, pidfd, (int)ssi.ssi_signo, NULL, 0) < 0 && errno != ESRCH)
 				warn_errno(errno, "exec: forward signal %u", ssi.ssi_signo);
+		}
+		for (int k = 2; k < 4; k++)
+			if (p[k].revents)
+				copy_pipe(io, k - 1);
+		for (int i = 0; i < TTY_RELAY_NFDS; i++)
+			relay_ready |= p[4 + i].revents != 0;
+		if (relay_ready && io->relay)
+			tty_relay_handle(io->relay);
 		if (p[0].revents)
 			break;
 	}
+	io_finish(io);
 	memset(&si, 0, sizeof(si));
 	if (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0) {
 		warn_errno(errno, "exec: wait for the command");
@@ -136,6 +293,7 @@ static int wait_command(int pidfd, int sigfd)
 int exec_run(const struct config *cfg)
 {
 	struct registry_entry e;
+	struct exec_io io = { .slave = -1, .pipe_w = { -1, -1, -1 }, .pipe_r = { -1, -1, -1 } };
 	char err[512];
 	unsigned long long start;
 	_cleanup_close_ int dirfd = -1, pidfd = -1, cgfd = -1, sigfd = -1, cmdfd = -1;
@@ -197,22 +355,29 @@ int exec_run(const struct config *cfg)
 		warn_errno(-sigfd, "exec: signals");
 		goto out;
 	}
+	if (open_io(cfg, &io, err, sizeof(err)) < 0) {
+		warnx("exec %s: %s", cfg->name, err);
+		goto out;
+	}
 	child = clone_pidfd(0, &cmdfd, cgfd);
 	if (child < 0) {
 		warn_errno(errno, "exec %s: clone", cfg->name);
 		goto out;
 	}
 	if (child == 0) {
-		struct command_ctx ctx = { .plan = &e.cmd, .tty_slave = -1 };
+		struct command_ctx ctx = { .plan = &e.cmd, .tty_slave = io.slave };
 		/* Our parent is outside this pid namespace: getppid() is 0 while it lives, and 1
 		 * (the sandbox's init adopted us) once it is gone. */
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != 0)
 			_exit(EXIT_SETUP);
+		io_child(&io);
 		command_exec(&ctx);
 	}
 	debug("command started, pid %d", (int)child);
-	code = wait_command(cmdfd, sigfd);
+	io_close_child_ends(&io);
+	code = wait_command(cmdfd, sigfd, &io);
 out:
+	io_finish(&io);
 	registry_entry_free(&e);
 	return code;
 }

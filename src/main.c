@@ -192,7 +192,10 @@ int main(int argc, char *argv[])
 	log_verbose = cfg.verbose;
 	switch (cfg.cmd) {
 	case CMD_HELP:
-		options_usage(stdout);
+		if (cfg.help_exec)
+			options_usage_exec(stdout);
+		else
+			options_usage(stdout);
 		code = fflush(stdout) == 0 ? 0 : EXIT_SETUP;
 		break;
 	case CMD_VERSION:

@@ -57,7 +57,7 @@ struct option_doc {
 };
 
 static const struct option_doc option_table[] = {
-	{ "help", no_argument, 'h', FOR_RUN, NULL, "show this help and exit" },
+	{ "help", no_argument, 'h', FOR_RUN | FOR_EXEC, NULL, "show this help and exit" },
 	{ "version", no_argument, 'V', FOR_RUN, NULL, "show the version and exit" },
 	{ "verbose", no_argument, 'v', FOR_RUN | FOR_EXEC, NULL, "print each setup step on stderr" },
 	{ "map", required_argument, OPT_MAP, FOR_RUN, "auto|self",
@@ -87,6 +87,8 @@ static const struct option_doc option_table[] = {
 	{ "timeout", required_argument, OPT_TIMEOUT, FOR_RUN, "SECONDS",
 	  "kill the whole sandbox after this time (exit 124)" },
 	{ "no-tty", no_argument, OPT_NO_TTY, FOR_RUN, NULL, "do not relay a new pseudo-terminal" },
+	{ "tty", no_argument, 't', FOR_EXEC, NULL,
+	  "exec: a pseudo-terminal (the default when stdin is a terminal; refused when it is not)" },
 	{ "cap-add", required_argument, OPT_CAP_ADD, FOR_RUN, "CAP", "add a capability" },
 	{ "cap-drop", required_argument, OPT_CAP_DROP, FOR_RUN, "CAP|ALL", "drop a capability" },
 	{ "seccomp", required_argument, OPT_SECCOMP, FOR_RUN, "default|none", "the system call filter" },
@@ -106,24 +108,15 @@ const char *options_long_name(size_t i)
 	return i < ARRAY_SIZE(option_table) ? option_table[i].name : NULL;
 }
 
-void options_usage(FILE *out)
+static void usage_options(FILE *out, int cmd_bit)
 {
-	fputs("Usage: sandbox [OPTIONS] ROOTFS [--] [COMMAND [ARG...]]\n"
-	      "       sandbox exec [OPTIONS] NAME [--] COMMAND [ARG...]\n"
-	      "       sandbox list [--json]\n"
-	      "       sandbox doctor\n"
-	      "       sandbox --help | --version\n"
-	      "\n"
-	      "Run COMMAND (default /bin/sh) as root of a new user namespace, in new mount, pid,\n"
-	      "uts, ipc, cgroup and network namespaces, inside ROOTFS. ROOTFS / is host mode.\n"
-	      "\n"
-	      "Options:\n",
-	      out);
 	for (size_t i = 0; i < ARRAY_SIZE(option_table); i++) {
 		const struct option_doc *o = &option_table[i];
 		char left[96];
 		int id = o->id;
 
+		if (!(o->for_cmds & cmd_bit))
+			continue;
 		if (id < CHAR_MAX)
 			snprintf(left, sizeof(left), "-%c, --%s%s%s", id, o->name, o->arg ? " " : "",
 				 o->arg ? o->arg : "");
@@ -135,7 +128,38 @@ void options_usage(FILE *out)
 		else
 			fprintf(out, "  %-26s  %s\n", left, o->help);
 	}
+}
+
+void options_usage(FILE *out)
+{
+	fputs("Usage: sandbox [OPTIONS] ROOTFS [--] [COMMAND [ARG...]]\n"
+	      "       sandbox exec [OPTIONS] NAME [--] [COMMAND [ARG...]]\n"
+	      "       sandbox list [--json]\n"
+	      "       sandbox images | rmi IMAGE | doctor\n"
+	      "       sandbox --help | --version\n"
+	      "\n"
+	      "Run COMMAND (default /bin/sh) as root of a new user namespace, in new mount, pid,\n"
+	      "uts, ipc, cgroup and network namespaces, inside ROOTFS. ROOTFS / is host mode.\n"
+	      "\n"
+	      "Options:\n",
+	      out);
+	usage_options(out, FOR_RUN | FOR_EXEC | FOR_LIST);
 	fputs("\nExit status: COMMAND's; 128+N if killed by signal N; 124 timeout; 125 setup failed;\n"
+	      "126 COMMAND not executable; 127 COMMAND not found. See sandbox(1).\n",
+	      out);
+}
+
+void options_usage_exec(FILE *out)
+{
+	fputs("Usage: sandbox exec [OPTIONS] NAME [--] [COMMAND [ARG...]]\n"
+	      "\n"
+	      "Run COMMAND (default /bin/sh) in the running sandbox NAME (see --name), as its own\n"
+	      "COMMAND is run; with a pseudo-terminal of the sandbox's own when stdin is a terminal.\n"
+	      "\n"
+	      "Options:\n",
+	      out);
+	usage_options(out, FOR_EXEC);
+	fputs("\nExit status: COMMAND's; 128+N if killed by signal N; 125 setup failed;\n"
 	      "126 COMMAND not executable; 127 COMMAND not found. See sandbox(1).\n",
 	      out);
 }
@@ -226,7 +250,11 @@ static int parse_one(int c, const char *arg, int argc, char *const argv[], struc
 
 	switch (c) {
 	case 'h':
+		cfg->help_exec = cfg->cmd == CMD_EXEC;
 		cfg->cmd = CMD_HELP;
+		return 0;
+	case 't':
+		cfg->tty = true;
 		return 0;
 	case 'V':
 		cfg->cmd = CMD_VERSION;
@@ -526,8 +554,6 @@ int options_parse(int argc, char *const argv[], struct config *cfg, char *err, s
 	if (optind < argc && strcmp(argv[optind], "--") == 0)
 		optind++;
 	if (optind >= argc) {
-		if (cfg->cmd == CMD_EXEC)
-			return err_set(err, errlen, -EINVAL, "exec: missing COMMAND");
 		static char *const default_cmd[] = { "/bin/sh", NULL };
 		cfg->argv = default_cmd;
 	} else {

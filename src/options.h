@@ -67,6 +67,8 @@ struct config {
 	const char *name;
 	unsigned long long timeout_ms; /* 0: none */
 	bool no_tty;
+	bool help_exec; /* sandbox exec --help */
+	bool tty;       /* exec -t: a pty even when stdin is not a terminal */
 	struct cap_change *caps;
 	size_t ncaps;
 	enum seccomp_mode seccomp;
@@ -93,7 +95,8 @@ int options_parse(int argc, char *const argv[], struct config *cfg, char *err, s
 void config_free(struct config *cfg);
 /* UID[:GID], numeric; GID defaults to UID. 0 or -EINVAL. */
 int options_parse_user(const char *s, uid_t *uid, gid_t *gid);
-/* Write the --help text, built from the option table. */
+/* Write the --help text, built from the option table; sandbox exec --help gets exec's. */
 void options_usage(FILE *out);
+void options_usage_exec(FILE *out);
 /* The long option names of the table, in order; NULL at the end (the doc test reads them). */
 const char *options_long_name(size_t i);

@@ -32,6 +32,31 @@ static int security_new_session_keyring(char *err, size_t errlen)
 	return 0;
 }
 
+/* The kernel clears the parent-death signal when the uids change (setresuid), so `sandbox exec
+ * --user N`'s command would outlive an exec that is SIGKILLed. Set it again, then make sure the
+ * parent did not die in between (its death would have gone unnoticed). */
+static int security_switch_user_keep_pdeathsig(uid_t uid, gid_t gid, uint64_t set, char *err, size_t errlen)
+{
+	pid_t parent = getppid();
+	int sig = 0, r;
+
+	if (prctl(PR_GET_PDEATHSIG, &sig, 0, 0, 0) < 0)
+		sig = 0;
+	r = security_switch_user(uid, gid, set, err, errlen);
+	if (r < 0 || sig == 0)
+		return r;
+	if (prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0) < 0) {
+		int e = errno;
+		snprintf(err, errlen, "prctl PR_SET_PDEATHSIG after --user: %s", strerror(e));
+		return -e;
+	}
+	if (getppid() != parent) {
+		snprintf(err, errlen, "--user: the parent died while switching");
+		return -ESRCH;
+	}
+	return 0;
+}
+
 int security_apply(const struct command_plan *p, char *err, size_t errlen)
 {
 	int r;
@@ -40,7 +65,7 @@ int security_apply(const struct command_plan *p, char *err, size_t errlen)
 	if (r < 0)
 		return r;
 	if (p->user_set) {
-		r = security_switch_user(p->uid, p->gid, p->caps, err, errlen);
+		r = security_switch_user_keep_pdeathsig(p->uid, p->gid, p->caps, err, errlen);
 		if (r < 0)
 			return r;
 	}

@@ -566,3 +566,62 @@ for spelling in / /. /./ //. /tmp/.. /proc/self/root /proc/self/root/; do
 done
 t_check "5 host mode (control): the caller itself can write there" touch "$HOME/.sandbox-test-5/canary"
 rm -rf "$HOME/.sandbox-test-5"
+
+# 10: `sandbox exec --user N` SIGKILLed: its command must not stay behind (setresuid clears the
+# parent-death signal; it is set again after).
+n10=sec10-$$
+"$SANDBOX" --net none --name "$n10" "$ROOTFS" sleep 60 >/dev/null 2>&1 &
+sup10=$!
+if wait_until 10 sh -c '"$1" list | grep -q "^$2 "' sh "$SANDBOX" "$n10"; then
+    for user in 0 1000; do
+        if [ "$user" = 1000 ] && [ "$T_SUBID" = 0 ]; then
+            t_skip_host "10 exec --user 1000 SIGKILLed: its command dies too" "no subordinate ids: --user 1000 cannot be mapped"
+            continue
+        fi
+        mark=$((4000 + $$ % 1000 + user))
+        "$SANDBOX" exec --user "$user" "$n10" sleep "$mark" </dev/null >/dev/null 2>&1 &
+        ex=$!
+        if wait_until 5 pgrep -f "^sleep $mark\$" >/dev/null; then
+            kill -KILL $ex
+            wait $ex 2>/dev/null
+            wait_until 3 sh -c '! pgrep -f "^sleep $1\$" >/dev/null' sh "$mark"
+            t_eq "10 exec --user $user SIGKILLed: its command dies too" "" "$(pgrep -f "^sleep $mark\$")"
+        else
+            t_notok "10 exec --user $user: the command starts"
+        fi
+        pkill -KILL -f "^sleep $mark\$" 2>/dev/null
+    done
+else
+    t_notok "10 exec: a named sandbox starts"
+fi
+
+# 2: `sandbox exec` never hands the caller's terminal to the sandbox. On a terminal the command
+# gets a pty of the sandbox's own devpts (the same device as /dev/pts inside: a root process
+# inside that opens /proc/PID/fd/0 gets that pty, not the caller's); without a terminal on
+# stdin, a terminal on stdout or stderr becomes a pipe.
+if command -v python3 >/dev/null; then
+    host_pts=$(pty none sh -c 'stat -L -c %d /proc/$$/fd/0' | head -1 | tr -d '\r')
+    out=$(pty none "$SANDBOX" exec "$n10" sh -c 'd=$(stat -c %d /dev/pts); for f in 0 1 2; do
+        [ "$(stat -L -c %d /proc/$$/fd/$f)" = "$d" ] && printf "pts%s " $f; done; tty; echo ready')
+    t_eq "2 exec on a terminal: fds 0-2 are a pty of the sandbox's devpts" "pts0 pts1 pts2 /dev/pts/0" \
+        "$(printf '%s\n' "$out" | head -1 | tr -d '\r')"
+    t_check "2 exec (control): the caller's pty is another device ($host_pts)" test -n "$host_pts" -a \
+        "$host_pts" != "$(pty none "$SANDBOX" exec "$n10" stat -c %d /dev/pts | head -1)"
+    out=$( (pty none "$SANDBOX" exec "$n10" sh -c 'echo $$ >/tmp/p2; echo ready; sleep 3' >/dev/null &
+        wait_until 5 "$SANDBOX" exec "$n10" test -s /tmp/p2 </dev/null
+        "$SANDBOX" exec "$n10" sh -c 'p=$(cat /tmp/p2); exec 5<>/proc/$p/fd/0 && [ "$(stat -L -c %d /proc/self/fd/5)" = "$(stat -c %d /dev/pts)" ] && echo sandbox-pty' </dev/null; wait) )
+    t_eq "2 exec: a root process inside opening /proc/PID/fd/0 of the exec'd command gets the sandbox's pty" \
+        "sandbox-pty" "$out"
+    out=$(pty none sh -c 'exec "$@" </dev/null' sh "$SANDBOX" exec "$n10" sh -c 'for f in 0 1 2; do readlink /proc/$$/fd/$f | cut -d: -f1; done | tr "\n" " "')
+    t_eq "2 exec with stdin not a terminal: stdout and stderr (a terminal) are pipes" "/dev/null pipe pipe" \
+        "$(printf '%s\n' "$out" | head -1 | tr -d '\r' | sed 's/ *TERMIOS.*//; s/ $//')"
+    t_eq "2 exec: and the output still reaches the caller's terminal" "hello" \
+        "$(pty none sh -c 'exec "$@" </dev/null' sh "$SANDBOX" exec "$n10" sh -c 'echo hello; echo err >&2' | head -1 | tr -d '\r')"
+    t_setup_error "2 exec -t with stdin not a terminal: 125, one line" exec -t "$n10" true
+else
+    t_skip "2 exec on a terminal" "python3 not installed"
+fi
+sb_run exec "$n10" <<<'echo "$0-default"; exit 3'
+t_eq "2 exec: COMMAND defaults to /bin/sh" "/bin/sh-default 3" "$SB_OUT $SB_RC"
+t_match "2 exec --help: exec's usage, -t among its options" "Usage: sandbox exec .*-t, --tty" "$("$SANDBOX" exec --help | tr '\n' ' ')"
+kill $sup10 2>/dev/null; wait $sup10 2>/dev/null
