@@ -51,6 +51,7 @@
 #include "init.h"
 #include "log.h"
 #include "registry.h"
+#include "security.h"
 #include "tty.h"
 #include "util.h"
 
@@ -336,6 +337,11 @@ int exec_run(const struct config *cfg)
 			warn_errno(errno, "exec %s: open its cgroup %s", cfg->name, e.cgroup);
 			goto out;
 		}
+	}
+	/* Outside its user namespace, where the shared keyring's name is found (security.c). */
+	if (e.cmd.seccomp && security_join_shared_keyring(err, sizeof(err)) < 0) {
+		warnx("exec %s: %s", cfg->name, err);
+		goto out;
 	}
 	/* Inside the sandbox's user namespace its processes hold capabilities over us. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {

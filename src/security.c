@@ -17,15 +17,58 @@
 #include "secfilter.h"
 #include "util.h"
 
+/* keyutils.h's permission bits (the kernel's uapi does not export them). */
+enum {
+	KEY_POS_VIEW = 0x01000000,
+	KEY_POS_READ = 0x02000000,
+	KEY_POS_SEARCH = 0x08000000,
+	KEY_POS_SETATTR = 0x20000000,
+	KEY_USR_VIEW = 0x00010000,
+	KEY_USR_READ = 0x00020000,
+	KEY_USR_SEARCH = 0x00080000,
+};
+
+/* A seccomp filter (ours, when nested) refuses key calls: then there is no keyring to reach. */
+static bool under_seccomp_filter(void)
+{
+	return prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 2;
+}
+
 /* Keys are not namespaced: COMMAND would inherit, and possess, the caller's session keyring
  * (with --seccomp none it could read every key in it). A new anonymous session keyring cuts
- * the link, as runc does. A kernel without keys (ENOSYS) has nothing to leak, nor has a
- * process whose seccomp filter refuses keyctl (EPERM; a sandbox nested in ours): COMMAND
- * inherits that filter. */
+ * the link, as runc does, but each one is charged to the user (kernel.keys.maxkeys, 200): the
+ * 200th sandbox would fail. So with the default filter, which refuses every key call inside,
+ * all sandboxes of a user share one named, empty, read-only session keyring, joined outside
+ * the user namespace (names are looked up per user namespace); only --seccomp none, where
+ * COMMAND could use a keyring, gets a new one of its own. ENOSYS: no keys, nothing to leak;
+ * nor has a process whose seccomp filter refuses keyctl (EPERM; a sandbox nested in ours). */
+int security_join_shared_keyring(char *err, size_t errlen)
+{
+	long k = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, SECURITY_SHARED_KEYRING);
+
+	if (k < 0 && (errno == ENOSYS || (errno == EPERM && under_seccomp_filter())))
+		return 0;
+	if (k < 0) {
+		int e = errno;
+		snprintf(err, errlen, "joining the shared session keyring %s: %s", SECURITY_SHARED_KEYRING, strerror(e));
+		return -e;
+	}
+	/* Nobody adds keys to it (no write), every sandbox of the user finds it (search), the next
+	 * one may set this again (setattr, for its possessors, who cannot call keyctl inside). */
+	if (syscall(SYS_keyctl, KEYCTL_SETPERM, k,
+		    KEY_POS_VIEW | KEY_POS_READ | KEY_POS_SEARCH | KEY_POS_SETATTR | KEY_USR_VIEW | KEY_USR_READ |
+			    KEY_USR_SEARCH) < 0) {
+		int e = errno;
+		snprintf(err, errlen, "making the shared session keyring read-only: %s", strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
 static int security_new_session_keyring(char *err, size_t errlen)
 {
 	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS &&
-	    !(errno == EPERM && prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 2)) {
+	    !(errno == EPERM && under_seccomp_filter())) {
 		int e = errno;
 		return err_set(err, errlen, e, "joining a new session keyring");
 	}
@@ -61,7 +104,8 @@ int security_apply(const struct command_plan *p, char *err, size_t errlen)
 {
 	int r;
 
-	r = security_new_session_keyring(err, errlen);
+	/* With the filter, COMMAND keeps the shared keyring its supervisor joined. */
+	r = p->seccomp ? 0 : security_new_session_keyring(err, errlen);
 	if (r < 0)
 		return r;
 	if (p->user_set) {

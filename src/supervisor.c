@@ -37,6 +37,7 @@
 #include "net.h"
 #include "netaddr.h"
 #include "registry.h"
+#include "security.h"
 #include "status.h"
 #include "tty.h"
 #include "userns.h"
@@ -469,6 +470,11 @@ int supervisor_run(const struct config *cfg)
 		goto out;
 	}
 
+	/* Inherited by COMMAND instead of the caller's session keyring (security.c). */
+	if (cfg->seccomp == SECCOMP_DEFAULT && security_join_shared_keyring(err, sizeof(err)) < 0) {
+		warnx("%s", err);
+		goto out;
+	}
 	s.child = clone_pidfd(sandbox_ns_flags(cfg->net != NET_HOST), &s.pidfd, s.cg.dirfd);
 	if (s.child < 0) {
 		explain_clone_failure(errno);

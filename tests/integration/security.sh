@@ -625,3 +625,43 @@ sb_run exec "$n10" <<<'echo "$0-default"; exit 3'
 t_eq "2 exec: COMMAND defaults to /bin/sh" "/bin/sh-default 3" "$SB_OUT $SB_RC"
 t_match "2 exec --help: exec's usage, -t among its options" "Usage: sandbox exec .*-t, --tty" "$("$SANDBOX" exec --help | tr '\n' ' ')"
 kill $sup10 2>/dev/null; wait $sup10 2>/dev/null
+
+# 14: the per-user key quota (kernel.keys.maxkeys, 200 for a user). Each sandbox used to
+# charge a new session keyring to it: with the quota full, no sandbox could start. Now they
+# share one empty, read-only keyring: fill the quota (a session of our own, so the keys go with
+# it), keep one sandbox running (it holds the shared keyring), and start more.
+if command -v python3 >/dev/null; then
+    "$SANDBOX" --net none "$ROOTFS" sleep 30 </dev/null >/dev/null 2>&1 &
+    holder=$!
+    sleep 0.5
+    out=$(python3 - "$SANDBOX" "$ROOTFS" <<'PY'
+import ctypes, os, subprocess, sys
+libc = ctypes.CDLL(None, use_errno=True)
+SYS_add_key, SYS_keyctl = 248, 250
+libc.syscall(SYS_keyctl, 1, None)  # KEYCTL_JOIN_SESSION_KEYRING: a new anonymous one
+n = 0
+while n < 100000:
+    r = libc.syscall(SYS_add_key, b"user", b"fill%d" % n, b"x", 1, -3)
+    if r < 0:
+        break
+    n += 1
+print("filled", "EDQUOT" if ctypes.get_errno() == 122 else os.strerror(ctypes.get_errno()))
+sb, rootfs = sys.argv[1], sys.argv[2]
+for args in (["--net", "none"], [], ["--net", "none", "--seccomp", "none"]):
+    procs = [subprocess.Popen([sb] + args + [rootfs, "true"], stdin=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE) for _ in range(3)]
+    codes = [p.wait() for p in procs]
+    errs = b"".join(p.stderr.read() for p in procs).decode(errors="replace")
+    print(" ".join(args) or "default", *codes, "quota" if "Disk quota" in errs else "")
+PY
+)
+    kill $holder 2>/dev/null; wait $holder 2>/dev/null
+    t_eq "14 keys: the user's key quota can be filled (the attack is set up)" "EDQUOT" "$(field filled "$out")"
+    t_eq "14 keys: with the quota full, three more sandboxes start (--net none)" "0 0 0" \
+        "$(printf '%s\n' "$out" | awk '$1 == "--net" && $3 != "--seccomp" { print $3, $4, $5 }')"
+    t_eq "14 keys: and three networked ones" "0 0 0" "$(printf '%s\n' "$out" | awk '$1 == "default" { print $2, $3, $4 }')"
+    t_eq "14 keys (control): --seccomp none spends a key per sandbox: refused" "125 125 125 quota" \
+        "$(printf '%s\n' "$out" | awk '$3 == "--seccomp" { print $5, $6, $7, $8 }')"
+else
+    t_skip "14 keys: the per-user key quota" "python3 not installed"
+fi
