@@ -187,10 +187,10 @@ static int lockdown_seccomp(char *err, size_t errlen)
 	/* Two calls only with one argument: FIONREAD (libslirp sizes a UDP datagram with it), and
 	 * clearing the death signal when the loop starts draining after the sandbox ended. */
 	r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-			     SCMP_A1(SCMP_CMP_EQ, FIONREAD));
+			     SCMP_A1(SCMP_CMP_EQ, FIONREAD, 0));
 	if (r == 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 2,
-				     SCMP_A0(SCMP_CMP_EQ, PR_SET_PDEATHSIG), SCMP_A1(SCMP_CMP_EQ, 0));
+				     SCMP_A0(SCMP_CMP_EQ, PR_SET_PDEATHSIG, 0), SCMP_A1(SCMP_CMP_EQ, 0, 0));
 	if (r < 0)
 		return err_set(err, errlen, -r, "seccomp rule");
 	r = seccomp_load(ctx);
