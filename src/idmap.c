@@ -33,6 +33,34 @@ int idmap_with_range(uint32_t own, const struct subid_span *range, struct idmap 
 	return 0;
 }
 
+int idmap_keep_id(uint32_t own, const struct subid_span *range, struct idmap *m)
+{
+	uint32_t below, above;
+	uint64_t end;
+
+	if (!range) {
+		m->r[0] = (struct idmap_range){ own, own, 1 };
+		m->n = 1;
+		return 0;
+	}
+	end = (uint64_t)range->start + range->count;
+	if (range->count == 0 || end - 1 > UINT32_MAX || (own >= range->start && own < end))
+		return -EINVAL;
+	m->n = 0;
+	/* The range fills the ids below own first, then the ones above it, so ids 0..count are
+	 * all mapped; inside ids stay below 2^32-1, the kernel's invalid id. */
+	below = range->count < own ? range->count : own;
+	above = range->count - below;
+	if ((uint64_t)own + above > UINT32_MAX - 1)
+		above = UINT32_MAX - 1 - own;
+	if (below)
+		m->r[m->n++] = (struct idmap_range){ 0, range->start, below };
+	m->r[m->n++] = (struct idmap_range){ own, own, 1 };
+	if (above)
+		m->r[m->n++] = (struct idmap_range){ own + 1, range->start + below, above };
+	return 0;
+}
+
 int idmap_format(const struct idmap *m, char *buf, size_t len)
 {
 	size_t used = 0;

@@ -15,7 +15,7 @@ struct idmap_range {
 	uint32_t count;
 };
 
-#define IDMAP_MAX 2
+#define IDMAP_MAX 3
 
 struct idmap {
 	struct idmap_range r[IDMAP_MAX];
@@ -27,6 +27,10 @@ void idmap_single(uint32_t own, struct idmap *m);
 /* 0 -> own, 1..count -> the subordinate range. -EINVAL when the range holds own id (the kernel
  * refuses overlapping ranges), so the caller falls back to the single mapping. */
 int idmap_with_range(uint32_t own, const struct subid_span *range, struct idmap *m);
+/* --map keep-id: own -> own, and with a range (may be NULL) inside ids 0..own-1 and
+ * own+1..count on the range, so every id 0..max(own, count) a system knows stays mapped (podman's
+ * keep-id). -EINVAL when the range holds own id, as idmap_with_range. */
+int idmap_keep_id(uint32_t own, const struct subid_span *range, struct idmap *m);
 /* "inside outside count\n" lines as /proc/PID/uid_map takes them. Length, or -ENOSPC. */
 int idmap_format(const struct idmap *m, char *buf, size_t len);
 /* One line of /proc/PID/uid_map ("  0  1000  1"). 0 or -EINVAL. */

@@ -72,7 +72,7 @@ int imagecache_in_userns(int (*fn)(void *), void *arg, char *err, size_t errlen)
 	char byte = 0;
 	pid_t pid;
 
-	userns_plan(true, getuid(), getgid(), &plan);
+	userns_plan(MAP_AUTO, getuid(), getgid(), &plan);
 	if (pipe2(to_parent, O_CLOEXEC) < 0)
 		return err_set(err, errlen, errno, "image: pipe");
 	if (pipe2(to_child, O_CLOEXEC) < 0) {

@@ -213,6 +213,8 @@ int main(int argc, char *argv[])
 			code = EXIT_SETUP;
 			break;
 		}
+		/* After the image's defaults: its User stays COMMAND's user. */
+		options_resolve_identity(&cfg, getuid(), getgid());
 		if (close_inherited_fds(cfg.status_fd) < 0) {
 			warn_errno(errno, "close inherited file descriptors");
 			code = EXIT_SETUP;

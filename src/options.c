@@ -60,10 +60,11 @@ static const struct option_doc option_table[] = {
 	{ "help", no_argument, 'h', FOR_RUN | FOR_EXEC, NULL, "show this help and exit" },
 	{ "version", no_argument, 'V', FOR_RUN, NULL, "show the version and exit" },
 	{ "verbose", no_argument, 'v', FOR_RUN | FOR_EXEC, NULL, "print each setup step on stderr" },
-	{ "map", required_argument, OPT_MAP, FOR_RUN, "auto|self",
-	  "id mapping: subordinate ids when available (auto, default) or only your own id" },
+	{ "map", required_argument, OPT_MAP, FOR_RUN, "auto|self|subid|keep-id",
+	  "id mapping: root with subordinate ids when available (auto, default), only your own id, "
+	  "every id or refuse, or yourself (keep-id, the host-mode default)" },
 	{ "user", required_argument, OPT_USER, FOR_RUN | FOR_EXEC, "UID[:GID]",
-	  "run COMMAND as this id inside (default 0:0)" },
+	  "run COMMAND as this id inside (default 0:0; in host mode yours)" },
 	{ "hostname", required_argument, OPT_HOSTNAME, FOR_RUN, "NAME", "hostname inside (default sandbox)" },
 	{ "net", required_argument, OPT_NET, FOR_RUN, "slirp|none|host",
 	  "network: user-mode stack (default), loopback only, or the host's" },
@@ -267,8 +268,13 @@ static int parse_one(int c, const char *arg, int argc, char *const argv[], struc
 			cfg->map = MAP_AUTO;
 		else if (strcmp(arg, "self") == 0)
 			cfg->map = MAP_SELF;
+		else if (strcmp(arg, "subid") == 0)
+			cfg->map = MAP_SUBID;
+		else if (strcmp(arg, "keep-id") == 0)
+			cfg->map = MAP_KEEP_ID;
 		else
-			return err_set(err, errlen, -EINVAL, "--map: unknown mode '%s' (auto or self)", arg);
+			return err_set(err, errlen, -EINVAL, "--map: unknown mode '%s' (auto, self, subid or keep-id)", arg);
+		cfg->map_set = true;
 		return 0;
 	case OPT_USER:
 		if (options_parse_user(arg, &cfg->user_uid, &cfg->user_gid) < 0)
@@ -566,6 +572,19 @@ int options_parse(int argc, char *const argv[], struct config *cfg, char *err, s
 		cfg->host_mode = is_host_root(cfg->rootfs);
 	}
 	return check_combinations(cfg, err, errlen);
+}
+
+void options_resolve_identity(struct config *cfg, uid_t uid, gid_t gid)
+{
+	/* Host mode is for running the host's own tools on the host's own files: as yourself,
+	 * unless root inside was asked for (--user 0 or an explicit --map). */
+	if (cfg->host_mode && !cfg->map_set && !(cfg->user_set && cfg->user_uid == 0))
+		cfg->map = MAP_KEEP_ID;
+	if (cfg->map == MAP_KEEP_ID && !cfg->user_set) {
+		cfg->user_set = true;
+		cfg->user_uid = uid;
+		cfg->user_gid = gid;
+	}
 }
 
 void config_free(struct config *cfg)

@@ -11,7 +11,7 @@
 #include "rlimit.h"
 
 enum cmd_kind { CMD_RUN, CMD_EXEC, CMD_LIST, CMD_DOCTOR, CMD_HELP, CMD_VERSION };
-enum map_mode { MAP_AUTO, MAP_SELF };
+enum map_mode { MAP_AUTO, MAP_SELF, MAP_SUBID, MAP_KEEP_ID };
 enum net_mode { NET_SLIRP, NET_NONE, NET_HOST };
 enum seccomp_mode { SECCOMP_DEFAULT, SECCOMP_NONE };
 /* /sys/fs/cgroup inside, when the host has cgroup v2: the sandbox's own cgroup. */
@@ -47,6 +47,7 @@ struct config {
 	const char **image_layers; /* IMAGE: its unpacked layers, lowest first (image.c) */
 	size_t nimage_layers;      /* rootfs is then the top one */
 	enum map_mode map;
+	bool map_set; /* --map given */
 	bool user_set;
 	uid_t user_uid;
 	gid_t user_gid;
@@ -93,6 +94,9 @@ struct config {
  * mode is ROOTFS with the device and inode of "/"). The strings in cfg point into argv; the arrays are heap-allocated (config_free). */
 int options_parse(int argc, char *const argv[], struct config *cfg, char *err, size_t errlen);
 void config_free(struct config *cfg);
+/* Who COMMAND runs as, now that the caller's ids are known: host mode without --map and
+ * without --user 0 is --map keep-id; keep-id without --user runs COMMAND as uid:gid. */
+void options_resolve_identity(struct config *cfg, uid_t uid, gid_t gid);
 /* UID[:GID], numeric; GID defaults to UID. 0 or -EINVAL. */
 int options_parse_user(const char *s, uid_t *uid, gid_t *gid);
 /* Write the --help text, built from the option table; sandbox exec --help gets exec's. */

@@ -82,13 +82,32 @@ static int check_rootfs(const struct config *cfg)
 	return 0;
 }
 
+/* Without a range --map subid refuses to start. */
+static int check_map(const struct config *cfg, const struct userns_plan *ids)
+{
+	if (ids->no_range[0] && cfg->map == MAP_SUBID) {
+		warnx("--map subid: %s", ids->no_range);
+		return -1;
+	}
+	return 0;
+}
+
+/* Without a range --map auto says once how to get one: only once the sandbox is about to
+ * start, so that a refused start stays one line. */
+static void warn_no_range(const struct config *cfg, const struct userns_plan *ids)
+{
+	if (ids->no_range[0] && cfg->map == MAP_AUTO)
+		warnx("warning: --map auto: %s: only your own id is mapped; --map self silences this",
+		      ids->no_range);
+}
+
 static int check_user(const struct config *cfg, const struct userns_plan *ids)
 {
 	if (!cfg->user_set)
 		return 0;
 	if (!idmap_contains(&ids->uids, cfg->user_uid) || !idmap_contains(&ids->gids, cfg->user_gid)) {
-		warnx("--user %u:%u: not mapped in the sandbox (mapped: 0%s; see --map and subuid(5))",
-		      (unsigned)cfg->user_uid, (unsigned)cfg->user_gid,
+		warnx("--user %u:%u: not mapped in the sandbox (mapped: %s%s; see --map and subuid(5))",
+		      (unsigned)cfg->user_uid, (unsigned)cfg->user_gid, ids->keep_id ? "your own id" : "0",
 		      ids->use_helpers ? " and the subordinate range" : " only");
 		return -1;
 	}
@@ -423,8 +442,8 @@ int supervisor_run(const struct config *cfg)
 		return EXIT_SETUP;
 	}
 
-	userns_plan(cfg->map == MAP_AUTO, getuid(), getgid(), &ids);
-	if (check_user(cfg, &ids) < 0) {
+	userns_plan(cfg->map, getuid(), getgid(), &ids);
+	if (check_map(cfg, &ids) < 0 || check_user(cfg, &ids) < 0) {
 		cmdplan_free(&cmd);
 		return EXIT_SETUP;
 	}
@@ -499,6 +518,7 @@ int supervisor_run(const struct config *cfg)
 	 * of a non-dumpable process has /proc files only the host's root can write. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		debug("prctl PR_SET_DUMPABLE: %s", strerror(errno));
+	warn_no_range(cfg, &ids);
 	struct chan_msg go = { .type = CHAN_MSG_GO };
 	if (chan_send(s.chan, &go) < 0) {
 		warn_errno(errno, "start the sandbox");

@@ -34,50 +34,72 @@ static bool find_helper(const char *name, char *out, size_t len)
 	return false;
 }
 
-void userns_plan(bool map_auto, uid_t uid, gid_t gid, struct userns_plan *plan)
+/* The single mapping of the mode: 0 -> own, or own -> own for keep-id. */
+static void single_map(bool keep_id, uint32_t own, struct idmap *m)
+{
+	if (keep_id)
+		idmap_keep_id(own, NULL, m);
+	else
+		idmap_single(own, m);
+}
+
+static int range_map(bool keep_id, uint32_t own, const struct subid_span *range, struct idmap *m)
+{
+	return keep_id ? idmap_keep_id(own, range, m) : idmap_with_range(own, range, m);
+}
+
+#define SUBID_FIX "as root: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 %s"
+
+void userns_plan(enum map_mode mode, uid_t uid, gid_t gid, struct userns_plan *plan)
 {
 	struct subid_span ur, gr;
 	const char *user = NULL;
 	struct passwd *pw;
+	struct idmap u, g;
 
 	memset(plan, 0, sizeof(*plan));
-	idmap_single(uid, &plan->uids);
-	idmap_single(gid, &plan->gids);
-	if (!map_auto)
+	plan->keep_id = mode == MAP_KEEP_ID;
+	plan->need_range = mode == MAP_SUBID;
+	single_map(plan->keep_id, uid, &plan->uids);
+	single_map(plan->keep_id, gid, &plan->gids);
+	if (mode == MAP_SELF)
 		return;
 	/* Under no_new_privs (in another sandbox, say) setuid newuidmap gains nothing and fails:
-	 * the single mapping is what can work. */
+	 * the single mapping is what can work, silently (no fix to name); --map subid refuses. */
 	if (prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1) {
+		if (plan->need_range)
+			snprintf(plan->no_range, sizeof(plan->no_range),
+				 "no_new_privs is set (a sandbox inside a sandbox?): setuid newuidmap cannot map a range");
 		debug("map: no_new_privs is set (a sandbox inside a sandbox?): newuidmap cannot help, "
 		      "mapping only uid %u", (unsigned)uid);
-		return;
-	}
-	if (!find_helper("newuidmap", plan->newuidmap, sizeof(plan->newuidmap)) ||
-	    !find_helper("newgidmap", plan->newgidmap, sizeof(plan->newgidmap))) {
-		debug("map: newuidmap/newgidmap not found, mapping only uid %u", (unsigned)uid);
 		return;
 	}
 	/* The host's own user database, before anything of the rootfs is touched. */
 	pw = getpwuid(uid);
 	if (pw)
 		user = pw->pw_name;
-	if (subid_lookup("/etc/subuid", user, uid, SUBID_UIDS, &ur) < 0 ||
-	    subid_lookup("/etc/subgid", user, uid, SUBID_GIDS, &gr) < 0) {
-		debug("map: no subordinate id range for %s, mapping only uid %u", user ? user : "?",
-		      (unsigned)uid);
+	if (!find_helper("newuidmap", plan->newuidmap, sizeof(plan->newuidmap)) ||
+	    !find_helper("newgidmap", plan->newgidmap, sizeof(plan->newgidmap))) {
+		snprintf(plan->no_range, sizeof(plan->no_range),
+			 "newuidmap and newgidmap not found (install them: Debian's uidmap package)");
+	} else if (subid_lookup("/etc/subuid", user, uid, SUBID_UIDS, &ur) < 0 ||
+		   subid_lookup("/etc/subgid", user, uid, SUBID_GIDS, &gr) < 0) {
+		snprintf(plan->no_range, sizeof(plan->no_range),
+			 "no subordinate ids for %s in /etc/subuid and /etc/subgid (" SUBID_FIX ")",
+			 user ? user : "your uid", user ? user : "USER");
+	} else if (range_map(plan->keep_id, uid, &ur, &u) < 0 || range_map(plan->keep_id, gid, &gr, &g) < 0) {
+		snprintf(plan->no_range, sizeof(plan->no_range),
+			 "the subordinate range of %s holds its own id (fix /etc/subuid and /etc/subgid)",
+			 user ? user : "your uid");
+	} else {
+		plan->uids = u;
+		plan->gids = g;
+		plan->use_helpers = true;
+		debug("map: %u ids from %u (uids) besides %u, via %s", ur.count, ur.start, (unsigned)uid,
+		      plan->newuidmap);
 		return;
 	}
-	struct idmap u, g;
-	if (idmap_with_range(uid, &ur, &u) < 0 || idmap_with_range(gid, &gr, &g) < 0) {
-		warnx("map: the subordinate range of %s holds its own id; mapping only uid %u",
-		      user ? user : "?", (unsigned)uid);
-		return;
-	}
-	plan->uids = u;
-	plan->gids = g;
-	plan->use_helpers = true;
-	debug("map: 0 -> %u, 1..%u -> %u.. (uids), via %s", (unsigned)uid, ur.count, ur.start,
-	      plan->newuidmap);
+	debug("map: %s", plan->no_range);
 }
 
 static int write_proc(pid_t pid, const char *file, const char *text, char *err, size_t errlen)
@@ -194,11 +216,11 @@ static int apply_helpers(const struct userns_plan *plan, pid_t pid, char *err, s
 	if (ru == 0)
 		snprintf(err, errlen, "%s", gerr);
 	/* Nothing written yet (a helper that refused our range): the single mapping still works. */
-	if (!map_written(pid, "uid_map") && !map_written(pid, "gid_map")) {
+	if (!plan->need_range && !map_written(pid, "uid_map") && !map_written(pid, "gid_map")) {
 		debug("%s; falling back to the single mapping", err);
 		struct userns_plan single = *plan;
-		idmap_single(plan->uids.r[0].outside, &single.uids);
-		idmap_single(plan->gids.r[0].outside, &single.gids);
+		single_map(plan->keep_id, (uint32_t)getuid(), &single.uids);
+		single_map(plan->keep_id, (uint32_t)getgid(), &single.gids);
 		return apply_single(&single, pid, err, errlen);
 	}
 	return -EPERM;

@@ -22,3 +22,40 @@ t_eq "the default capability set (podman's rootless set)" "00000000800405fb" \
 t_eq "no_new_privs is set" "1" "$(sb --net none "$ROOTFS" sh -c "awk '/NoNewPrivs/ { print \$2 }' /proc/self/status")"
 t_eq "seccomp filter on by default" "2" "$(sb --net none "$ROOTFS" sh -c "awk '/^Seccomp:/ { print \$2 }' /proc/self/status")"
 t_eq "--seccomp none" "0" "$(sb --net none --seccomp none "$ROOTFS" sh -c "awk '/^Seccomp:/ { print \$2 }' /proc/self/status")"
+
+# Host mode runs COMMAND as the caller: own uid and gid, no capabilities, permissions as outside.
+me="$(id -u):$(id -g)"
+t_eq "host mode: COMMAND runs as the caller" "$me" "$(sb --net none / sh -c 'echo $(id -u):$(id -g)')"
+t_eq "host mode: no capabilities" "0000000000000000" \
+    "$(sb --net none / sh -c "awk '/CapEff/ { print \$2 }' /proc/self/status")"
+sb_run --net none / sh -c 'echo secret >/tmp/f && chmod 000 /tmp/f && cat /tmp/f'
+t_check "host mode: a file with mode 000 cannot be read" test "$SB_RC" -ne 0 -a "$SB_OUT" != secret
+t_eq "host mode: --user 0 gives root inside" "0" "$(sb --net none --user 0 / id -u 2>/dev/null)"
+t_eq "host mode: --map auto gives root inside" "0" "$(sb --net none --map auto / id -u 2>/dev/null)"
+mkdir -p "$T_WORK/out"
+sb --net none --bind "$T_WORK/out" "$T_WORK/out" / sh -c "touch '$T_WORK/out/host'"
+t_eq "host mode: a file written to a bind is the caller's" "$me" "$(stat -c %u:%g "$T_WORK/out/host" 2>&1)"
+
+# --map keep-id with a rootfs: the same identity; files in a bind belong to the caller.
+t_eq "--map keep-id: COMMAND runs as the caller" "$me" \
+    "$(sb --net none --map keep-id "$ROOTFS" sh -c 'echo $(id -u):$(id -g)')"
+sb --net none --map keep-id --bind "$T_WORK/out" /out "$ROOTFS" touch /out/keep
+t_eq "--map keep-id: a file written to a bind is the caller's" "$me" "$(stat -c %u:%g "$T_WORK/out/keep" 2>&1)"
+t_eq "--map keep-id: own id maps to itself" "$(id -u) $(id -u) 1" \
+    "$(sb --net none --map keep-id "$ROOTFS" awk -v u="$(id -u)" '$1 == u { print $1, $2, $3 }' /proc/self/uid_map)"
+
+if [ "$T_SUBID" = 1 ]; then
+    t_eq "--map keep-id: with a range, id 0 stays mapped too" "0" \
+        "$(sb --net none --map keep-id "$ROOTFS" awk '$1 == 0 { print $1 }' /proc/self/uid_map)"
+    t_eq "--map subid: the full range" "2" "$(sb --net none --map subid "$ROOTFS" sh -c 'wc -l </proc/self/uid_map' | tr -d ' ')"
+    sb_run --net none --map auto "$ROOTFS" true
+    t_eq "--map auto with a range: no warning" "" "$SB_ERR"
+else
+    t_setup_error "--map subid without a range is refused" --net none --map subid "$ROOTFS" true
+    SB_ERR=$("$SANDBOX" --net none --map auto "$ROOTFS" true 2>&1 >/dev/null)
+    t_match "--map auto without a range: one warning that names the fix" \
+        '^sandbox: warning: .*usermod --add-subuids [^ ]+ --add-subgids [^ ]+ '"$T_USER"'.*$' "$SB_ERR"
+    t_eq "--map auto without a range: the warning is one line" "1" "$(printf '%s\n' "$SB_ERR" | grep -c .)"
+    SB_ERR=$("$SANDBOX" --net none --map self "$ROOTFS" true 2>&1 >/dev/null)
+    t_eq "--map self: no warning" "" "$SB_ERR"
+fi

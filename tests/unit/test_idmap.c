@@ -36,6 +36,27 @@ static void test_single(void **state)
 	assert_range(&m.r[0], 0, UINT32_MAX - 1, 1);
 }
 
+/* Run build(own, range) on a poisoned map; false when it failed as expected (the map then must
+ * be untouched, so the caller's fallback starts clean), true when m holds a map to check. */
+static bool build_case(int (*build)(uint32_t, const struct subid_span *, struct idmap *), size_t i,
+		       uint32_t own, uint32_t start, uint32_t count, int want, struct idmap *m)
+{
+	struct subid_span span = { start, count };
+	struct idmap before;
+	int r;
+
+	memset(m, 0x5a, sizeof(*m));
+	before = *m;
+	r = build(own, &span, m);
+	if (r != want)
+		fail_msg("case %zu (own %u, %u+%u): got %d, want %d", i, own, start, count, r, want);
+	if (r < 0) {
+		assert_memory_equal(m, &before, sizeof(*m));
+		return false;
+	}
+	return true;
+}
+
 static void test_with_range(void **state)
 {
 	(void)state;
@@ -64,25 +85,60 @@ static void test_with_range(void **state)
 		{ 0, 1, UINT32_MAX - 2, 0, UINT32_MAX - 2 },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		struct subid_span span = { cases[i].start, cases[i].count };
-		struct idmap m, before;
-		int r;
+		struct idmap m;
 
-		memset(&m, 0x5a, sizeof(m));
-		before = m;
-		r = idmap_with_range(cases[i].own, &span, &m);
-		if (r != cases[i].ret)
-			fail_msg("case %zu (own %u, %u+%u): got %d, want %d", i, cases[i].own, cases[i].start,
-				 cases[i].count, r, cases[i].ret);
-		if (r < 0) {
-			/* Untouched, so the caller's fallback starts clean. */
-			assert_memory_equal(&m, &before, sizeof(m));
+		if (!build_case(idmap_with_range, i, cases[i].own, cases[i].start, cases[i].count, cases[i].ret, &m))
 			continue;
-		}
 		assert_int_equal(m.n, 2);
 		assert_range(&m.r[0], 0, cases[i].own, 1);
 		assert_range(&m.r[1], 1, cases[i].start, cases[i].want_count);
 	}
+}
+
+static void test_keep_id(void **state)
+{
+	(void)state;
+	static const struct {
+		uint32_t own, start, count;
+		int ret;
+		size_t n;
+		struct idmap_range want[IDMAP_MAX];
+	} cases[] = {
+		/* The usual: own id below the range's count, so 0..count all exist inside. */
+		{ 1000, 100000, 65536, 0, 3, { { 0, 100000, 1000 }, { 1000, 1000, 1 }, { 1001, 101000, 64536 } } },
+		/* A range smaller than own: 0..count-1, then own. */
+		{ 1000, 100000, 10, 0, 2, { { 0, 100000, 10 }, { 1000, 1000, 1 } } },
+		{ 1000, 100000, 1000, 0, 2, { { 0, 100000, 1000 }, { 1000, 1000, 1 } } },
+		{ 1000, 100000, 1001, 0, 3, { { 0, 100000, 1000 }, { 1000, 1000, 1 }, { 1001, 101000, 1 } } },
+		/* Own id 0 (root calling): nothing below. */
+		{ 0, 100000, 65536, 0, 2, { { 0, 0, 1 }, { 1, 100000, 65536 } } },
+		/* The own id inside the range, or a broken range. */
+		{ 100000, 100000, 65536, -EINVAL, 0, { { 0 } } },
+		{ 165535, 100000, 65536, -EINVAL, 0, { { 0 } } },
+		{ 1000, 100000, 0, -EINVAL, 0, { { 0 } } },
+		{ 0, UINT32_MAX, 2, -EINVAL, 0, { { 0 } } },
+		/* Inside ids stay below 2^32-1. */
+		{ UINT32_MAX - 1, 0, UINT32_MAX - 1, 0, 2, { { 0, 0, UINT32_MAX - 1 }, { UINT32_MAX - 1, UINT32_MAX - 1, 1 } } },
+		{ 5, 10, UINT32_MAX - 10, 0, 3, { { 0, 10, 5 }, { 5, 5, 1 }, { 6, 15, UINT32_MAX - 15 } } },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct idmap m;
+
+		if (!build_case(idmap_keep_id, i, cases[i].own, cases[i].start, cases[i].count, cases[i].ret, &m))
+			continue;
+		assert_int_equal(m.n, cases[i].n);
+		for (size_t k = 0; k < m.n; k++)
+			assert_range(&m.r[k], cases[i].want[k].inside, cases[i].want[k].outside, cases[i].want[k].count);
+		/* Own id maps to itself. */
+		assert_true(idmap_contains(&m, cases[i].own));
+	}
+
+	/* Without a range: own -> own only. */
+	struct idmap m;
+	assert_int_equal(idmap_keep_id(1000, NULL, &m), 0);
+	assert_int_equal(m.n, 1);
+	assert_range(&m.r[0], 1000, 1000, 1);
+	assert_false(idmap_contains(&m, 0));
 }
 
 static void test_format(void **state)
@@ -328,6 +384,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_single),
 		cmocka_unit_test(test_with_range),
+		cmocka_unit_test(test_keep_id),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_format_nospace),
 		cmocka_unit_test(test_parse_line),

@@ -424,6 +424,46 @@ static void test_host_mode(void **state)
 	}
 }
 
+/* Who COMMAND runs as: host mode is the caller unless root is asked for. */
+static void test_resolve_identity(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *args[6];
+		enum map_mode map;
+		bool user_set;
+		uid_t uid;
+		gid_t gid;
+	} cases[] = {
+		{ { "/" }, MAP_KEEP_ID, true, 1000, 100 },
+		{ { "--user", "0", "/" }, MAP_AUTO, true, 0, 0 },
+		{ { "--user", "1000:5", "/" }, MAP_KEEP_ID, true, 1000, 5 },
+		{ { "--map", "auto", "/" }, MAP_AUTO, false, 0, 0 },
+		{ { "--map", "self", "/" }, MAP_SELF, false, 0, 0 },
+		{ { "--map", "subid", "/" }, MAP_SUBID, false, 0, 0 },
+		{ { "rootfs" }, MAP_AUTO, false, 0, 0 },
+		{ { "--map", "keep-id", "rootfs" }, MAP_KEEP_ID, true, 1000, 100 },
+		{ { "--map", "keep-id", "--user", "7", "rootfs" }, MAP_KEEP_ID, true, 7, 7 },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *argv[8] = { "sandbox" };
+		struct config cfg;
+		char err[256];
+		size_t n = 1;
+
+		for (size_t k = 0; k < ARRAY_SIZE(cases[i].args) && cases[i].args[k]; k++)
+			argv[n++] = (char *)cases[i].args[k];
+		if (parse_v(&cfg, err, sizeof(err), argv) != 0)
+			fail_msg("case %zu: %s", i, err);
+		options_resolve_identity(&cfg, 1000, 100);
+		if (cfg.map != cases[i].map || cfg.user_set != cases[i].user_set ||
+		    (cfg.user_set && (cfg.user_uid != cases[i].uid || cfg.user_gid != cases[i].gid)))
+			fail_msg("case %zu: map %d user %d %u:%u", i, cfg.map, cfg.user_set, (unsigned)cfg.user_uid,
+				 (unsigned)cfg.user_gid);
+		config_free(&cfg);
+	}
+}
+
 static void test_exec(void **state)
 {
 	(void)state;
@@ -790,6 +830,7 @@ int main(void)
 		cmocka_unit_test(test_publish_list),
 		cmocka_unit_test(test_double_dash_and_rootfs),
 		cmocka_unit_test(test_host_mode),
+		cmocka_unit_test(test_resolve_identity),
 		cmocka_unit_test(test_exec),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_reparse),
