@@ -3,6 +3,7 @@
 
 #include "etcfiles.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -92,6 +93,85 @@ int etcfiles_hosts(char *buf, size_t len, const char *hostname, enum net_mode mo
 			      hostname);
 }
 
+int etcfiles_resolv_conf_servers(char *buf, size_t len, const char *const *servers, size_t n)
+{
+	int used = etcfiles_print(buf, len, ETCFILES_HEADER "# --dns\n");
+
+	for (size_t i = 0; used >= 0 && i < n; i++) {
+		int k = etcfiles_print(buf + used, len - (size_t)used, "nameserver %s\n", servers[i]);
+		used = k < 0 ? k : used + k;
+	}
+	if (used < 0 && len)
+		buf[0] = '\0';
+	return used;
+}
+
+int etcfiles_hosts_extra(char *buf, size_t len, const struct add_host *hosts, size_t n)
+{
+	int used = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		int k = etcfiles_print(buf + used, len - (size_t)used, "%.*s\t%.*s\n", (int)hosts[i].addr_len,
+				       hosts[i].addr, (int)hosts[i].name_len, hosts[i].name);
+		if (k < 0) {
+			if (len)
+				buf[0] = '\0';
+			return k;
+		}
+		used += k;
+	}
+	return used;
+}
+
+int etcfiles_check_ip(const char *ip)
+{
+	unsigned char a[16];
+
+	if (inet_pton(AF_INET, ip, a) == 1 || inet_pton(AF_INET6, ip, a) == 1)
+		return 0;
+	return -EINVAL;
+}
+
+int etcfiles_parse_add_host(const char *arg, struct add_host *out, char *err, size_t errlen)
+{
+	const char *colon = strchr(arg, ':');
+	char addr[INET6_ADDRSTRLEN];
+	const char *a;
+	size_t alen;
+
+	if (!colon || colon == arg) {
+		snprintf(err, errlen, "'%s' is not NAME:IP", arg);
+		return -EINVAL;
+	}
+	for (const unsigned char *c = (const unsigned char *)arg; c < (const unsigned char *)colon; c++) {
+		/* What a hosts line can hold as one name (see etcfiles_name_ok). */
+		if (*c <= ' ' || *c == '#' || *c == 0x7f) {
+			snprintf(err, errlen, "the name in '%s' holds a blank, '#' or a control character", arg);
+			return -EINVAL;
+		}
+	}
+	a = colon + 1;
+	alen = strlen(a);
+	/* [IPv6], as docker also takes it: the brackets are not part of the address. */
+	if (alen >= 2 && a[0] == '[' && a[alen - 1] == ']') {
+		a++;
+		alen -= 2;
+	}
+	if (alen >= sizeof(addr))
+		goto bad;
+	memcpy(addr, a, alen);
+	addr[alen] = '\0';
+	if (etcfiles_check_ip(addr) < 0)
+		goto bad;
+	*out = (struct add_host){ arg, (size_t)(colon - arg), a, alen };
+	return 0;
+bad:
+	snprintf(err, errlen, "'%s': '%s' is not an IPv4 or IPv6 address", arg, colon + 1);
+	return -EINVAL;
+}
+
 int etcfiles_hostname(char *buf, size_t len, const char *hostname)
 {
 	if (!etcfiles_name_ok(hostname))
@@ -99,10 +179,14 @@ int etcfiles_hostname(char *buf, size_t len, const char *hostname)
 	return etcfiles_print(buf, len, "%s\n", hostname);
 }
 
-int etcfiles_text(enum etc_file which, enum net_mode net, const char *hostname, char *buf, size_t len)
+int etcfiles_text(enum etc_file which, const struct mountplan *plan, char *buf, size_t len)
 {
+	enum net_mode net = plan->net;
+
 	switch (which) {
 	case ETC_RESOLV_CONF:
+		if (plan->ndns)
+			return etcfiles_resolv_conf_servers(buf, len, plan->dns, plan->ndns);
 		if (net == NET_HOST) {
 			char host[4096];
 			_cleanup_close_ int fd =
@@ -118,10 +202,13 @@ int etcfiles_text(enum etc_file which, enum net_mode net, const char *hostname, 
 			return etcfiles_resolv_conf(buf, len, net, host);
 		}
 		return etcfiles_resolv_conf(buf, len, net, NULL);
-	case ETC_HOSTS:
-		return etcfiles_hosts(buf, len, hostname, net);
+	case ETC_HOSTS: {
+		int n = etcfiles_hosts(buf, len, plan->hostname, net);
+		int k = n < 0 ? n : etcfiles_hosts_extra(buf + n, len - (size_t)n, plan->add_hosts, plan->nadd_hosts);
+		return k < 0 ? k : n + k;
+	}
 	case ETC_HOSTNAME:
-		return etcfiles_hostname(buf, len, hostname);
+		return etcfiles_hostname(buf, len, plan->hostname);
 	case ETC_NONE:
 		break;
 	}

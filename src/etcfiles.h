@@ -20,10 +20,19 @@
 int etcfiles_resolv_conf(char *buf, size_t len, enum net_mode mode, const char *host_text);
 /* localhost on 127.0.0.1 and ::1, and hostname on the sandbox's address (slirp) or 127.0.1.1. */
 int etcfiles_hosts(char *buf, size_t len, const char *hostname, enum net_mode mode);
+/* --dns: "nameserver IP" lines for the given servers, whatever the network mode. */
+int etcfiles_resolv_conf_servers(char *buf, size_t len, const char *const *servers, size_t n);
+/* --add-host: one "IP\tNAME" line each, appended to a hosts text. */
+int etcfiles_hosts_extra(char *buf, size_t len, const struct add_host *hosts, size_t n);
+/* Validate --dns IP (IPv4 or IPv6, no zone): 0 or -EINVAL. */
+int etcfiles_check_ip(const char *ip);
+/* Parse --add-host NAME:IP (IP may be IPv6, with or without brackets). 0, or -EINVAL with a
+ * reason in err. */
+int etcfiles_parse_add_host(const char *arg, struct add_host *out, char *err, size_t errlen);
 /* "hostname\n" */
 int etcfiles_hostname(char *buf, size_t len, const char *hostname);
 
-/* The core's entry point (mount.c): the text of file `which` for the sandbox's network mode
- * and hostname, built by the functions above. For --net host it reads the host's /etc/resolv.conf (call it before pivot_root): the
+/* The core's entry point (mount.c): the text of file `which` for the plan's network mode,
+ * hostname, --dns servers and --add-host lines, built by the functions above. For --net host it reads the host's /etc/resolv.conf (call it before pivot_root): the
  * only function here that does I/O. Length or -ENOSPC/-EINVAL/-errno. */
-int etcfiles_text(enum etc_file which, enum net_mode net, const char *hostname, char *buf, size_t len);
+int etcfiles_text(enum etc_file which, const struct mountplan *plan, char *buf, size_t len);

@@ -395,14 +395,14 @@ static int step_etc(int rootfd, const struct mstep *s, const struct mountplan *p
 	_cleanup_close_ int target = openat2_in_root(rootfd, s->dst, O_PATH);
 	_cleanup_close_ int fd = -1, tree = -1;
 	int devfd;
-	char text[4096], name[64];
+	char text[16384], name[64];
 	int len;
 
 	if (target == -ENOENT || target == -ENOTDIR)
 		return 0;
 	if (target < 0)
 		return err_set(err, errlen, -target, "generate %s", s->dst);
-	len = etcfiles_text(s->etc, plan->net, plan->hostname, text, sizeof(text));
+	len = etcfiles_text(s->etc, plan, text, sizeof(text));
 	if (len < 0)
 		return err_set(err, errlen, -len, "generate %s", s->dst);
 	if (nest_layer < 0)

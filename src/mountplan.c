@@ -84,6 +84,17 @@ static struct mstep *add(struct mountplan *plan, enum mstep_kind kind, const cha
 	return s;
 }
 
+/* Whether a user mount's destination is exactly path (normalized). */
+static bool user_mount_at(const struct config *cfg, const char *path)
+{
+	char norm[PATH_MAX];
+
+	for (size_t i = 0; i < cfg->nmounts; i++)
+		if (mountplan_normalize(cfg->mounts[i].dst, norm, sizeof(norm)) == 0 && strcmp(norm, path) == 0)
+			return true;
+	return false;
+}
+
 #define ADD(kind, dst)                                  \
 	({                                              \
 		struct mstep *s_ = add(plan, kind, dst); \
@@ -106,6 +117,10 @@ int mountplan_build(const struct config *cfg, struct mountplan *plan, char *err,
 	plan->overlay_size = cfg->tmp_size;
 	plan->net = cfg->net;
 	plan->hostname = cfg->hostname ? cfg->hostname : DEFAULT_HOSTNAME;
+	plan->dns = cfg->dns;
+	plan->ndns = cfg->ndns;
+	plan->add_hosts = cfg->add_hosts;
+	plan->nadd_hosts = cfg->nadd_hosts;
 
 	s = ADD(MSTEP_PROC, "/proc");
 	s->create = s->system = true;
@@ -132,17 +147,23 @@ int mountplan_build(const struct config *cfg, struct mountplan *plan, char *err,
 	s->size = cfg->tmp_size;
 	s->mode = 01777;
 
-	if (cfg->net != NET_HOST || !cfg->host_mode) {
+	/* A generated file the user mounts something over is left out: the user's wins (and a
+	 * mount on the unlinked staging file the generated one is would fail). */
+	if ((cfg->net != NET_HOST || !cfg->host_mode || cfg->ndns) && !user_mount_at(cfg, "/etc/resolv.conf")) {
 		s = ADD(MSTEP_ETC, "/etc/resolv.conf");
 		s->etc = ETC_RESOLV_CONF;
 		s->optional = true;
 	}
-	s = ADD(MSTEP_ETC, "/etc/hosts");
-	s->etc = ETC_HOSTS;
-	s->optional = true;
-	s = ADD(MSTEP_ETC, "/etc/hostname");
-	s->etc = ETC_HOSTNAME;
-	s->optional = true;
+	if (!user_mount_at(cfg, "/etc/hosts")) {
+		s = ADD(MSTEP_ETC, "/etc/hosts");
+		s->etc = ETC_HOSTS;
+		s->optional = true;
+	}
+	if (!user_mount_at(cfg, "/etc/hostname")) {
+		s = ADD(MSTEP_ETC, "/etc/hostname");
+		s->etc = ETC_HOSTNAME;
+		s->optional = true;
+	}
 
 	/* User mounts last, in order, so they can cover anything above. */
 	for (size_t i = 0; i < cfg->nmounts; i++) {

@@ -48,6 +48,10 @@ struct mountplan {
 	/* What the generated /etc files say. */
 	enum net_mode net;
 	const char *hostname;
+	const char **dns; /* --dns: replace the default server (borrowed) */
+	size_t ndns;
+	const struct add_host *add_hosts; /* --add-host: extra hosts lines (borrowed) */
+	size_t nadd_hosts;
 };
 
 /* Lexically normalize an absolute path: collapse "//", drop ".", resolve ".." (never above

@@ -3,6 +3,7 @@
 
 #include "options.h"
 
+#include "etcfiles.h"
 #include "registry.h"
 
 #include <errno.h>
@@ -42,6 +43,8 @@ enum {
 	OPT_CGROUPFS,
 	OPT_STATUS_FD,
 	OPT_JSON,
+	OPT_DNS,
+	OPT_ADD_HOST,
 };
 
 /* Which sub-commands take an option. */
@@ -71,6 +74,10 @@ static const struct option_doc option_table[] = {
 	{ "mtu", required_argument, OPT_MTU, FOR_RUN, "N", "MTU of eth0 with --net slirp (default 65520)" },
 	{ "publish", required_argument, 'p', FOR_RUN, "[HOST_IP:]HOST_PORT:SANDBOX_PORT[/tcp|/udp]",
 	  "forward a host port into the sandbox (repeatable)" },
+	{ "dns", required_argument, OPT_DNS, FOR_RUN, "IP",
+	  "a nameserver of the generated resolv.conf, instead of 10.0.2.3 (repeatable)" },
+	{ "add-host", required_argument, OPT_ADD_HOST, FOR_RUN, "NAME:IP",
+	  "add a line to the generated /etc/hosts (repeatable)" },
 	{ "allow-host-loopback", no_argument, OPT_ALLOW_HOST_LOOPBACK, FOR_RUN, NULL,
 	  "let 10.0.2.2 reach the host's 127.0.0.1" },
 	{ "ro", no_argument, OPT_RO, FOR_RUN, NULL, "make the rootfs read-only" },
@@ -315,6 +322,24 @@ static int parse_one(int c, const char *arg, int argc, char *const argv[], struc
 	case OPT_ALLOW_HOST_LOOPBACK:
 		cfg->allow_host_loopback = true;
 		return 0;
+	case OPT_DNS: {
+		const char **d = push(&cfg->dns, &cfg->ndns, sizeof(*d));
+		if (!d)
+			return -ENOMEM;
+		if (etcfiles_check_ip(arg) < 0)
+			return err_set(err, errlen, -EINVAL, "--dns: '%s' is not an IPv4 or IPv6 address", arg);
+		*d = arg;
+		return 0;
+	}
+	case OPT_ADD_HOST: {
+		struct add_host *h = push(&cfg->add_hosts, &cfg->nadd_hosts, sizeof(*h));
+		char why[300];
+		if (!h)
+			return -ENOMEM;
+		if (etcfiles_parse_add_host(arg, h, why, sizeof(why)) < 0)
+			return err_set(err, errlen, -EINVAL, "--add-host: %s", why);
+		return 0;
+	}
 	case OPT_RO:
 		cfg->ro = true;
 		return 0;
@@ -592,6 +617,8 @@ void config_free(struct config *cfg)
 	free(cfg->publish);
 	free(cfg->mounts);
 	free(cfg->env);
+	free(cfg->dns);
+	free(cfg->add_hosts);
 	free(cfg->caps);
 	free(cfg->rlimits);
 	memset(cfg, 0, sizeof(*cfg));

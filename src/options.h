@@ -30,6 +30,14 @@ struct env_setting {
 	const char *value; /* NULL: copy from the caller's environment */
 };
 
+/* --add-host NAME:IP, split; both point into the argument (not NUL-terminated). */
+struct add_host {
+	const char *name;
+	size_t name_len;
+	const char *addr; /* without [] around an IPv6 address */
+	size_t addr_len;
+};
+
 struct cap_change {
 	bool add;
 	const char *name; /* as given; validated by caps.c */
@@ -62,6 +70,10 @@ struct config {
 	unsigned long long tmp_size; /* bytes */
 	struct user_mount *mounts;
 	size_t nmounts;
+	const char **dns; /* --dns, in order: the generated resolv.conf's servers */
+	size_t ndns;
+	struct add_host *add_hosts;
+	size_t nadd_hosts;
 	const char *workdir; /* NULL: default */
 	struct env_setting *env;
 	size_t nenv;

@@ -74,6 +74,29 @@ before=$(md5sum "$ROOTFS/etc/hosts" "$ROOTFS/etc/resolv.conf" "$ROOTFS/etc/hostn
 sb --net none "$ROOTFS" sh -c 'echo x >>/etc/hosts' 2>/dev/null
 t_eq "the rootfs' own /etc files stay untouched" "$before" "$(md5sum "$ROOTFS/etc/hosts" "$ROOTFS/etc/resolv.conf" "$ROOTFS/etc/hostname")"
 
+# --dns and --add-host shape the generated files; a user's bind over one of them wins.
+t_eq "--dns replaces 10.0.2.3 (repeatable, in order)" "nameserver 192.0.2.53 nameserver 2001:db8::53" \
+    "$(sb --net none --dns 192.0.2.53 --dns 2001:db8::53 "$ROOTFS" grep nameserver /etc/resolv.conf | tr '\n' ' ' | sed 's/ $//')"
+t_eq "--add-host adds lines to the generated hosts" "192.0.2.7 db|2001:db8::9 cache" \
+    "$(sb --net none --add-host db:192.0.2.7 --add-host 'cache:[2001:db8::9]' "$ROOTFS" \
+        sh -c 'grep -E "(db|cache)\$" /etc/hosts' | tr '\t\n' ' |' | sed 's/|$//')"
+t_setup_error "--dns of a name is refused" --net none --dns example.org "$ROOTFS" true
+t_setup_error "--add-host without an address is refused" --net none --add-host db "$ROOTFS" true
+t_setup_error "--add-host with a blank in the name is refused" --net none --add-host 'a b:192.0.2.1' "$ROOTFS" true
+printf '192.0.2.99 mine\n' >"$T_WORK/my-hosts"
+printf 'nameserver 192.0.2.98\n' >"$T_WORK/my-resolv"
+printf 'myname\n' >"$T_WORK/my-hostname"
+for root in "$ROOTFS" /; do
+    what=rootfs; [ "$root" = / ] && what="host mode"
+    t_eq "$what: a --ro-bind over /etc/hosts, resolv.conf, hostname wins" \
+        "192.0.2.99 mine|nameserver 192.0.2.98|myname" \
+        "$(sb --net none --ro-bind "$T_WORK/my-hosts" /etc/hosts --ro-bind "$T_WORK/my-resolv" /etc/resolv.conf \
+            --ro-bind "$T_WORK/my-hostname" /etc/hostname "$root" cat /etc/hosts /etc/resolv.conf /etc/hostname 2>&1 |
+            tr '\n' '|' | sed 's/|$//')"
+done
+sb --net none --bind "$T_WORK/my-hosts" /etc/hosts "$ROOTFS" sh -c 'echo 192.0.2.100 added >>/etc/hosts'
+t_eq "a --bind over /etc/hosts is the user's file, writable" "192.0.2.100 added" "$(tail -1 "$T_WORK/my-hosts")"
+
 # Host mode: the host's root, read-only, with private /tmp.
 sb_run --net none / sh -c 'touch /usr/sandbox-test-ro'
 t_match "host mode: the host's root is read-only" "Read-only file system" "$SB_ERR"

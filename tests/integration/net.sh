@@ -145,6 +145,10 @@ if ss -Huln 'sport = :53' 2>/dev/null | grep -q '127.0.0.1:53'; then
         'mount --bind "$1" /etc/resolv.conf && exec "$2" --map self "$3" nettool dns-query 10.0.2.3 53 test.sandbox.invalid' \
         - "$T_WORK/resolv.conf" "$SANDBOX" "$ROOTFS" 2>&1)
     t_eq "DNS: a query to 10.0.2.3 is answered by the host's resolver" "10.9.8.7" "$got"
+    # --dns: the resolver the generated resolv.conf names is the one asked (here the host's
+    # loopback resolver, through 10.0.2.2).
+    t_match "--dns 10.0.2.2: names resolve through the given server" "10\.9\.8\.7" \
+        "$(sb --allow-host-loopback --dns 10.0.2.2 "$ROOTFS" nslookup test.sandbox.invalid 2>&1)"
 else
     t_skip "DNS through 10.0.2.3" "no resolver on 127.0.0.1:53 (the test starts one when run as root)"
 fi

@@ -137,6 +137,100 @@ static void test_nospc(void **state)
 	assert_int_equal(etcfiles_resolv_conf(buf, 4, NET_HOST, "nameserver 192.0.2.1\n"), -ENOSPC);
 }
 
+static void test_dns_servers(void **state)
+{
+	static const char *const servers[] = { "192.0.2.53", "2001:db8::53" };
+	char buf[512], got[512];
+	int n;
+
+	(void)state;
+	n = etcfiles_resolv_conf_servers(buf, sizeof(buf), servers, 2);
+	assert_int_equal((size_t)n, strlen(buf));
+	body(buf, got, sizeof(got));
+	assert_string_equal(got, "nameserver 192.0.2.53|nameserver 2001:db8::53");
+	/* One byte short: nothing, never a cut server line. */
+	assert_int_equal(etcfiles_resolv_conf_servers(buf, (size_t)n, servers, 2), -ENOSPC);
+	assert_string_equal(buf, "");
+}
+
+static void test_check_ip(void **state)
+{
+	static const char *const good[] = { "10.0.2.3", "::1", "fd00::2", "2001:db8::1", "0.0.0.0" };
+	static const char *const bad[] = { "", "10.0.2", "10.0.2.256", "example.org", "10.0.2.3 ",
+					   "fe80::1%eth0", "[::1]", "1.2.3.4\n", "::g" };
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++)
+		assert_int_equal(etcfiles_check_ip(good[i]), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		if (etcfiles_check_ip(bad[i]) != -EINVAL)
+			fail_msg("'%s' accepted", bad[i]);
+}
+
+static void test_add_host(void **state)
+{
+	static const struct {
+		const char *arg;
+		int ret;
+		const char *line; /* as it appears in hosts */
+	} cases[] = {
+		{ "db:192.0.2.7", 0, "192.0.2.7\tdb" },
+		{ "db.example.org:2001:db8::7", 0, "2001:db8::7\tdb.example.org" },
+		{ "v6:[::1]", 0, "::1\tv6" },
+		{ "a:1.2.3.4:5", -EINVAL, NULL },
+		{ ":1.2.3.4", -EINVAL, NULL },
+		{ "noaddr", -EINVAL, NULL },
+		{ "name:", -EINVAL, NULL },
+		{ "two words:1.2.3.4", -EINVAL, NULL },
+		{ "a#b:1.2.3.4", -EINVAL, NULL },
+		{ "nl\nx:1.2.3.4", -EINVAL, NULL },
+		{ "x:example.org", -EINVAL, NULL },
+		{ "x:[1.2.3.4", -EINVAL, NULL },
+		{ "x:1.2.3.4\n127.0.0.1 evil", -EINVAL, NULL },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct add_host h;
+		char err[256] = "", buf[128];
+		int r = etcfiles_parse_add_host(cases[i].arg, &h, err, sizeof(err));
+
+		if (r != cases[i].ret)
+			fail_msg("'%s': %d, want %d", cases[i].arg, r, cases[i].ret);
+		if (r < 0) {
+			assert_true(err[0] != '\0');
+			continue;
+		}
+		assert_int_equal(etcfiles_hosts_extra(buf, sizeof(buf), &h, 1), (int)strlen(cases[i].line) + 1);
+		buf[strlen(buf) - 1] = '\0';
+		assert_string_equal(buf, cases[i].line);
+	}
+}
+
+/* The text a config gets: --dns replaces the default server, --add-host lines come last. */
+static void test_text_of_config(void **state)
+{
+	char *argv[] = { "sandbox", "--dns", "192.0.2.53", "--add-host", "db:192.0.2.7", "--add-host",
+			 "cache:2001:db8::9", "rootfs", NULL };
+	struct config cfg;
+	struct mountplan plan;
+	char err[256], buf[1024], got[1024];
+
+	(void)state;
+	assert_int_equal(options_parse(8, argv, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(mountplan_build(&cfg, &plan, err, sizeof(err)), 0);
+	assert_true(etcfiles_text(ETC_RESOLV_CONF, &plan, buf, sizeof(buf)) > 0);
+	body(buf, got, sizeof(got));
+	assert_string_equal(got, "nameserver 192.0.2.53");
+	assert_true(etcfiles_text(ETC_HOSTS, &plan, buf, sizeof(buf)) > 0);
+	body(buf, got, sizeof(got));
+	assert_string_equal(got, "127.0.0.1\tlocalhost|::1\tlocalhost ip6-localhost ip6-loopback|"
+				 "10.0.2.100\tsandbox|fd00::100\tsandbox|192.0.2.7\tdb|2001:db8::9\tcache");
+	/* Too small for the extra lines: an error, not a cut file. */
+	int base = etcfiles_hosts(buf, sizeof(buf), "sandbox", NET_SLIRP);
+	assert_int_equal(etcfiles_text(ETC_HOSTS, &plan, buf, (size_t)base + 10), -ENOSPC);
+	mountplan_free(&plan);
+	config_free(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -145,6 +239,10 @@ int main(void)
 		cmocka_unit_test(test_bad_hostnames),
 		cmocka_unit_test(test_hostname),
 		cmocka_unit_test(test_nospc),
+		cmocka_unit_test(test_dns_servers),
+		cmocka_unit_test(test_check_ip),
+		cmocka_unit_test(test_add_host),
+		cmocka_unit_test(test_text_of_config),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

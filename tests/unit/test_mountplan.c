@@ -324,6 +324,38 @@ static void test_build_resolv_conf(void **state)
 	}
 }
 
+/* A user mount exactly on a generated file replaces it; --dns brings resolv.conf back in host
+ * mode with the host's network. */
+static void test_build_etc_user_wins(void **state)
+{
+	(void)state;
+	struct config cfg;
+	struct mountplan plan;
+	char err[256];
+
+	CFG(&cfg, "--ro-bind", "/h/hosts", "/etc//hosts", "--bind", "/h/r", "/etc/resolv.conf", "--tmpfs",
+	    "/etc/hostname/.", "/srv");
+	assert_int_equal(mountplan_build(&cfg, &plan, err, sizeof(err)), 0);
+	check_fixed(&plan, 512ULL << 20);
+	assert_int_equal(plan.n, N_FIXED + 3);
+	for (size_t i = 0; i < plan.n; i++)
+		assert_int_not_equal(plan.steps[i].kind, MSTEP_ETC);
+	mountplan_free(&plan);
+	config_free(&cfg);
+
+	CFG(&cfg, "--bind", "/h/e", "/etc", "--bind", "/h/x", "/etc/hosts.allow", "/srv");
+	assert_int_equal(mountplan_build(&cfg, &plan, err, sizeof(err)), 0);
+	assert_int_equal(check_etc(&plan, N_FIXED, true), N_FIXED + 3);
+	mountplan_free(&plan);
+	config_free(&cfg);
+
+	CFG(&cfg, "--net", "host", "--dns", "192.0.2.1", "/");
+	assert_int_equal(mountplan_build(&cfg, &plan, err, sizeof(err)), 0);
+	assert_int_equal(check_etc(&plan, N_FIXED, true), plan.n);
+	mountplan_free(&plan);
+	config_free(&cfg);
+}
+
 static void test_build_user_mounts(void **state)
 {
 	(void)state;
@@ -444,6 +476,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_normalize),	  cmocka_unit_test(test_normalize_lengths),
 		cmocka_unit_test(test_build_default),	  cmocka_unit_test(test_build_resolv_conf),
+		cmocka_unit_test(test_build_etc_user_wins),
 		cmocka_unit_test(test_build_user_mounts), cmocka_unit_test(test_build_refused),
 		cmocka_unit_test(test_build_dst_too_long), cmocka_unit_test(test_build_cgroupfs),
 	};
