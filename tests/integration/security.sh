@@ -146,7 +146,8 @@ print("TERMIOS", "same" if before == after else "changed")
 print("EXIT", os.waitstatus_to_exitcode(status))
 EOF
 if command -v python3 >/dev/null; then
-    pty() { python3 "$T_WORK/ptyrun.py" "$@"; }
+    # The pty carries stderr too: leave out the one --map auto warning of a user without a range.
+    pty() { python3 "$T_WORK/ptyrun.py" "$@" | grep -v '^sandbox: warning: --map auto: '; return "${PIPESTATUS[0]}"; }
     out=$(pty none "$SANDBOX" --net none "$ROOTFS" sh -c 'tty; readlink /proc/self/fd/0; sectool tiocsti 0; echo ready')
     t_eq "3 tty: COMMAND gets a terminal of the sandbox's devpts, not the caller's" "/dev/pts/0 /dev/pts/0" \
         "$(printf '%s\n' "$out" | head -2 | tr '\n' ' ' | sed 's/ $//')"
