@@ -92,11 +92,12 @@ static int check_map(const struct config *cfg, const struct userns_plan *ids)
 	return 0;
 }
 
-/* Without a range --map auto says once how to get one: only once the sandbox is about to
- * start, so that a refused start stays one line. */
+/* Without a range --map auto says once how to get one, to the person at the terminal: only
+ * when stderr is one (scripts and test harnesses that parse stderr see no new line), and only
+ * once the sandbox is about to start, so that a refused start stays one line. */
 static void warn_no_range(const struct config *cfg, const struct userns_plan *ids)
 {
-	if (ids->no_range[0] && cfg->map == MAP_AUTO)
+	if (ids->no_range[0] && cfg->map == MAP_AUTO && isatty(STDERR_FILENO))
 		warnx("warning: --map auto: %s: only your own id is mapped; --map self silences this",
 		      ids->no_range);
 }

@@ -8,7 +8,7 @@ states=$(sb --net none "$ROOTFS" sh -c 'sh -c "sleep 0.2 &"; sleep 1; cat /proc/
 case $states in *Z*) t_notok "an orphan is reaped by init (no zombie)" "states: $states" ;; *) t_ok "an orphan is reaped by init (no zombie)" ;; esac
 
 # SIGTERM to sandbox reaches COMMAND, which decides its exit status.
-"$SANDBOX" --net none "$ROOTFS" sh -c 'trap "echo got-term; exit 3" TERM; echo ready; while :; do sleep 0.1; done' >"$T_WORK/term.out" 2>"$T_WORK/term.err" &
+"$SANDBOX" --net none "$ROOTFS" sh -c 'trap "echo got-term; exit 3" TERM; echo ready; while :; do sleep 0.1; done' >"$T_WORK/term.out" 2>&1 &
 pid=$!
 wait_until 5 grep -qs ready "$T_WORK/term.out"
 kill -TERM $pid
