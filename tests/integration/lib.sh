@@ -98,7 +98,9 @@ fi
 T_WORK=$(mktemp -d "${TMPDIR:-/tmp}/sandbox-it.XXXXXX") || exit 99
 T_COUNT=0
 T_USER=$(id -un)
-if grep -q "^\($T_USER\|$(id -u)\):" /etc/subuid 2>/dev/null && command -v newuidmap >/dev/null; then
+# Under no_new_privs (inside a sandbox: nest.sh) setuid newuidmap cannot help: no range.
+if grep -q "^\($T_USER\|$(id -u)\):" /etc/subuid 2>/dev/null && command -v newuidmap >/dev/null &&
+    ! grep -q '^NoNewPrivs:[[:space:]]*1' /proc/self/status; then
     T_SUBID=1
     T_TAG="[subid]"
 else

@@ -23,10 +23,14 @@ for mode in host rootfs; do
     t_eq "$mode in host mode: the inner hostname" "inner" "$(printf '%s\n' "$out" | sed -n 3p)"
 done
 
-# The inner map: 0 -> the outer's uid, one id (no_new_privs keeps setuid newuidmap from helping).
-out=$(sb --net none / sh -c 'id -u; "$1" --net none / cat /proc/self/uid_map' sh "$IN" </dev/null 2>&1)
+# The inner map: one id (no_new_privs keeps setuid newuidmap from helping): 0 -> the outer's uid
+# with --map auto, the outer's uid to itself in host mode (keep-id, its default).
+out=$(sb --net none / sh -c 'id -u; "$1" --net none --map auto / cat /proc/self/uid_map; "$1" --net none / cat /proc/self/uid_map' \
+    sh "$IN" </dev/null 2>&1)
 outer_uid=$(printf '%s\n' "$out" | sed -n 1p)
-t_eq "the inner uid map: 0 to the outer uid, one id" "0 $outer_uid 1" "$(printf '%s\n' "$out" | sed -n 2p | tr -s ' ' | sed 's/^ //')"
+t_eq "the inner uid map with --map auto: 0 to the outer uid, one id" "0 $outer_uid 1" "$(printf '%s\n' "$out" | sed -n 2p | tr -s ' ' | sed 's/^ //')"
+t_eq "the inner uid map in host mode: the outer uid to itself, one id" "$outer_uid $outer_uid 1" \
+    "$(printf '%s\n' "$out" | sed -n 3p | tr -s ' ' | sed 's/^ //')"
 
 # Inside a rootfs sandbox too (the outer's mounts are the inner's host): a busybox rootfs with
 # the host's /usr, and /lib and /lib64 as in a merged-/usr distribution, for the inner binary's
