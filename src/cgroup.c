@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,9 +29,9 @@ static const struct {
 	{ CGROUP_CPU, "cpu", "--cpus" },
 };
 
-unsigned cgroup_needed(const struct config *cfg)
+unsigned cgroup_needed(const struct cgroup_limits *l)
 {
-	return (cfg->memory ? CGROUP_MEMORY : 0) | (cfg->pids ? CGROUP_PIDS : 0) | (cfg->cpus > 0 ? CGROUP_CPU : 0);
+	return (l->memory ? CGROUP_MEMORY : 0) | (l->pids ? CGROUP_PIDS : 0) | (l->cpus > 0 ? CGROUP_CPU : 0);
 }
 
 int cgroup_parse_self(const char *text, char *path, size_t len)
@@ -310,28 +311,28 @@ static int write_limit(int fd, const char *path, const char *file, const char *v
 	return 0;
 }
 
-/* The limits of cfg into the cgroup fd (at path, for messages); pids.max gets extra_pids more. */
-static int write_limits(int fd, const char *path, const struct config *cfg, unsigned long long extra_pids,
+/* The limits l into the cgroup fd (at path, for messages); pids.max gets extra_pids more. */
+static int write_limits(int fd, const char *path, const struct cgroup_limits *l, unsigned long long extra_pids,
 			char *err, size_t errlen)
 {
 	char value[64];
 	int r;
 
-	if (cfg->memory) {
-		snprintf(value, sizeof(value), "%llu", cfg->memory);
+	if (l->memory) {
+		snprintf(value, sizeof(value), "%llu", l->memory);
 		if ((r = write_limit(fd, path, "memory.max", value, "--memory", err, errlen)) < 0)
 			return r;
 		/* Without this the limit would only push the excess into swap. */
 		if (write_file_at(fd, "memory.swap.max", "0") < 0)
 			debug("cgroup: memory.swap.max not set");
 	}
-	if (cfg->pids) {
-		snprintf(value, sizeof(value), "%llu", cfg->pids + extra_pids);
+	if (l->pids) {
+		snprintf(value, sizeof(value), "%llu", l->pids + extra_pids);
 		if ((r = write_limit(fd, path, "pids.max", value, "--pids", err, errlen)) < 0)
 			return r;
 	}
-	if (cfg->cpus > 0) {
-		if (cgroup_format_cpu_max(cfg->cpus, value, sizeof(value)) < 0)
+	if (l->cpus > 0) {
+		if (cgroup_format_cpu_max(l->cpus, value, sizeof(value)) < 0)
 			return err_set(err, errlen, ENOSPC, "--cpus");
 		if ((r = write_limit(fd, path, "cpu.max", value, "--cpus", err, errlen)) < 0)
 			return r;
@@ -372,9 +373,9 @@ static int enable_controllers(int topfd, const char *path, unsigned need, char *
 	return 0;
 }
 
-int cgroup_setup(const struct config *cfg, struct cgroup *cg, char *err, size_t errlen)
+int cgroup_setup(const struct cgroup_limits *l, struct cgroup *cg, char *err, size_t errlen)
 {
-	unsigned need = cgroup_needed(cfg);
+	unsigned need = cgroup_needed(l);
 	char self[PATH_MAX], mnt[PATH_MAX], rel[PATH_MAX], top[PATH_MAX], text[1 << 16];
 	const char *missing = NULL;
 	_cleanup_close_ int rootfd = -1;
@@ -412,16 +413,16 @@ int cgroup_setup(const struct config *cfg, struct cgroup *cg, char *err, size_t 
 	/* The top one bounds everything: COMMAND may raise main's limits through a writable
 	 * /sys/fs/cgroup (without nsdelegate), never these. pids: one more for the helper. */
 	if ((r = enable_controllers(cg->topfd, top, need, err, errlen)) < 0 ||
-	    (r = write_limits(cg->topfd, top, cfg, cfg->net == NET_SLIRP ? 1 : 0, err, errlen)) < 0)
+	    (r = write_limits(cg->topfd, top, l, l->net_helper ? 1 : 0, err, errlen)) < 0)
 		return r;
 	cg->dirfd = make_cgroup(cg->topfd, top, "", "main", need, err, errlen);
 	if (cg->dirfd < 0)
 		return cg->dirfd;
 	if (snprintf(cg->path, sizeof(cg->path), "%s/main", top) >= (int)sizeof(cg->path))
 		return err_set(err, errlen, ENAMETOOLONG, "%s: the cgroup path", option_of(need, NULL));
-	if ((r = write_limits(cg->dirfd, cg->path, cfg, 0, err, errlen)) < 0)
+	if ((r = write_limits(cg->dirfd, cg->path, l, 0, err, errlen)) < 0)
 		return r;
-	if (cfg->net == NET_SLIRP) {
+	if (l->net_helper) {
 		cg->netfd = make_cgroup(cg->topfd, top, "", "net", need, err, errlen);
 		if (cg->netfd < 0)
 			return cg->netfd;

@@ -27,12 +27,18 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "options.h"
-
 enum { CGROUP_MEMORY = 1, CGROUP_PIDS = 2, CGROUP_CPU = 4 };
 
-/* The controllers the options need (0: no cgroup at all). */
-unsigned cgroup_needed(const struct config *cfg);
+/* The sandbox's limits, as the supervisor plans them from --memory, --pids and --cpus. */
+struct cgroup_limits {
+	unsigned long long memory; /* memory.max, bytes; 0: none */
+	unsigned long long pids;   /* pids.max; 0: none */
+	double cpus;               /* cpu.max in CPUs; 0: none */
+	bool net_helper;           /* the network helper runs in the sandbox's cgroup too */
+};
+
+/* The controllers the limits need (0: no cgroup at all). */
+unsigned cgroup_needed(const struct cgroup_limits *l);
 /* The cgroup v2 path of "0::/path" in a /proc/self/cgroup text, into path. 0 or -ENOENT. */
 int cgroup_parse_self(const char *text, char *path, size_t len);
 /* The mount point of the cgroup2 filesystem in a mountinfo text (octal escapes decoded).
@@ -63,8 +69,8 @@ struct cgroup {
 	char path[PATH_MAX]; /* dirfd's host path, for exec */
 };
 
-/* Create the sandbox's cgroup with the limits of cfg. 0 (cg->dirfd -1 when cfg needs none),
- * or -errno with "--memory: ..." in err. */
-int cgroup_setup(const struct config *cfg, struct cgroup *cg, char *err, size_t errlen);
+/* Create the sandbox's cgroup with the limits l (and its net cgroup with l->net_helper).
+ * 0 (cg->dirfd -1 when l needs none), or -errno with "--memory: ..." in err. */
+int cgroup_setup(const struct cgroup_limits *l, struct cgroup *cg, char *err, size_t errlen);
 /* Remove it, once nothing runs in it. */
 void cgroup_remove(struct cgroup *cg);

@@ -60,8 +60,8 @@ static void setup_identity(const struct child_args *a)
 {
 	if (setgroups(0, NULL) < 0 && errno != EPERM)
 		child_fail(a->chan, errno, "setgroups");
-	if (sethostname(a->cfg->hostname, strlen(a->cfg->hostname)) < 0)
-		child_fail(a->chan, errno, "hostname %s", a->cfg->hostname);
+	if (sethostname(a->hostname, strlen(a->hostname)) < 0)
+		child_fail(a->chan, errno, "hostname %s", a->hostname);
 }
 
 static int open_tty(const struct child_args *a)
@@ -82,7 +82,7 @@ static int open_tty(const struct child_args *a)
 void child_main(const struct child_args *a)
 {
 	char err[512];
-	struct command_ctx ctx = { .plan = a->cmd, .tty_slave = -1, .linger_for_tcp = a->cfg->net == NET_SLIRP };
+	struct command_ctx ctx = { .plan = a->cmd, .tty_slave = -1, .linger_for_tcp = a->net->slirp };
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		child_fail(a->chan, errno, "prctl PR_SET_PDEATHSIG");
@@ -94,13 +94,13 @@ void child_main(const struct child_args *a)
 		child_fail(a->chan, errno, "prctl PR_SET_DUMPABLE");
 	setup_identity(a);
 	/* The reason is in err already. */
-	if (net_child_setup(a->cfg, a->net_sock, err, sizeof(err)) < 0)
+	if (net_child_setup(a->net, a->net_sock, err, sizeof(err)) < 0)
 		child_fail(a->chan, 0, "%s", err);
 	if (mount_setup_root(a->plan, err, sizeof(err)) < 0)
 		child_fail(a->chan, 0, "%s", err);
 	if (a->want_tty)
 		ctx.tty_slave = open_tty(a);
-	if (a->cfg->net == NET_SLIRP)
+	if (a->net->slirp)
 		wait_for(a->chan, CHAN_MSG_NET_OK);
 	init_run(&ctx, a->chan);
 }

@@ -3,10 +3,12 @@
 
 #include "cmdplan.h"
 #include "mountplan.h"
-#include "options.h"
+#include "net.h"
 
+/* What the supervisor planned for the child: all it reads. */
 struct child_args {
-	const struct config *cfg;
+	const char *hostname;        /* the UTS namespace's */
+	const struct net_plan *net;
 	const struct mountplan *plan;
 	const struct command_plan *cmd;
 	int chan;            /* our end of the supervisor's socketpair */

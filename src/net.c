@@ -26,8 +26,6 @@
 #include "netlink.h"
 #include "tap.h"
 #include "nethelper.h"
-#include "options.h"
-#include "netaddr.h"
 #include "log.h"
 #include "util.h"
 
@@ -67,17 +65,16 @@ static int net_allow_ping(char *err, size_t errlen)
 	return 0;
 }
 
-int net_child_setup(const struct config *cfg, int child_sock, char *err, size_t errlen)
+int net_child_setup(const struct net_plan *plan, int child_sock, char *err, size_t errlen)
 {
 	_cleanup_close_ int sock = child_sock;
 	_cleanup_close_ int nl = -1;
 	_cleanup_close_ int tap = -1;
-	unsigned mtu = cfg->mtu ? cfg->mtu : DEFAULT_MTU;
 	struct in_addr a4, gw4;
 	struct in6_addr a6, gw6;
 	int lo, eth, r;
 
-	if (cfg->net == NET_HOST)
+	if (!plan->own_ns)
 		return 0;
 
 	nl = netlink_open();
@@ -94,7 +91,7 @@ int net_child_setup(const struct config *cfg, int child_sock, char *err, size_t 
 		r = 0; /* no writable sysctl here: a sandbox without ping, not a failure */
 	if (r < 0)
 		return r;
-	if (cfg->net != NET_SLIRP)
+	if (!plan->slirp)
 		return 0;
 
 	if (sock < 0)
@@ -110,38 +107,37 @@ int net_child_setup(const struct config *cfg, int child_sock, char *err, size_t 
 	eth = netlink_link_index(TAP_NAME);
 	if (eth < 0)
 		return err_set(err, errlen, -eth, "find %s", TAP_NAME);
-	r = netlink_set_mtu(nl, eth, mtu);
+	r = netlink_set_mtu(nl, eth, plan->mtu);
 	if (r < 0)
-		return err_set(err, errlen, -r, "%s: set MTU %u", TAP_NAME, mtu);
+		return err_set(err, errlen, -r, "%s: set MTU %u", TAP_NAME, plan->mtu);
 	/* Up before the addresses: the kernel adds the IPv6 prefix route only on an up link,
 	 * and the default routes need their gateway on-link. */
 	r = netlink_link_up(nl, eth);
 	if (r < 0)
 		return err_set(err, errlen, -r, "bring %s up", TAP_NAME);
 
-	inet_pton(AF_INET, NETADDR_GUEST4, &a4);
-	inet_pton(AF_INET, NETADDR_HOST4, &gw4);
-	r = netlink_add_addr(nl, eth, AF_INET, &a4, NETADDR_PREFIX4_LEN);
+	if (inet_pton(AF_INET, plan->addr4, &a4) != 1 || inet_pton(AF_INET, plan->gateway4, &gw4) != 1)
+		return err_set(err, errlen, EINVAL, "%s: the address plan %s via %s", TAP_NAME, plan->addr4,
+			       plan->gateway4);
+	r = netlink_add_addr(nl, eth, AF_INET, &a4, plan->prefix4);
 	if (r < 0)
-		return err_set(err, errlen, -r, "%s: add %s/%d", TAP_NAME, NETADDR_GUEST4,
-				NETADDR_PREFIX4_LEN);
+		return err_set(err, errlen, -r, "%s: add %s/%d", TAP_NAME, plan->addr4, plan->prefix4);
 	r = netlink_add_default_route(nl, eth, AF_INET, &gw4);
 	if (r < 0)
-		return err_set(err, errlen, -r, "add the default route via %s", NETADDR_HOST4);
+		return err_set(err, errlen, -r, "add the default route via %s", plan->gateway4);
 
-	inet_pton(AF_INET6, NETADDR_GUEST6, &a6);
-	inet_pton(AF_INET6, NETADDR_HOST6, &gw6);
-	r = netlink_add_addr(nl, eth, AF_INET6, &a6, NETADDR_PREFIX6_LEN);
+	if (inet_pton(AF_INET6, plan->addr6, &a6) != 1 || inet_pton(AF_INET6, plan->gateway6, &gw6) != 1)
+		return err_set(err, errlen, EINVAL, "%s: the address plan %s via %s", TAP_NAME, plan->addr6,
+			       plan->gateway6);
+	r = netlink_add_addr(nl, eth, AF_INET6, &a6, plan->prefix6);
 	if (r == -EAFNOSUPPORT || r == -EOPNOTSUPP) {
 		/* IPv6 disabled in this kernel (ipv6.disable=1): IPv4 alone is a working network. */
 	} else if (r < 0) {
-		return err_set(err, errlen, -r, "%s: add %s/%d", TAP_NAME, NETADDR_GUEST6,
-				NETADDR_PREFIX6_LEN);
+		return err_set(err, errlen, -r, "%s: add %s/%d", TAP_NAME, plan->addr6, plan->prefix6);
 	} else {
 		r = netlink_add_default_route(nl, eth, AF_INET6, &gw6);
 		if (r < 0)
-			return err_set(err, errlen, -r, "add the default route via %s",
-					NETADDR_HOST6);
+			return err_set(err, errlen, -r, "add the default route via %s", plan->gateway6);
 	}
 
 	struct chan_msg m = { .type = CHAN_MSG_TAP };
@@ -165,11 +161,11 @@ static int move_fd(int fd, int want)
 /* In the forked child: become sandbox-net with ctl and tapsk at fds 3 and 4 and the network
  * options on the command line, in the cgroup cgfd (-1: stay). On failure, tell the supervisor
  * through ctl. */
-__attribute__((noreturn)) static void exec_helper(const struct config *cfg, int ctl, int tapsk, int cgfd)
+__attribute__((noreturn)) static void exec_helper(const struct net_plan *plan, int ctl, int tapsk, int cgfd)
 {
 	struct net_ready_msg msg = { 0 };
 	char path[4096], mtu[16];
-	const char **argv = calloc(8 + 2 * cfg->npublish, sizeof(*argv));
+	const char **argv = calloc(8 + 2 * plan->npublish, sizeof(*argv));
 	char *const envp[] = { NULL };
 	size_t k = 0;
 	int hi_ctl, hi_tap, e;
@@ -185,15 +181,15 @@ __attribute__((noreturn)) static void exec_helper(const struct config *cfg, int 
 		goto out;
 	}
 	helper_path(NETHELPER_NAME, path, sizeof(path));
-	snprintf(mtu, sizeof(mtu), "%u", cfg->mtu ? cfg->mtu : DEFAULT_MTU);
+	snprintf(mtu, sizeof(mtu), "%u", plan->mtu);
 	argv[k++] = NETHELPER_NAME;
 	argv[k++] = "--mtu";
 	argv[k++] = mtu;
-	if (cfg->allow_host_loopback)
+	if (plan->allow_host_loopback)
 		argv[k++] = "--allow-host-loopback";
-	for (size_t i = 0; i < cfg->npublish; i++) {
+	for (size_t i = 0; i < plan->npublish; i++) {
 		argv[k++] = "-p";
-		argv[k++] = cfg->publish[i].spec;
+		argv[k++] = plan->publish[i].spec;
 	}
 	argv[k] = NULL;
 	/* Out of the way of 3 and 4 first, then into place. */
@@ -215,7 +211,7 @@ out:
 	_exit(1);
 }
 
-int net_helper_start(const struct config *cfg, struct net_helper *h, int *child_sock, int cgroup_fd, char *err,
+int net_helper_start(const struct net_plan *plan, struct net_helper *h, int *child_sock, int cgroup_fd, char *err,
 		     size_t errlen)
 {
 	int ctl[2], tapsk[2];
@@ -224,7 +220,7 @@ int net_helper_start(const struct config *cfg, struct net_helper *h, int *child_
 	h->pid = -1;
 	h->ctl_fd = -1;
 	*child_sock = -1;
-	if (cfg->net != NET_SLIRP)
+	if (!plan->slirp)
 		return 0;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0)
@@ -250,7 +246,7 @@ int net_helper_start(const struct config *cfg, struct net_helper *h, int *child_
 		/* Die with the supervisor; if it is already gone, the death signal was missed. */
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
 			_exit(1);
-		exec_helper(cfg, ctl[1], tapsk[0], cgroup_fd);
+		exec_helper(plan, ctl[1], tapsk[0], cgroup_fd);
 	}
 	close(ctl[1]);
 	close(tapsk[0]);

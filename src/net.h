@@ -2,8 +2,8 @@
  *
  *   supervisor                                   sandbox's child (new user + net namespace)
  *   ----------                                   ------------------------------------------
- *   net_helper_start(cfg, &h, &child_sock, cgroup_fd)
- *   clone(child), child inherits child_sock  ->  net_child_setup(cfg, child_sock)
+ *   net_helper_start(plan, &h, &child_sock, cgroup_fd)
+ *   clone(child), child inherits child_sock  ->  net_child_setup(plan, child_sock)
  *   close(child_sock)                              (before pivot_root: it opens /dev/net/tun)
  *   net_helper_wait_ready(&h)  (exit 125 on error, before COMMAND starts)
  *   ... wait for the sandbox ...
@@ -33,7 +33,23 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "options.h"
+#include "publish.h"
+
+/* The sandbox's network, planned once by the supervisor from the options: what the child sets
+ * up inside its namespace and what the helper is started with. The executors below read only
+ * this. */
+struct net_plan {
+	bool own_ns;                    /* a network namespace of its own (not --net host): lo up */
+	bool slirp;                     /* and a tap eth0 with the helper behind it (--net slirp) */
+	unsigned mtu;                   /* eth0's and libslirp's */
+	const char *addr4, *gateway4;   /* eth0's address and default route; prefix4 bits */
+	int prefix4;
+	const char *addr6, *gateway6;   /* the same for IPv6, where the kernel has it */
+	int prefix6;
+	bool allow_host_loopback;       /* the helper: the gateway reaches the host's loopback */
+	const struct publish *publish;  /* the helper: -p, each with its spec (borrowed) */
+	size_t npublish;
+};
 
 struct net_helper {
 	pid_t pid;  /* -1: none */
@@ -42,9 +58,9 @@ struct net_helper {
 
 #define NET_HELPER_INIT { .pid = -1, .ctl_fd = -1 }
 
-/* Supervisor, before it clones the sandbox's child. Forks the helper for NET_SLIRP, into the
+/* Supervisor, before it clones the sandbox's child. Forks the helper for plan->slirp, into the
  * cgroup cgroup_fd when it is not -1 (with --memory and the like: its memory counts). */
-int net_helper_start(const struct config *cfg, struct net_helper *h, int *child_sock, int cgroup_fd, char *err,
+int net_helper_start(const struct net_plan *plan, struct net_helper *h, int *child_sock, int cgroup_fd, char *err,
 		     size_t errlen);
 /* Supervisor: block until the helper has set up libslirp and bound every -p listener, or
  * return its error, e.g. "publish 127.0.0.1:8080/tcp: Address already in use". Never hangs on
@@ -60,7 +76,7 @@ bool net_helper_check(struct net_helper *h);
 /* Supervisor, when the sandbox ends: SIGKILL and reap the helper, close ctl_fd. Idempotent. */
 void net_helper_stop(struct net_helper *h);
 /* The sandbox's child, as uid 0 of its user namespace, in its new network namespace, before
- * pivot_root. NET_NONE: lo up. NET_SLIRP: lo up, tap eth0 with MTU cfg->mtu (0: DEFAULT_MTU),
- * 10.0.2.100/24 via 10.0.2.2 and fd00::100/64 via fd00::2, link up, tap fd sent to the helper
- * over child_sock. NET_HOST: nothing. child_sock (may be -1 when not NET_SLIRP) is closed. */
-int net_child_setup(const struct config *cfg, int child_sock, char *err, size_t errlen);
+ * pivot_root. own_ns: lo up. slirp: also tap eth0 with plan->mtu, link up, the plan's
+ * addresses and default routes, tap fd sent to the helper over child_sock. Not own_ns (--net
+ * host): nothing. child_sock (may be -1 without slirp) is closed. */
+int net_child_setup(const struct net_plan *plan, int child_sock, char *err, size_t errlen);

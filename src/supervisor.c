@@ -415,6 +415,25 @@ static const char *resolve_workdir(const struct config *cfg, char *buf, size_t l
 	return "/";
 }
 
+/* The network's plan: the address plan of netaddr.h and the network options. */
+static void plan_network(const struct config *cfg, struct net_plan *n)
+{
+	*n = (struct net_plan){
+		.own_ns = cfg->net != NET_HOST,
+		.slirp = cfg->net == NET_SLIRP,
+		.mtu = cfg->mtu ? cfg->mtu : DEFAULT_MTU,
+		.addr4 = NETADDR_GUEST4,
+		.gateway4 = NETADDR_HOST4,
+		.prefix4 = NETADDR_PREFIX4_LEN,
+		.addr6 = NETADDR_GUEST6,
+		.gateway6 = NETADDR_HOST6,
+		.prefix6 = NETADDR_PREFIX6_LEN,
+		.allow_host_loopback = cfg->allow_host_loopback,
+		.publish = cfg->publish,
+		.npublish = cfg->npublish,
+	};
+}
+
 static void explain_clone_failure(int e)
 {
 	if (e == EPERM || e == ENOSPC || e == EUSERS)
@@ -427,7 +446,10 @@ int supervisor_run(const struct config *cfg)
 {
 	struct supervisor s = { .cfg = cfg, .pidfd = -1, .chan = -1, .sigfd = -1, .timerfd = -1,
 				.reg_dir = -1, .reg_lock = -1, .cg = { .dirfd = -1, .netfd = -1, .topfd = -1, .parentfd = -1 } };
-	struct child_args args = { .cfg = cfg, .net_sock = -1 };
+	struct child_args args = { .hostname = cfg->hostname, .net_sock = -1 };
+	struct cgroup_limits limits = { .memory = cfg->memory, .pids = cfg->pids, .cpus = cfg->cpus,
+					.net_helper = cfg->net == NET_SLIRP };
+	struct net_plan net;
 	struct userns_plan ids;
 	struct mountplan plan;
 	struct command_plan cmd;
@@ -453,6 +475,8 @@ int supervisor_run(const struct config *cfg)
 		cmdplan_free(&cmd);
 		return EXIT_SETUP;
 	}
+	plan_network(cfg, &net);
+	args.net = &net;
 	args.plan = &plan;
 	args.cmd = &cmd;
 	s.cmd = &cmd;
@@ -468,11 +492,11 @@ int supervisor_run(const struct config *cfg)
 	/* Before anything starts: a duplicate name is refused at once. */
 	if (lock_name(&s) < 0)
 		goto out;
-	if (cgroup_setup(cfg, &s.cg, err, sizeof(err)) < 0) {
+	if (cgroup_setup(&limits, &s.cg, err, sizeof(err)) < 0) {
 		warnx("%s", err);
 		goto out;
 	}
-	if (net_helper_start(cfg, &s.net, &args.net_sock, s.cg.netfd, err, sizeof(err)) < 0) {
+	if (net_helper_start(&net, &s.net, &args.net_sock, s.cg.netfd, err, sizeof(err)) < 0) {
 		warnx("%s", err);
 		goto out;
 	}
@@ -495,7 +519,7 @@ int supervisor_run(const struct config *cfg)
 		warnx("%s", err);
 		goto out;
 	}
-	s.child = clone_pidfd(sandbox_ns_flags(cfg->net != NET_HOST), &s.pidfd, s.cg.dirfd);
+	s.child = clone_pidfd(sandbox_ns_flags(net.own_ns), &s.pidfd, s.cg.dirfd);
 	if (s.child < 0) {
 		explain_clone_failure(errno);
 		goto out;
@@ -528,7 +552,7 @@ int supervisor_run(const struct config *cfg)
 	debug("maps written, GO sent");
 	/* The helper starts while the child builds its filesystem; COMMAND waits for it only
 	 * because a published port that cannot be bound must fail before COMMAND runs. */
-	if (cfg->net == NET_SLIRP) {
+	if (net.slirp) {
 		struct chan_msg ok = { .type = CHAN_MSG_NET_OK };
 		if (net_helper_wait_ready(&s.net, err, sizeof(err)) < 0) {
 			warnx("%s", err);
