@@ -15,6 +15,7 @@
 struct command_plan {
 	char **argv;                    /* COMMAND and ARGs, NULL-terminated, never empty */
 	bool inherit_env;               /* host mode: the caller's environment, not a clean one */
+	bool clear_env;                 /* --clearenv: none at all, only env below */
 	char **env;                     /* NAME=VALUE set on top, in order, already resolved */
 	bool user_set;                  /* --user: switch to uid:gid (else stay root inside) */
 	uid_t uid;
@@ -39,9 +40,12 @@ void cmdplan_set_user(struct command_plan *p, bool user_set, uid_t uid, gid_t gi
 
 struct config;
 struct env_setting;
-/* Append -e settings to p->env: NAME=VALUE as given, NAME as caller has it (left out when it
- * has not). 0 or -ENOMEM. */
-int cmdplan_add_env(struct command_plan *p, const struct env_setting *settings, size_t n, char *const *caller);
+/* Append -e, --unsetenv and --env-file settings to p->env, in order: NAME=VALUE as given, -e
+ * NAME as caller has it (left out when it has not), a bare NAME for --unsetenv, the entries of
+ * an env file (read now). 0, -ENOMEM, or -errno/-EINVAL for an env file with the reason in err
+ * (which may be NULL). */
+int cmdplan_add_env(struct command_plan *p, const struct env_setting *settings, size_t n, char *const *caller,
+		    char *err, size_t errlen);
 
 /* The plan of the sandbox's COMMAND from the options: -e NAME resolved from caller_env, the
  * capability names checked and the set computed, workdir as the supervisor resolved it.

@@ -89,7 +89,10 @@ void command_exec(const struct command_ctx *ctx)
 	if (chdir(p->workdir) < 0) {
 		if (!p->workdir_fallback || chdir("/") < 0)
 			die_errno(errno, "workdir %s", p->workdir);
-		debug("workdir %s is not visible inside, using /", p->workdir);
+		/* One line, not a silent cd /: a build started there would run somewhere else. */
+		warnx("warning: host mode: the current directory %s is hidden inside (the private /tmp, "
+		      "/run, ...); starting in / (to keep it, --bind it: --bind DIR DIR)",
+		      p->workdir);
 	}
 	envp = env_build(p, environ);
 	if (!envp)

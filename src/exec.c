@@ -76,7 +76,7 @@ static int plan_command(const struct config *cfg, struct command_plan *p)
 	if (cfg->user_set)
 		cmdplan_set_user(p, true, cfg->user_uid, cfg->user_gid);
 	/* -e as the run's: NAME=VALUE, or NAME from our caller. */
-	return cmdplan_add_env(p, cfg->env, cfg->nenv, environ);
+	return cmdplan_add_env(p, cfg->env, cfg->nenv, environ, NULL, 0);
 }
 
 /* Kernels before 5.8 take no pidfd in setns: /proc/PID/ns/NS, user first. The pid is the one

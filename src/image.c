@@ -110,7 +110,7 @@ int image_apply(struct config *cfg, struct image_defaults *d, char *err, size_t 
 	for (size_t i = 0; i < d->nenv; i++) {
 		const char *eq = strchr(d->env[i], '=');
 		if (eq && eq != d->env[i])
-			env[n++] = (struct env_setting){ d->env[i], eq + 1 };
+			env[n++] = (struct env_setting){ .kind = ENV_SET, .name = d->env[i], .value = eq + 1 };
 	}
 	for (size_t i = 0; i < cfg->nenv; i++)
 		env[n++] = cfg->env[i];

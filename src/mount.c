@@ -120,13 +120,18 @@ static int mount_new_fs_at(int rootfd, const char *dst, const char *type, const 
 	return 0;
 }
 
-static int make_readonly(int mntfd, bool recursive)
+static int set_attr(int mntfd, unsigned long long attr_set, bool recursive)
 {
-	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+	struct mount_attr attr = { .attr_set = attr_set };
 
 	if (mount_setattr(mntfd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof(attr)) < 0)
 		return -errno;
 	return 0;
+}
+
+static int make_readonly(int mntfd, bool recursive)
+{
+	return set_attr(mntfd, MOUNT_ATTR_RDONLY, recursive);
 }
 
 /* Clone the tree at path (host side, or relative to dirfd). */
@@ -383,40 +388,119 @@ static int step_bind(int rootfd, const struct mstep *s, int srcfd, char *err, si
 		return err_set(err, errlen, -target, "bind %s: destination %s", s->src, s->dst);
 	if (s->kind == MSTEP_RO_BIND && make_readonly(srcfd, true) < 0)
 		return err_set(err, errlen, errno, "bind %s: read-only", s->src);
+	/* As bwrap: device nodes work only through --dev-bind. */
+	if (s->kind != MSTEP_DEV_BIND && set_attr(srcfd, MOUNT_ATTR_NODEV, true) < 0)
+		return err_set(err, errlen, errno, "bind %s: nodev", s->src);
 	if (attach(srcfd, target) < 0)
 		return err_set(err, errlen, errno, "bind %s on %s", s->src, s->dst);
 	return 0;
 }
 
-/* Generated files are written into the layer under /dev (see dev_shadow_layer) and bound over
- * their destination: nothing of them is left in /dev or the rootfs. */
+/* Generated files are written into a staging tmpfs no path reaches (the layer under /dev, see
+ * dev_shadow_layer, or a --file's own) and bound over their destination: nothing of them is left
+ * in /dev or the rootfs. target: the destination, opened; what: the step, for errors. */
+static int bind_text(int staging, int target, const char *what, const char *text, size_t len, char *err,
+		     size_t errlen)
+{
+	static unsigned counter;
+	_cleanup_close_ int fd = -1, tree = -1;
+	char name[64];
+
+	snprintf(name, sizeof(name), "text-%u", counter++);
+	fd = openat(staging, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0 || write_all(fd, text, len) < 0)
+		return err_set(err, errlen, errno, "%s: write", what);
+	tree = clone_tree(staging, name, false);
+	if (tree < 0)
+		return err_set(err, errlen, -tree, "%s: clone", what);
+	if (attach(tree, target) < 0)
+		return err_set(err, errlen, errno, "%s: attach", what);
+	return 0;
+}
+
 static int step_etc(int rootfd, const struct mstep *s, const struct mountplan *plan, char *err, size_t errlen)
 {
 	_cleanup_close_ int target = openat2_in_root(rootfd, s->dst, O_PATH);
-	_cleanup_close_ int fd = -1, tree = -1;
-	int devfd;
-	char text[16384], name[64];
+	char text[16384], what[64];
 	int len;
 
 	if (target == -ENOENT || target == -ENOTDIR)
 		return 0;
+	snprintf(what, sizeof(what), "generate %s", s->dst);
 	if (target < 0)
-		return err_set(err, errlen, -target, "generate %s", s->dst);
+		return err_set(err, errlen, -target, "%s", what);
 	len = etcfiles_text(s->etc, plan, text, sizeof(text));
 	if (len < 0)
-		return err_set(err, errlen, -len, "generate %s", s->dst);
+		return err_set(err, errlen, -len, "%s", what);
 	if (nest_layer < 0)
-		return err_set(err, errlen, EBADF, "generate %s: no staging layer", s->dst);
-	devfd = nest_layer;
-	snprintf(name, sizeof(name), "etc-%d", (int)s->etc);
-	fd = openat(devfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0 || write_all(fd, text, (size_t)len) < 0)
-		return err_set(err, errlen, errno, "generate %s: write", s->dst);
-	tree = clone_tree(devfd, name, false);
-	if (tree < 0)
-		return err_set(err, errlen, -tree, "generate %s: clone", s->dst);
-	if (attach(tree, target) < 0)
-		return err_set(err, errlen, errno, "generate %s: attach", s->dst);
+		return err_set(err, errlen, EBADF, "%s: no staging layer", what);
+	return bind_text(nest_layer, target, what, text, (size_t)len, err, errlen);
+}
+
+/* --file: the bytes as a new file at dst, the rootfs's own file (if any) untouched below it. */
+static int step_file(int rootfd, const struct mstep *s, char *err, size_t errlen)
+{
+	/* Its own tmpfs: the nesting layer is small, and a --file can be as large as the user likes. */
+	static const char *const opts[] = { "mode", "0755", "nr_inodes", "2", NULL };
+	_cleanup_close_ int target = mount_open_in_root(rootfd, s->dst, true, true);
+	_cleanup_close_ int staging = -1;
+	char what[4200];
+
+	snprintf(what, sizeof(what), "--file %s", s->dst);
+	if (target < 0)
+		return err_set(err, errlen, -target, "%s: destination", what);
+	staging = new_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err, errlen);
+	if (staging < 0)
+		return staging;
+	return bind_text(staging, target, what, s->data ? s->data : "", s->len, err, errlen);
+}
+
+static int step_dir(int rootfd, const struct mstep *s, char *err, size_t errlen)
+{
+	int fd = mount_open_in_root(rootfd, s->dst, true, false);
+
+	if (fd < 0)
+		return err_set(err, errlen, -fd, "--dir %s", s->dst);
+	close(fd);
+	return 0;
+}
+
+static int step_symlink(int rootfd, const struct mstep *s, char *err, size_t errlen)
+{
+	char parent[4096], target[4096];
+	const char *name = strrchr(s->dst, '/');
+	_cleanup_close_ int pfd = -1;
+	ssize_t n;
+
+	if (!name || name[1] == '\0' || (size_t)(name - s->dst) >= sizeof(parent))
+		return err_set(err, errlen, -EINVAL, "--symlink %s: not a path for a link", s->dst);
+	memcpy(parent, s->dst, (size_t)(name - s->dst));
+	parent[name - s->dst] = '\0';
+	pfd = mount_open_in_root(rootfd, parent[0] ? parent : "/", true, false);
+	if (pfd < 0)
+		return err_set(err, errlen, -pfd, "--symlink %s: parent directory", s->dst);
+	if (symlinkat(s->src, pfd, name + 1) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return err_set(err, errlen, errno, "--symlink %s", s->dst);
+	/* Already there with the same target (bwrap's rule): nothing to do. */
+	n = readlinkat(pfd, name + 1, target, sizeof(target) - 1);
+	if (n >= 0 && (size_t)n == strlen(s->src) && memcmp(target, s->src, (size_t)n) == 0)
+		return 0;
+	return err_set(err, errlen, EEXIST, "--symlink %s", s->dst);
+}
+
+static int step_chmod(int rootfd, const struct mstep *s, char *err, size_t errlen)
+{
+	_cleanup_close_ int fd = openat2_in_root(rootfd, s->dst, O_PATH);
+	char path[64];
+
+	if (fd < 0)
+		return err_set(err, errlen, -fd, "--chmod %s", s->dst);
+	/* An O_PATH fd takes no fchmod; its /proc link does, and it cannot leave the root. */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	if (chmod(path, (mode_t)s->mode) < 0)
+		return err_set(err, errlen, errno, "--chmod %s", s->dst);
 	return 0;
 }
 
@@ -441,9 +525,20 @@ static int run_step(int rootfd, const struct mstep *s, int srcfd, const struct m
 		return step_tmpfs(rootfd, s, err, errlen);
 	case MSTEP_BIND:
 	case MSTEP_RO_BIND:
+	case MSTEP_DEV_BIND:
+		if (srcfd < 0 && s->try_src)
+			return 0; /* --bind-try of a missing source */
 		return step_bind(rootfd, s, srcfd, err, errlen);
 	case MSTEP_ETC:
 		return step_etc(rootfd, s, plan, err, errlen);
+	case MSTEP_FILE:
+		return step_file(rootfd, s, err, errlen);
+	case MSTEP_DIR:
+		return step_dir(rootfd, s, err, errlen);
+	case MSTEP_SYMLINK:
+		return step_symlink(rootfd, s, err, errlen);
+	case MSTEP_CHMOD:
+		return step_chmod(rootfd, s, err, errlen);
 	}
 	return err_set(err, errlen, EINVAL, "mount %s: unknown step", s->dst);
 }
@@ -618,9 +713,14 @@ int mount_setup_root(const struct mountplan *plan, char *err, size_t errlen)
 	/* Bind sources are host paths: open them all before anything covers the host's tree. */
 	for (size_t i = 0; i < plan->n; i++) {
 		const struct mstep *s = &plan->steps[i];
-		if (s->kind != MSTEP_BIND && s->kind != MSTEP_RO_BIND)
+		if (s->kind != MSTEP_BIND && s->kind != MSTEP_RO_BIND && s->kind != MSTEP_DEV_BIND)
 			continue;
 		srcfds[i] = clone_tree(AT_FDCWD, s->src, true);
+		if (srcfds[i] == -ENOENT && s->try_src) {
+			debug("bind source %s is missing: skipped", s->src);
+			srcfds[i] = -1;
+			continue;
+		}
 		if (srcfds[i] < 0) {
 			r = err_set(err, errlen, -srcfds[i], "bind source %s", s->src);
 			goto out;
@@ -642,7 +742,8 @@ int mount_setup_root(const struct mountplan *plan, char *err, size_t errlen)
 			const struct mstep *s = &plan->steps[i];
 			if ((shield && s->create) || s->system) {
 				struct stat st;
-				bool as_file = srcfds[i] >= 0 && fstat(srcfds[i], &st) == 0 && !S_ISDIR(st.st_mode);
+				bool as_file = s->kind == MSTEP_FILE ||
+					       (srcfds[i] >= 0 && fstat(srcfds[i], &st) == 0 && !S_ISDIR(st.st_mode));
 				int fd = mount_open_in_root(rootfd, s->dst, true, as_file);
 				if (fd < 0) {
 					r = err_set(err, errlen, -fd, "mount %s: destination", s->dst);
@@ -674,4 +775,61 @@ out:
 		if (srcfds[i] >= 0)
 			close(srcfds[i]);
 	return r;
+}
+
+static int read_source(int fd, char **data, size_t *len)
+{
+	size_t cap = 0;
+
+	*len = 0;
+	for (;;) {
+		ssize_t n;
+		if (*len == cap) {
+			char *p;
+			if (cap >= MOUNT_FILE_MAX + 1)
+				return -EFBIG;
+			cap = cap ? cap * 2 : 4096;
+			if (cap > MOUNT_FILE_MAX + 1)
+				cap = MOUNT_FILE_MAX + 1;
+			p = realloc(*data, cap);
+			if (!p)
+				return -ENOMEM;
+			*data = p;
+		}
+		n = read(fd, *data + *len, cap - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return *len > MOUNT_FILE_MAX ? -EFBIG : 0;
+		*len += (size_t)n;
+	}
+}
+
+int mount_load_files(struct config *cfg, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < cfg->nmounts; i++) {
+		struct user_mount *m = &cfg->mounts[i];
+		unsigned long long fdnum;
+		_cleanup_close_ int own = -1;
+		int fd, r;
+
+		if (m->kind != MOUNT_FILE)
+			continue;
+		if (parse_uint(m->src, INT32_MAX, &fdnum) == 0) {
+			fd = (int)fdnum;
+		} else {
+			own = open(m->src, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+			if (own < 0)
+				return err_set(err, errlen, errno, "--file %s", m->src);
+			fd = own;
+		}
+		r = read_source(fd, &m->data, &m->len);
+		if (r == -EFBIG)
+			return err_set(err, errlen, -EFBIG, "--file %s: larger than %d bytes", m->src, MOUNT_FILE_MAX);
+		if (r < 0)
+			return err_set(err, errlen, -r, "--file %s: read", m->src);
+	}
+	return 0;
 }

@@ -84,14 +84,18 @@ static struct mstep *add(struct mountplan *plan, enum mstep_kind kind, const cha
 	return s;
 }
 
-/* Whether a user mount's destination is exactly path (normalized). */
+/* Whether a user mount (not a --symlink, --dir or --chmod) lands exactly on path. */
 static bool user_mount_at(const struct config *cfg, const char *path)
 {
 	char norm[PATH_MAX];
 
-	for (size_t i = 0; i < cfg->nmounts; i++)
+	for (size_t i = 0; i < cfg->nmounts; i++) {
+		enum mount_kind k = cfg->mounts[i].kind;
+		if (k == MOUNT_SYMLINK || k == MOUNT_DIR || k == MOUNT_CHMOD)
+			continue;
 		if (mountplan_normalize(cfg->mounts[i].dst, norm, sizeof(norm)) == 0 && strcmp(norm, path) == 0)
 			return true;
+	}
 	return false;
 }
 
@@ -191,9 +195,29 @@ int mountplan_build(const struct config *cfg, struct mountplan *plan, char *err,
 			s = ADD(MSTEP_TMPFS, norm);
 			s->mode = 0755;
 			break;
+		case MOUNT_DEV_BIND:
+			s = ADD(MSTEP_DEV_BIND, norm);
+			break;
+		case MOUNT_SYMLINK:
+			s = ADD(MSTEP_SYMLINK, norm);
+			break;
+		case MOUNT_DIR:
+			s = ADD(MSTEP_DIR, norm);
+			break;
+		case MOUNT_FILE:
+			s = ADD(MSTEP_FILE, norm);
+			s->data = m->data;
+			s->len = m->len;
+			break;
+		case MOUNT_CHMOD:
+			s = ADD(MSTEP_CHMOD, norm);
+			s->mode = (int)m->mode;
+			break;
 		}
 		s->src = m->src;
-		s->create = true;
+		s->try_src = m->try_src;
+		/* A symbolic link and a chmod need no mount point; the others create theirs. */
+		s->create = m->kind != MOUNT_SYMLINK && m->kind != MOUNT_CHMOD;
 	}
 	return 0;
 nomem:

@@ -17,6 +17,11 @@ enum mstep_kind {
 	MSTEP_BIND,    /* host src at dst */
 	MSTEP_RO_BIND, /* the same, read-only (submounts too) */
 	MSTEP_ETC,     /* a generated file over dst, only when dst exists in the rootfs */
+	MSTEP_DEV_BIND, /* a bind whose device nodes stay usable */
+	MSTEP_SYMLINK, /* a symbolic link at dst to src */
+	MSTEP_DIR,     /* a directory at dst (and its parents) */
+	MSTEP_FILE,    /* data as a new file bound at dst */
+	MSTEP_CHMOD,   /* chmod dst to mode */
 };
 
 enum etc_file { ETC_NONE, ETC_RESOLV_CONF, ETC_HOSTS, ETC_HOSTNAME };
@@ -26,12 +31,15 @@ struct mstep {
 	const char *src;
 	char *dst;                 /* normalized absolute path inside the sandbox (owned) */
 	unsigned long long size;   /* MSTEP_TMPFS; MSTEP_DEV: its /dev/shm */
-	int mode;                  /* MSTEP_TMPFS: permission bits of its root */
+	int mode;                  /* MSTEP_TMPFS: permission bits of its root; MSTEP_CHMOD: the mode */
 	enum etc_file etc;         /* MSTEP_ETC */
 	bool optional;             /* MASK/RO_PATH/ETC: skip when dst is absent */
 	bool create;               /* create dst (as a directory, or a file for file binds) if absent */
 	bool writable;             /* MSTEP_CGROUP: read-write (--cgroupfs rw) */
 	bool system;               /* a mount point every sandbox has: made even under --ro */
+	bool try_src;              /* BIND/RO_BIND: skip the step when src is missing */
+	const char *data;          /* MSTEP_FILE: its bytes (the config's) */
+	size_t len;
 };
 
 struct mountplan {

@@ -45,6 +45,16 @@ enum {
 	OPT_JSON,
 	OPT_DNS,
 	OPT_ADD_HOST,
+	OPT_CLEARENV,
+	OPT_UNSETENV,
+	OPT_ENV_FILE,
+	OPT_BIND_TRY,
+	OPT_RO_BIND_TRY,
+	OPT_DEV_BIND,
+	OPT_SYMLINK,
+	OPT_DIR,
+	OPT_FILE,
+	OPT_CHMOD,
 };
 
 /* Which sub-commands take an option. */
@@ -87,10 +97,25 @@ static const struct option_doc option_table[] = {
 	{ "bind", required_argument, OPT_BIND, FOR_RUN, "SRC DST", "bind-mount host path SRC at DST" },
 	{ "ro-bind", required_argument, OPT_RO_BIND, FOR_RUN, "SRC DST", "the same, read-only" },
 	{ "tmpfs", required_argument, OPT_TMPFS, FOR_RUN, "DST", "mount a new tmpfs at DST" },
+	{ "bind-try", required_argument, OPT_BIND_TRY, FOR_RUN, "SRC DST", "--bind, skipped when SRC is missing" },
+	{ "ro-bind-try", required_argument, OPT_RO_BIND_TRY, FOR_RUN, "SRC DST",
+	  "--ro-bind, skipped when SRC is missing" },
+	{ "dev-bind", required_argument, OPT_DEV_BIND, FOR_RUN, "SRC DST",
+	  "bind-mount SRC at DST with its devices usable (/dev/fuse, /dev/kvm)" },
+	{ "symlink", required_argument, OPT_SYMLINK, FOR_RUN, "TARGET DST", "create a symbolic link DST -> TARGET" },
+	{ "dir", required_argument, OPT_DIR, FOR_RUN, "DST", "create the directory DST" },
+	{ "file", required_argument, OPT_FILE, FOR_RUN, "FD|SRC DST",
+	  "place the bytes of FD or of host file SRC at DST (a new file)" },
+	{ "chmod", required_argument, OPT_CHMOD, FOR_RUN, "MODE DST", "change the permissions of DST (octal MODE)" },
 	{ "workdir", required_argument, 'w', FOR_RUN | FOR_EXEC, "DIR",
 	  "working directory inside (default /; the current one in host mode)" },
 	{ "env", required_argument, 'e', FOR_RUN | FOR_EXEC, "NAME[=VALUE]",
 	  "set a variable, or copy it from the caller" },
+	{ "env-file", required_argument, OPT_ENV_FILE, FOR_RUN, "FILE",
+	  "set the variables of FILE (NAME=VALUE lines, docker's format; repeatable)" },
+	{ "unsetenv", required_argument, OPT_UNSETENV, FOR_RUN, "NAME", "remove a variable (repeatable)" },
+	{ "clearenv", no_argument, OPT_CLEARENV, FOR_RUN, NULL,
+	  "start COMMAND from an empty environment (then -e, --env-file apply)" },
 	{ "name", required_argument, OPT_NAME, FOR_RUN, "NAME", "register the sandbox for exec and list" },
 	{ "timeout", required_argument, OPT_TIMEOUT, FOR_RUN, "SECONDS",
 	  "kill the whole sandbox after this time (exit 124)" },
@@ -244,6 +269,29 @@ static int check_dst(const char *opt, const char *dst, char *err, size_t errlen)
 	return 0;
 }
 
+static enum mount_kind mount_kind_of(int opt)
+{
+	switch (opt) {
+	case OPT_RO_BIND:
+	case OPT_RO_BIND_TRY:
+		return MOUNT_RO_BIND;
+	case OPT_TMPFS:
+		return MOUNT_TMPFS;
+	case OPT_DEV_BIND:
+		return MOUNT_DEV_BIND;
+	case OPT_SYMLINK:
+		return MOUNT_SYMLINK;
+	case OPT_DIR:
+		return MOUNT_DIR;
+	case OPT_FILE:
+		return MOUNT_FILE;
+	case OPT_CHMOD:
+		return MOUNT_CHMOD;
+	default:
+		return MOUNT_BIND;
+	}
+}
+
 static int parse_one(int c, const char *arg, int argc, char *const argv[], struct config *cfg, char *err,
 		     size_t errlen)
 {
@@ -353,19 +401,36 @@ static int parse_one(int c, const char *arg, int argc, char *const argv[], struc
 	case OPT_BIND:
 	case OPT_RO_BIND:
 	case OPT_TMPFS:
+	case OPT_BIND_TRY:
+	case OPT_RO_BIND_TRY:
+	case OPT_DEV_BIND:
+	case OPT_SYMLINK:
+	case OPT_DIR:
+	case OPT_FILE:
+	case OPT_CHMOD:
 		m = push(&cfg->mounts, &cfg->nmounts, sizeof(*m));
 		if (!m)
 			return -ENOMEM;
-		if (c == OPT_TMPFS) {
-			m->kind = MOUNT_TMPFS;
+		m->kind = mount_kind_of(c);
+		m->try_src = c == OPT_BIND_TRY || c == OPT_RO_BIND_TRY;
+		if (c == OPT_TMPFS || c == OPT_DIR) {
 			m->dst = arg;
 		} else {
-			m->kind = c == OPT_BIND ? MOUNT_BIND : MOUNT_RO_BIND;
 			m->src = arg;
 			r = take_second_arg(argc, argv, opt, &m->dst, err, errlen);
 			if (r < 0)
 				return r;
 		}
+		if (c == OPT_CHMOD) {
+			char *end;
+			unsigned long mode = strtoul(arg, &end, 8);
+			if (arg[0] < '0' || arg[0] > '7' || *end || mode > 07777)
+				return err_set(err, errlen, -EINVAL, "--chmod: '%s' is not an octal mode (0 to 7777)", arg);
+			m->mode = (unsigned)mode;
+			m->src = NULL;
+		}
+		if ((c == OPT_SYMLINK || c == OPT_FILE) && arg[0] == '\0')
+			return err_set(err, errlen, -EINVAL, "--%s: the %s is empty", opt, c == OPT_FILE ? "source" : "target");
 		return check_dst(opt, m->dst, err, errlen);
 	case 'w':
 		if (arg[0] != '/')
@@ -383,6 +448,22 @@ static int parse_one(int c, const char *arg, int argc, char *const argv[], struc
 		e->value = eq ? eq + 1 : NULL;
 		return 0;
 	}
+	case OPT_UNSETENV:
+	case OPT_ENV_FILE: {
+		struct env_setting *e = push(&cfg->env, &cfg->nenv, sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		if (c == OPT_UNSETENV && (arg[0] == '\0' || strchr(arg, '=')))
+			return err_set(err, errlen, -EINVAL, "--unsetenv: '%s' is not a variable name", arg);
+		if (c == OPT_ENV_FILE && arg[0] == '\0')
+			return err_set(err, errlen, -EINVAL, "--env-file: the path is empty");
+		e->kind = c == OPT_UNSETENV ? ENV_UNSET : ENV_FILE;
+		e->name = arg;
+		return 0;
+	}
+	case OPT_CLEARENV:
+		cfg->clearenv = true;
+		return 0;
 	case OPT_NAME:
 		if (registry_name_valid(arg) < 0)
 			return err_set(err, errlen, -EINVAL,
@@ -614,6 +695,8 @@ void options_resolve_identity(struct config *cfg, uid_t uid, gid_t gid)
 
 void config_free(struct config *cfg)
 {
+	for (size_t i = 0; i < cfg->nmounts; i++)
+		free(cfg->mounts[i].data);
 	free(cfg->publish);
 	free(cfg->mounts);
 	free(cfg->env);

@@ -17,17 +17,35 @@ enum seccomp_mode { SECCOMP_DEFAULT, SECCOMP_NONE };
 /* /sys/fs/cgroup inside, when the host has cgroup v2: the sandbox's own cgroup. */
 enum cgroupfs_mode { CGROUPFS_RO, CGROUPFS_RW, CGROUPFS_NONE };
 
-enum mount_kind { MOUNT_BIND, MOUNT_RO_BIND, MOUNT_TMPFS };
+/* The filesystem options, applied in order. The last five are bwrap's helpers. */
+enum mount_kind {
+	MOUNT_BIND,
+	MOUNT_RO_BIND,
+	MOUNT_TMPFS,
+	MOUNT_DEV_BIND, /* a bind that keeps device nodes usable */
+	MOUNT_SYMLINK,  /* src: the link's target */
+	MOUNT_DIR,
+	MOUNT_FILE,     /* src: FD number or host path; its bytes placed at dst */
+	MOUNT_CHMOD,
+};
 
 struct user_mount {
 	enum mount_kind kind;
-	const char *src; /* host path; NULL for tmpfs */
+	const char *src; /* host path; NULL for tmpfs, dir, chmod */
 	const char *dst; /* path inside the sandbox */
+	bool try_src;    /* --bind-try, --ro-bind-try: a missing src skips the mount */
+	unsigned mode;   /* MOUNT_CHMOD */
+	char *data;      /* MOUNT_FILE: the bytes, read before the sandbox starts (owned) */
+	size_t len;
 };
 
+/* -e, --unsetenv and --env-file, applied in the order given. */
+enum env_kind { ENV_SET, ENV_UNSET, ENV_FILE };
+
 struct env_setting {
-	const char *name;
-	const char *value; /* NULL: copy from the caller's environment */
+	enum env_kind kind;
+	const char *name;  /* ENV_SET: NAME or NAME=VALUE; ENV_UNSET: NAME; ENV_FILE: the path */
+	const char *value; /* ENV_SET: NULL to copy from the caller's environment */
 };
 
 /* --add-host NAME:IP, split; both point into the argument (not NUL-terminated). */
@@ -77,6 +95,7 @@ struct config {
 	const char *workdir; /* NULL: default */
 	struct env_setting *env;
 	size_t nenv;
+	bool clearenv; /* start COMMAND from an empty environment */
 	const char *name;
 	unsigned long long timeout_ms; /* 0: none */
 	bool no_tty;

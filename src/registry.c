@@ -79,6 +79,7 @@ static const struct field fields[] = {
 	FIELD(21, F_RLIMITS, cmd.rlimits),
 	FIELD(22, F_STR, cmd.workdir),
 	FIELD(23, F_BOOL, cmd.workdir_fallback),
+	FIELD(24, F_BOOL, cmd.clear_env),
 };
 #undef FIELD
 

@@ -28,10 +28,12 @@ if [ -n "$SANDBOX" ]; then
     add "sandbox (subuid map)" "$SANDBOX --net none $ROOTFS /bin/true"
     add "sandbox --overlay" "$SANDBOX --overlay --net none $ROOTFS /bin/true"
     add "sandbox --seccomp none" "$SANDBOX --seccomp none --net none $ROOTFS /bin/true"
+    add "sandbox / (host mode, as the caller)" "$SANDBOX --net none / /bin/true"
 else
     notes+=("sandbox: SANDBOX is not set, its rows are skipped")
 fi
 add bwrap "bwrap --unshare-all --bind $ROOTFS / --proc /proc --dev /dev --tmpfs /tmp /bin/true"
+add "bwrap --ro-bind / /" "bwrap --unshare-all --ro-bind / / --proc /proc --dev /dev --tmpfs /tmp /bin/true"
 add unshare "unshare -Urpfmiu --mount-proc /bin/true"
 [ ${#names[@]} -gt 0 ] || die "nothing runs here: ${notes[*]}"
 

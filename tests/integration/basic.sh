@@ -63,3 +63,20 @@ sb_run --net none "$ROOTFS" /noexec.sh
 t_eq "COMMAND not executable: 126" 126 "$SB_RC"
 t_eq "COMMAND defaults to /bin/sh" "from sh" "$(echo 'echo from sh' | sb --net none "$ROOTFS")"
 t_eq "-- separates COMMAND" "x" "$(sb --net none "$ROOTFS" -- echo x)"
+
+# --clearenv, --unsetenv, --env-file: host mode inherits everything unless told otherwise.
+t_eq "host mode --clearenv: only what -e sets" "A=1 PATH=/usr/bin:/bin" \
+    "$(SECRET=s3cret sb --net none --clearenv -e PATH=/usr/bin:/bin -e A=1 / /usr/bin/env | sort | tr '\n' ' ' | sed 's/ $//')"
+t_eq "host mode --unsetenv removes a variable" "gone" \
+    "$(SECRET=s3cret sb --net none --unsetenv SECRET / sh -c 'echo ${SECRET:-gone}')"
+printf '# a comment\n\n  NAME=one two\nQUOTED="kept"\nFROM_CALLER\nMISSING_IN_CALLER\nEQ=a=b\n' >"$T_WORK/envfile"
+t_eq "--env-file: docker's format" "EQ=a=b|FROM_CALLER=outside|NAME=one two|QUOTED=\"kept\"" \
+    "$(FROM_CALLER=outside sb --net none --env-file "$T_WORK/envfile" "$ROOTFS" /bin/env |
+        grep -E '^(NAME|QUOTED|FROM_CALLER|MISSING_IN_CALLER|EQ)=' | sort | tr '\n' '|' | sed 's/|$//')"
+t_eq "-e, --env-file and --unsetenv apply in order" "NAME=cli" \
+    "$(sb --net none --env-file "$T_WORK/envfile" -e NAME=cli --unsetenv EQ "$ROOTFS" /bin/env | grep -E '^(NAME|EQ)=')"
+printf 'GOOD=1\n\nbad name=2\n' >"$T_WORK/badenv"
+t_setup_error "--env-file: a bad line is refused" --net none --env-file "$T_WORK/badenv" "$ROOTFS" true
+t_match "--env-file: the error names the file and the line" "--env-file $T_WORK/badenv: line 3: " "$SB_ERR"
+t_setup_error "--env-file: a missing file is refused" --net none --env-file "$T_WORK/nonexistent" "$ROOTFS" true
+t_setup_error "--unsetenv with '=' is refused" --net none --unsetenv A=1 "$ROOTFS" true

@@ -105,6 +105,10 @@ t_eq "host mode: /tmp is writable inside" "x" "$(sb --net none / sh -c 'echo x >
 t_check "host mode: /tmp is private" test ! -e /tmp/host-mode-canary
 t_eq "host mode: the working directory is the caller's" "$HOME" "$(cd "$HOME" && sb --net none / pwd)"
 t_eq "host mode: a directory hidden by the private /tmp falls back to /" "/" "$(cd "$T_WORK" && sb --net none / pwd)"
+err=$(cd "$T_WORK" && sb --net none / true 2>&1 >/dev/null)
+t_match "host mode: a hidden working directory is one warning line naming it" \
+    "^sandbox: warning: .*$T_WORK.*hidden.*--bind" "$err"
+t_eq "host mode: a visible working directory: no warning" "" "$(cd "$HOME" && sb --net none / true 2>&1 >/dev/null)"
 t_eq "host mode: the environment is inherited" "yes" "$(SB_MARK=yes sb --net none / sh -c 'echo $SB_MARK')"
 t_eq "host mode: --bind opens a writable directory" "w" \
     "$(sb --net none --bind "$T_WORK/host" "$T_WORK/host" / sh -c "echo w >$T_WORK/host/hm"; cat "$T_WORK/host/hm")"
@@ -129,3 +133,25 @@ t_eq "--overlay: writes and deletes succeed inside" "new" "$SB_OUT"
 t_eq "--overlay: the rootfs on disk is unchanged" "$before" "$(sum_rootfs)"
 t_eq "--overlay with --bind: the bind stays writable to the host" "o" "$(cat "$T_WORK/host/overlay-bind" 2>/dev/null)"
 t_eq "--overlay: the next run starts pristine" "yes" "$(sb --net none --overlay "$ROOTFS" sh -c 'test -e /bin/ls && test ! -e /etc/new && echo yes')"
+
+# bwrap's helpers, in order with the mounts, inside the rootfs.
+sb_run --net none --ro-bind-try "$T_WORK/no-such-source" /mnt/x --bind-try "$T_WORK/file" /mnt/f "$ROOTFS" \
+    sh -c 'test ! -e /mnt/x && cat /mnt/f'
+t_eq "--bind-try/--ro-bind-try: a missing source is skipped, a present one bound" "0 one" "$SB_RC $SB_OUT"
+t_setup_error "--bind of a missing source still fails" --net none --bind "$T_WORK/no-such-source" /mnt/x "$ROOTFS" true
+t_eq "--tmpfs, --dir, --symlink, --file (FD and path), --chmod" "dir 750 link-target fd-bytes one" \
+    "$(printf fd-bytes | sb --net none --tmpfs /w --dir /w/d/e --chmod 750 /w/d --symlink /w/d /w/l \
+        --file 0 /w/fromfd --file "$T_WORK/file" /w/frompath "$ROOTFS" \
+        sh -c 'test -d /w/d/e && echo dir; stat -c %a /w/d; test "$(readlink /w/l)" = /w/d && echo link-target; cat /w/fromfd; echo; cat /w/frompath' | tr '\n' ' ' | sed 's/ $//')"
+before=$(md5sum "$ROOTFS/etc/passwd")
+sb_run --net none --file "$T_WORK/file" /etc/passwd "$ROOTFS" cat /etc/passwd
+t_eq "--file over a rootfs file: COMMAND sees the new bytes, the rootfs file is untouched" "one $before" \
+    "$SB_OUT $(md5sum "$ROOTFS/etc/passwd")"
+t_setup_error "--symlink over something else is refused" --net none --symlink /x /bin "$ROOTFS" true
+t_setup_error "--chmod with a mode that is not octal" --net none --chmod 999 /tmp "$ROOTFS" true
+t_setup_error "--file of a missing source" --net none --file "$T_WORK/no-such-source" /x "$ROOTFS" true
+# --bind is nodev (bwrap's rule); --dev-bind keeps /dev/null a working device.
+t_eq "--dev-bind: a device node works" "ok" \
+    "$(sb --net none --tmpfs /d --dev-bind /dev/null /d/null "$ROOTFS" sh -c 'echo x >/d/null && echo ok' 2>&1)"
+sb_run --net none --tmpfs /d --bind /dev/null /d/null "$ROOTFS" sh -c 'echo x >/d/null'
+t_check "--bind: a device node does not work (nodev)" test "$SB_RC" -ne 0

@@ -44,7 +44,7 @@ t_eq "rootfs in rootfs: the inner runs, with its own pid 1" "pid=2 /nest/sandbox
 
 # The network: with /dev/net/tun given to the outer sandbox, the inner gets its own slirp.
 if [ -c /dev/net/tun ]; then
-    out=$(sb --net none --bind /dev/net/tun /dev/net/tun / "$IN" "$NEST/rootfs" ip -4 addr show eth0 </dev/null 2>&1)
+    out=$(sb --net none --dev-bind /dev/net/tun /dev/net/tun / "$IN" "$NEST/rootfs" ip -4 addr show eth0 </dev/null 2>&1)
     t_match "the inner network with /dev/net/tun: eth0 has 10.0.2.100" "inet 10\.0\.2\.100/24" "$out"
 fi
 # Without it, the inner's error line points at the way around and at doctor.
@@ -65,7 +65,7 @@ fi
 # them: basic.sh (its sandboxes nested) inside a host-mode sandbox, straight as the user there.
 cp -r "$top_srcdir" "$NEST/src" || { t_notok "copy the test scripts out of /tmp"; exit 0; }
 tun=()
-[ -c /dev/net/tun ] && tun=(--bind /dev/net/tun /dev/net/tun)
+[ -c /dev/net/tun ] && tun=(--dev-bind /dev/net/tun /dev/net/tun)
 out=$(sb --net none "${tun[@]}" / env T_INNER=1 SANDBOX="$IN" top_srcdir="$NEST/src" top_builddir="$NEST" \
     bash "$NEST/src/tests/integration/basic.sh" </dev/null 2>&1)
 t_eq "basic.sh inside a sandbox: no failure" "" "$(printf '%s\n' "$out" | grep -A2 '^not ok')"

@@ -9,7 +9,9 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "cmdplan.h"
@@ -239,6 +241,128 @@ static void test_many(void **state)
 	free(caller);
 }
 
+/* --unsetenv removes, in order with -e; --clearenv starts from nothing. */
+static void test_unset_and_clear(void **state)
+{
+	(void)state;
+	struct config cfg;
+	char **env;
+
+	CFG(&cfg, "--unsetenv", "FOO", "-e", "A=1", "--unsetenv", "A", "-e", "B=2", "--unsetenv", "NOPE", "/");
+	env = build(&cfg, caller_full);
+	assert_env(env, (const char *const[]){ "PATH=/host/bin", "HOME=/home/me", "TERM=xterm-256color", "EMPTY=",
+					       "X=1=2", "container=sandbox", "B=2", NULL });
+	env_free(env);
+	config_free(&cfg);
+
+	CFG(&cfg, "--clearenv", "-e", "FOO", "-e", "A=1", "/");
+	env = build(&cfg, caller_full);
+	assert_env(env, (const char *const[]){ "FOO=bar", "A=1", NULL });
+	env_free(env);
+	config_free(&cfg);
+
+	CFG(&cfg, "--clearenv", "rootfs");
+	env = build(&cfg, caller_full);
+	assert_env(env, (const char *const[]){ NULL });
+	env_free(env);
+	config_free(&cfg);
+}
+
+struct envfile_case {
+	const char *text;
+	int ret;
+	const char *want; /* entries joined by '|', or the reason */
+};
+
+static void test_env_file_parse(void **state)
+{
+	(void)state;
+	static const struct envfile_case cases[] = {
+		{ "", 0, "" },
+		{ "A=1\n", 0, "A=1" },
+		{ "A=1", 0, "A=1" }, /* no final newline */
+		{ "# c\n\n   \n\t# indented comment\nA=1\n", 0, "A=1" },
+		{ "  A=1\n", 0, "A=1" },
+		{ "A= spaces kept \n", 0, "A= spaces kept " },
+		{ "A=\"quoted\"\n", 0, "A=\"quoted\"" }, /* literal, as docker */
+		{ "A=1=2\nB=\n", 0, "A=1=2|B=" },
+		{ "A=x\r\nB=y\r\n", 0, "A=x|B=y" },
+		{ "FOO\nMISSING\nEMPTY\n", 0, "FOO=bar|EMPTY=" },
+		{ "A=caf\xc3\xa9\n", 0, "A=caf\xc3\xa9" },
+		{ "A=1\n=2\n", -EINVAL, "line 2: no variable name before '='" },
+		{ "A B=1\n", -EINVAL, "line 1: a blank or control character in the variable name" },
+		{ "A\x01=1\n", -EINVAL, "line 1: a blank or control character in the variable name" },
+		{ "\n\nA=\xff\n", -EINVAL, "line 3: bytes that are not UTF-8" },
+		{ "A=\xc0\xaf\n", -EINVAL, "line 1: bytes that are not UTF-8" }, /* overlong '/' */
+		{ "A=\xed\xa0\x80\n", -EINVAL, "line 1: bytes that are not UTF-8" }, /* a surrogate */
+		{ "A=\xe2\x82\n", -EINVAL, "line 1: bytes that are not UTF-8" },   /* cut short */
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char **out = NULL, err[256] = "", got[512] = "";
+		size_t n = 0;
+		int r = env_file_parse(cases[i].text, strlen(cases[i].text), caller_full, &out, &n, err, sizeof(err));
+
+		if (r != cases[i].ret)
+			fail_msg("case %zu: %d, want %d (%s)", i, r, cases[i].ret, err);
+		if (r == 0) {
+			for (size_t k = 0; k < n; k++) {
+				if (k)
+					strcat(got, "|");
+				strcat(got, out[k]);
+			}
+			assert_null(out ? out[n] : NULL);
+			if (strcmp(got, cases[i].want) != 0)
+				fail_msg("case %zu: '%s', want '%s'", i, got, cases[i].want);
+		} else {
+			assert_string_equal(err, cases[i].want);
+		}
+		env_free(out);
+	}
+	/* A NUL byte inside a line. */
+	char **out = NULL, err[256];
+	size_t n = 0;
+	assert_int_equal(env_file_parse("A=1\nB=x\0y\n", 9, caller_full, &out, &n, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "line 2: a NUL byte");
+	env_free(out);
+}
+
+/* --env-file in order with -e and --unsetenv, read through the plan; a bad file is an error
+ * naming the file and line. */
+static void test_env_file_in_plan(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/test_env.XXXXXX";
+	int fd = mkstemp(path);
+	struct config cfg;
+	struct command_plan p;
+	char err[512], **env;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write_all(fd, "A=file\nB=file\nFOO\n", 18), 0);
+	close(fd);
+	CFG(&cfg, "-e", "A=cli", "--env-file", path, "--unsetenv", "B", "--clearenv", "rootfs");
+	env = build(&cfg, caller_full);
+	assert_env(env, (const char *const[]){ "A=file", "FOO=bar", NULL });
+	env_free(env);
+	config_free(&cfg);
+
+	fd = open(path, O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	assert_int_equal(write_all(fd, "OK=1\nbad name=2\n", 16), 0);
+	close(fd);
+	CFG(&cfg, "--env-file", path, "rootfs");
+	assert_int_equal(cmdplan_from_config(&cfg, caller_full, "/", &p, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "line 2: a blank or control character in the variable name"));
+	assert_non_null(strstr(err, path));
+	config_free(&cfg);
+	unlink(path);
+
+	CFG(&cfg, "--env-file", path, "rootfs");
+	assert_int_equal(cmdplan_from_config(&cfg, caller_full, "/", &p, err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "No such file or directory"));
+	config_free(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -246,6 +370,9 @@ int main(void)
 		cmocka_unit_test(test_host_mode),    cmocka_unit_test(test_dash_e),
 		cmocka_unit_test(test_copies),	     cmocka_unit_test(test_env_get),
 		cmocka_unit_test(test_many),
+		cmocka_unit_test(test_unset_and_clear),
+		cmocka_unit_test(test_env_file_parse),
+		cmocka_unit_test(test_env_file_in_plan),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -419,8 +419,8 @@ static void test_build_refused(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		for (int kind = MOUNT_BIND; kind <= MOUNT_TMPFS; kind++) {
 			struct user_mount mounts[2] = {
-				{ MOUNT_BIND, "/ok", "/ok" },
-				{ (enum mount_kind)kind, kind == MOUNT_TMPFS ? NULL : "/host", cases[i].dst },
+				{ .kind = MOUNT_BIND, .src = "/ok", .dst = "/ok" },
+				{ .kind = (enum mount_kind)kind, .src = kind == MOUNT_TMPFS ? NULL : "/host", .dst = cases[i].dst },
 			};
 			struct config cfg;
 			struct mountplan plan;
@@ -451,7 +451,7 @@ static void test_build_dst_too_long(void **state)
 {
 	(void)state;
 	char dst[5000];
-	struct user_mount m = { MOUNT_TMPFS, NULL, dst };
+	struct user_mount m = { .kind = MOUNT_TMPFS, .dst = dst };
 	struct config cfg;
 	struct mountplan plan;
 	char err[256] = "";
