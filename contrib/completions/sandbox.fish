@@ -45,7 +45,7 @@ for line in $help
             set -a spec -x -a "ALL $caps"
         case rlimit
             set -a spec -x -a "(string join \n -- $rlimits | string replace -r '\$' =)"
-        case bind ro-bind bind-try ro-bind-try dev-bind env-file
+        case bind ro-bind bind-try ro-bind-try dev-bind file env-file
             set -a spec -r -F
         case '*'
             if test (count $args) -eq 1; and string match -qr '^[a-z0-9-]+(\|[a-z0-9-]+)+$' -- $args[1]

@@ -29,6 +29,9 @@ t_eq "completion: the sub-commands" "exec" "$(comp sandbox ex)"
 t_eq "completion: ROOTFS is a directory" "$T_WORK/dirs/rootfs-a $T_WORK/dirs/rootfs-b" \
     "$(comp sandbox --net none "$T_WORK/dirs/r")"
 t_eq "completion: --bind SRC is a host path" "$T_WORK/dirs/afile" "$(comp sandbox --bind "$T_WORK/dirs/af")"
+t_eq "completion: --ro-bind-try, --dev-bind and --file SRC are host paths" \
+    "$T_WORK/dirs/afile|$T_WORK/dirs/afile|$T_WORK/dirs/afile" \
+    "$(comp sandbox --ro-bind-try "$T_WORK/dirs/af")|$(comp sandbox --dev-bind "$T_WORK/dirs/af")|$(comp sandbox --file "$T_WORK/dirs/af")"
 t_eq "completion: --bind DST is not completed from the host" "" "$(comp sandbox --bind /x "$T_WORK/dirs/af")"
 t_eq "completion: after --bind's two arguments, ROOTFS again" "$T_WORK/dirs/rootfs-a $T_WORK/dirs/rootfs-b" \
     "$(comp sandbox --bind /x /y "$T_WORK/dirs/r")"
