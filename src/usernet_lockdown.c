@@ -145,6 +145,13 @@ static void lockdown_ctx_release(scmp_filter_ctx *ctx)
  * libslirp opens and stat()s to find where to forward DNS; and the way out. Notably absent:
  * execve, ptrace, process_vm_*, bind, listen, clone/fork, kill, mount and every namespace
  * call: the helper binds its listeners before the lock-down and never makes a process. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANDBOX_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANDBOX_SANITIZED 1
+#endif
+#endif
 static const char *const lockdown_allowed[] = {
 	"read", "write", "readv", "writev", "recvfrom", "sendto", "recvmsg", "sendmsg",
 	"epoll_wait", "epoll_pwait", "epoll_ctl",
@@ -154,6 +161,9 @@ static const char *const lockdown_allowed[] = {
 	"clock_gettime", "gettimeofday", "time", "getrandom", "futex", "getpid", "gettid",
 	"openat", "newfstatat", "fstat", "stat", "statx", "lseek",
 	"rt_sigreturn", "restart_syscall", "exit", "exit_group",
+#ifdef SANDBOX_SANITIZED
+	"sigaltstack", /* AddressSanitizer's runtime takes down its signal stack in _exit */
+#endif
 };
 
 /* Step 5: the sandbox's default filter, then the helper's own allow list over it. The helper
