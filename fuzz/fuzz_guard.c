@@ -28,6 +28,7 @@
 #include "usernet.h"
 
 static struct usernet u;
+static struct net_policy policy;
 
 /* Map our ids in the new user namespace, so that a child (libFuzzer's -merge and -fork runs
  * re-execute the harness) can create namespaces of its own again. */
@@ -78,7 +79,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	}
 	fuzz_map_ids(uid, gid);
-	if (usernet_init(&u, DEFAULT_MTU, false, err, sizeof(err)) < 0) {
+	/* A policy with an address range and a name, so that the verdict and the learning from
+	 * DNS answers run; the flow log goes to /dev/null. */
+	netpolicy_init(&policy);
+	if (netpolicy_add(&policy, "10.0.2.2:8000-9000", err, sizeof(err)) < 0 ||
+	    netpolicy_add(&policy, "svc.test:80", err, sizeof(err)) < 0) {
+		fprintf(stderr, "fuzz_guard: %s\n", err);
+		abort();
+	}
+	if (usernet_init(&u, DEFAULT_MTU, false, &policy, open("/dev/null", O_WRONLY | O_CLOEXEC), err,
+			 sizeof(err)) < 0) {
 		fprintf(stderr, "fuzz_guard: %s\n", err);
 		abort();
 	}
@@ -97,6 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (size >= 3) {
 		bool out = data[0] & 1;
 		u.guard.allow_loopback = data[0] & 2;
+		u.guard.policy = data[0] & 4 ? &policy : NULL;
 		size_t len = (size_t)data[1] << 8 | data[2];
 
 		data += 3;
@@ -106,15 +117,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (len > u.loop.frame_len)
 			len = u.loop.frame_len;
 		memcpy(u.loop.frame, data, len);
-		if (out)
+		if (out) {
 			usernet_guard_out(&u.guard, u.loop.frame, len);
-		else
+			usernet_flows_out(&u.flows, u.loop.frame, len, u.loop.now_ns);
+		} else
 			loop_input_frame(&u.loop, u.loop.frame, len);
 		data += len;
 		size -= len;
 	}
 	/* A round of the loop without ready sockets: timers, expiry, the output queue. */
 	u.loop.now_ns += 1000000000LL;
+	usernet_flows_sweep(&u.flows, u.loop.now_ns, false);
 	slirp_pollfds_fill(u.slirp, &timeout, fuzz_add_poll, NULL);
 	slirp_pollfds_poll(u.slirp, 1, fuzz_get_revents, NULL);
 	return 0;

@@ -345,7 +345,11 @@ static void loop_refuse(struct loop *l, const unsigned char *frame, size_t len)
 
 void loop_input_frame(struct loop *l, const unsigned char *frame, size_t len)
 {
-	switch (usernet_guard_in(l->guard, frame, len)) {
+	enum usernet_verdict v = usernet_guard_in(l->guard, frame, len);
+
+	if (l->flows)
+		usernet_flows_in(l->flows, l->guard->policy, frame, len, v, l->now_ns);
+	switch (v) {
 	case USERNET_PASS:
 		slirp_input(l->slirp, frame, (int)len);
 		break;
@@ -412,6 +416,9 @@ static void loop_start_drain(struct loop *l)
 		return;
 	l->draining = true;
 	l->drain_deadline_ns = l->now_ns + LOOP_DRAIN_NS;
+	/* Nothing more comes from the sandbox or goes to it: every flow is complete. */
+	if (l->flows)
+		usernet_flows_sweep(l->flows, l->now_ns, true);
 	/* The supervisor returns without waiting for the drain: its exit must not cut it short. */
 	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 	epoll_ctl(l->epfd, EPOLL_CTL_DEL, l->tap_fd, NULL);
@@ -460,6 +467,9 @@ int loop_run(struct loop *l, Slirp *slirp, int tap_fd, int ctl_fd, char *err, si
 		wait_ms = timeout == UINT32_MAX ? -1 : (int)(timeout > INT32_MAX ? INT32_MAX : timeout);
 		if (twait >= 0 && (wait_ms < 0 || twait < wait_ms))
 			wait_ms = (int)(twait > INT32_MAX ? INT32_MAX : twait);
+		/* Idle UDP flows are written out within about a second of their timeout. */
+		if (l->flows && l->flows->used > 0 && (wait_ms < 0 || wait_ms > 1000))
+			wait_ms = 1000;
 		if (l->draining) {
 			int left = (int)((l->drain_deadline_ns - l->now_ns) / 1000000 + 1);
 			if (wait_ms < 0 || wait_ms > left)
@@ -516,6 +526,8 @@ int loop_run(struct loop *l, Slirp *slirp, int tap_fd, int ctl_fd, char *err, si
 		 * slirp_input queued for the host and notices sockets that became writable. */
 		slirp_pollfds_poll(slirp, 0, loop_get_revents, l);
 		loop_run_timers(l);
+		if (l->flows)
+			usernet_flows_sweep(l->flows, l->now_ns, false);
 		if (l->failed)
 			break;
 	}

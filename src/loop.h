@@ -15,6 +15,7 @@
 #include <slirp/libslirp.h>
 
 #include "usernet_filter.h"
+#include "usernet_flows.h"
 
 struct loop_timer {
 	struct loop_timer *next;
@@ -48,7 +49,9 @@ struct loop {
 
 	struct loop_timer *timers;
 	/* Judges every frame from the tap before libslirp sees it (owned by the caller). */
-	const struct usernet_guard *guard;
+	struct usernet_guard *guard;
+	/* --flow-log's table, or NULL (owned by the caller): counts every frame from the tap. */
+	struct usernet_flows *flows;
 
 	unsigned char *frame; /* one tap frame: MTU + Ethernet header */
 	size_t frame_len;

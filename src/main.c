@@ -65,17 +65,38 @@ static int check_std_fds(void)
 	return 0;
 }
 
-/* Inherited descriptors (a leaky caller's) go nowhere near the sandbox. */
-static int close_inherited_fds(int keep)
+/* Inherited descriptors (a leaky caller's) go nowhere near the sandbox; keep1 and keep2 (the
+ * --status-fd and --flow-log FDs, -1 when unset) stay. */
+static int close_inherited_fds(int keep1, int keep2)
 {
-	int r;
+	int hi = keep1 > keep2 ? keep1 : keep2;
 
-	if (keep < 3)
-		return close_fds_from(3);
-	for (int fd = 3; fd < keep; fd++)
-		close(fd);
-	r = close_fds_from(keep + 1);
-	return r;
+	for (int fd = 3; fd < hi; fd++)
+		if (fd != keep1 && fd != keep2)
+			close(fd);
+	return close_fds_from(hi < 3 ? 3 : hi + 1);
+}
+
+/* --flow-log: a FILE is opened (appended to) by the caller, as the caller; an FD must be open.
+ * cfg->flow_log_fd is then the log's fd, close-on-exec (the helper gets its own copy). */
+static int open_flow_log(struct config *cfg)
+{
+	if (!cfg->flow_log)
+		return 0;
+	if (cfg->flow_log_fd >= 0) {
+		if (cfg->flow_log_fd <= 2 || fcntl(cfg->flow_log_fd, F_GETFD) < 0) {
+			warnx("--flow-log %d: %s", cfg->flow_log_fd,
+			      cfg->flow_log_fd <= 2 ? "must not be 0, 1 or 2" : "not an open file descriptor");
+			return -1;
+		}
+		return fd_set_cloexec(cfg->flow_log_fd, true);
+	}
+	cfg->flow_log_fd = open(cfg->flow_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0666);
+	if (cfg->flow_log_fd < 0) {
+		warn_errno(errno, "--flow-log %s: open", cfg->flow_log);
+		return -1;
+	}
+	return 0;
 }
 
 static void format_age(long long secs, char *buf, size_t len)
@@ -222,8 +243,12 @@ int main(int argc, char *argv[])
 			code = EXIT_SETUP;
 			break;
 		}
-		if (close_inherited_fds(cfg.status_fd) < 0) {
+		if (close_inherited_fds(cfg.status_fd, cfg.flow_log_fd) < 0) {
 			warn_errno(errno, "close inherited file descriptors");
+			code = EXIT_SETUP;
+			break;
+		}
+		if (open_flow_log(&cfg) < 0) {
 			code = EXIT_SETUP;
 			break;
 		}

@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "chan.h"
@@ -164,11 +165,11 @@ static int move_fd(int fd, int want)
 __attribute__((noreturn)) static void exec_helper(const struct net_plan *plan, int ctl, int tapsk, int cgfd)
 {
 	struct net_ready_msg msg = { 0 };
-	char path[4096], mtu[16];
-	const char **argv = calloc(8 + 2 * plan->npublish, sizeof(*argv));
+	char path[4096], mtu[16], logfd[16];
+	const char **argv = calloc(10 + 2 * plan->npublish + 2 * plan->nnet_allow, sizeof(*argv));
 	char *const envp[] = { NULL };
 	size_t k = 0;
-	int hi_ctl, hi_tap, e;
+	int hi_ctl, hi_tap, hi_log = -1, e;
 
 	if (!argv) {
 		e = ENOMEM;
@@ -191,12 +192,24 @@ __attribute__((noreturn)) static void exec_helper(const struct net_plan *plan, i
 		argv[k++] = "-p";
 		argv[k++] = plan->publish[i].spec;
 	}
+	for (size_t i = 0; i < plan->nnet_allow; i++) {
+		argv[k++] = "--net-allow";
+		argv[k++] = plan->net_allow[i];
+	}
+	if (plan->flow_log_fd >= 0) {
+		snprintf(logfd, sizeof(logfd), "%d", NETHELPER_FLOW_LOG_FD);
+		argv[k++] = "--flow-log-fd";
+		argv[k++] = logfd;
+	}
 	argv[k] = NULL;
 	/* Out of the way of 3 and 4 first, then into place. */
 	hi_ctl = fcntl(ctl, F_DUPFD_CLOEXEC, 10);
 	hi_tap = fcntl(tapsk, F_DUPFD_CLOEXEC, 10);
-	if (hi_ctl < 0 || hi_tap < 0 || move_fd(hi_ctl, NETHELPER_CTL_FD) < 0 ||
-	    move_fd(hi_tap, NETHELPER_TAP_FD) < 0) {
+	if (plan->flow_log_fd >= 0)
+		hi_log = fcntl(plan->flow_log_fd, F_DUPFD_CLOEXEC, 10);
+	if (hi_ctl < 0 || hi_tap < 0 || (plan->flow_log_fd >= 0 && hi_log < 0) ||
+	    move_fd(hi_ctl, NETHELPER_CTL_FD) < 0 || move_fd(hi_tap, NETHELPER_TAP_FD) < 0 ||
+	    (hi_log >= 0 && move_fd(hi_log, NETHELPER_FLOW_LOG_FD) < 0)) {
 		e = errno;
 		err_set(msg.text, sizeof(msg.text), e, "network helper: pass its sockets");
 	} else {
@@ -252,6 +265,7 @@ int net_helper_start(const struct net_plan *plan, struct net_helper *h, int *chi
 	close(tapsk[0]);
 	h->pid = pid;
 	h->ctl_fd = ctl[0];
+	h->wait_exit = plan->flow_log_fd >= 0;
 	*child_sock = tapsk[1];
 	return 0;
 }
@@ -315,6 +329,16 @@ void net_helper_stop(struct net_helper *h)
 	 * down its namespaces takes the kernel tens of milliseconds that nobody needs to sit out. */
 	if (h->ctl_fd >= 0)
 		close(h->ctl_fd);
+	/* With --flow-log, the helper writes the flows still open as it ends: wait for that (it
+	 * drains for at most LOOP_DRAIN_NS, 2 s), so the log is whole when sandbox returns. */
+	for (int i = 0; h->wait_exit && h->pid > 0 && i < 300; i++) {
+		struct timespec ten_ms = { 0, 10000000 };
+		pid_t r = waitpid(h->pid, NULL, WNOHANG);
+
+		if (r == h->pid || (r < 0 && errno != EINTR))
+			break;
+		nanosleep(&ten_ms, NULL);
+	}
 	if (h->pid > 0)
 		waitpid(h->pid, NULL, WNOHANG);
 	h->pid = -1;

@@ -49,11 +49,15 @@ struct net_plan {
 	bool allow_host_loopback;       /* the helper: the gateway reaches the host's loopback */
 	const struct publish *publish;  /* the helper: -p, each with its spec (borrowed) */
 	size_t npublish;
+	const char *const *net_allow;   /* the helper: --net-allow DESTs, validated (borrowed) */
+	size_t nnet_allow;
+	int flow_log_fd;                /* the helper: --flow-log's fd, or -1 */
 };
 
 struct net_helper {
 	pid_t pid;  /* -1: none */
 	int ctl_fd; /* supervisor's end of the control socket; -1: none */
+	bool wait_exit; /* --flow-log: net_helper_stop waits for the helper's last lines */
 };
 
 #define NET_HELPER_INIT { .pid = -1, .ctl_fd = -1 }

@@ -41,14 +41,14 @@ static int net_recv_tap(int sock)
 
 /* ---- the helper process ---- */
 
-/* Close every fd but stderr and the two sockets, and point 0 and 1 at /dev/null. The helper was
- * forked from the supervisor, which may hold the pty master, the status fd, a registry lock...:
- * none of those may stay open in a process that outlives nothing but must not keep them alive
- * or expose them to libslirp's code. */
-static int net_helper_fds(int keep1, int keep2)
+/* Close every fd but stderr and the nkeep fds of keep (ascending, all >= 3), and point 0 and 1
+ * at /dev/null. The helper was forked from the supervisor, which may hold the pty master, the
+ * status fd, a registry lock...: none of those may stay open in a process that outlives nothing
+ * but must not keep them alive or expose them to libslirp's code. */
+static int net_helper_fds(const int *keep, size_t nkeep)
 {
-	int lo = keep1 < keep2 ? keep1 : keep2, hi = keep1 < keep2 ? keep2 : keep1;
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	unsigned from = 3;
 
 	if (null < 0)
 		return -errno;
@@ -57,26 +57,28 @@ static int net_helper_fds(int keep1, int keep2)
 		close(null);
 		return e;
 	}
-	if (null > 2 && null != keep1 && null != keep2)
-		close(null);
+	if (null > 2) {
+		bool kept = false;
+		for (size_t i = 0; i < nkeep; i++)
+			kept |= keep[i] == null;
+		if (!kept)
+			close(null);
+	}
 	/* close_range (5.9+) in the gaps around the kept fds; the kernel cannot fail it for
 	 * valid ranges. Fall back to closing one by one up to the fd limit. */
-	struct {
-		unsigned from, to;
-	} ranges[] = { { 3, (unsigned)lo - 1 }, { (unsigned)lo + 1, (unsigned)hi - 1 },
-		       { (unsigned)hi + 1, ~0U } };
-	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
-		if (ranges[i].from > ranges[i].to || (int)ranges[i].from < 3)
-			continue;
-		if (syscall(SYS_close_range, ranges[i].from, ranges[i].to, 0) < 0) {
+	for (size_t i = 0; i <= nkeep; i++) {
+		unsigned to = i < nkeep ? (unsigned)keep[i] - 1 : ~0U;
+
+		if (from <= to && syscall(SYS_close_range, from, to, 0) < 0) {
 			long max = sysconf(_SC_OPEN_MAX);
-			unsigned to = ranges[i].to;
 
 			if (max > 0 && to > (unsigned)max)
 				to = (unsigned)max;
-			for (unsigned fd = ranges[i].from; fd <= to && fd != ~0U; fd++)
+			for (unsigned fd = from; fd <= to && fd != ~0U; fd++)
 				close((int)fd);
 		}
+		if (i < nkeep)
+			from = (unsigned)keep[i] + 1;
 	}
 	return 0;
 }
@@ -100,7 +102,10 @@ static void net_helper_signals(void)
 void net_helper_main(const struct net_helper_plan *plan, int ctl, int tapsk)
 {
 	static struct usernet u;
+	static struct net_policy policy;
 	static char resolv[4096];
+	int keep[3] = { ctl, tapsk, plan->flow_log_fd };
+	size_t nkeep = plan->flow_log_fd >= 0 ? 3 : 2;
 	struct net_ready_msg msg;
 	char why[256];
 	int r, tap;
@@ -110,7 +115,14 @@ void net_helper_main(const struct net_helper_plan *plan, int ctl, int tapsk)
 	 * supervisor forwards it), not for the network under it. */
 	(void)setsid();
 	memset(&msg, 0, sizeof(msg));
-	r = net_helper_fds(ctl, tapsk);
+	/* ascending, as net_helper_fds wants them */
+	for (size_t i = 1; i < nkeep; i++)
+		for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			int t = keep[j];
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
+	r = net_helper_fds(keep, nkeep);
 	if (r < 0) {
 		err_set(msg.text, sizeof(msg.text), -r, "network helper: set up its fds");
 		goto fail;
@@ -122,7 +134,15 @@ void net_helper_main(const struct net_helper_plan *plan, int ctl, int tapsk)
 		err_set(msg.text, sizeof(msg.text), -r, "read /etc/resolv.conf");
 		goto fail;
 	}
-	r = usernet_init(&u, plan->mtu, plan->allow_host_loopback, msg.text, sizeof(msg.text));
+	netpolicy_init(&policy);
+	for (size_t i = 0; i < plan->nnet_allow; i++) {
+		r = netpolicy_add(&policy, plan->net_allow[i], msg.text, sizeof(msg.text));
+		if (r < 0)
+			goto fail;
+	}
+	r = usernet_init(&u, plan->mtu, plan->allow_host_loopback, &policy,
+			 plan->flow_log_fd,
+			 msg.text, sizeof(msg.text));
 	if (r < 0)
 		goto fail;
 	for (size_t i = 0; i < plan->npublish; i++) {
@@ -165,6 +185,8 @@ void net_helper_main(const struct net_helper_plan *plan, int ctl, int tapsk)
 		_exit(3);
 	}
 	r = usernet_run(&u, tap, ctl, why, sizeof(why));
+	/* The flows still open are complete now: the log gets them before the helper goes. */
+	usernet_flows_sweep(&u.flows, loop_now_ns(&u.loop), true);
 	if (r < 0) {
 		warnx("network: %s", why);
 		_exit(1);

@@ -15,7 +15,7 @@ struct net_ready_msg {
 
 /* The helper program, and the fd numbers at which it receives its two sockets. */
 #define NETHELPER_NAME "sandbox-net"
-enum { NETHELPER_CTL_FD = 3, NETHELPER_TAP_FD = 4 };
+enum { NETHELPER_CTL_FD = 3, NETHELPER_TAP_FD = 4, NETHELPER_FLOW_LOG_FD = 5 };
 
 /* The helper's own plan, from its command line (netmain.c): what the supervisor passes, nothing
  * of the sandbox's other options. */
@@ -24,6 +24,9 @@ struct net_helper_plan {
 	bool allow_host_loopback;
 	const struct publish *publish;
 	size_t npublish;
+	char *const *net_allow; /* --net-allow DESTs, validated */
+	size_t nnet_allow;
+	int flow_log_fd; /* --flow-log's fd, or -1 */
 	bool selftest_forbidden; /* tests only: see net_helper_main */
 };
 

@@ -1,6 +1,7 @@
 /* netmain.c: sandbox-net, the network helper program. The supervisor runs it with the control
  * socket at fd 3 and the socket that brings the tap at fd 4:
- *     sandbox-net --mtu N [--allow-host-loopback] [-p SPEC]...
+ *     sandbox-net --mtu N [--allow-host-loopback] [-p SPEC]... [--net-allow DEST]...
+ *                 [--flow-log-fd N]
  * It is not meant to be run by hand. */
 #include "config.h"
 
@@ -12,20 +13,24 @@
 #include <unistd.h>
 
 #include "nethelper.h"
+#include "netpolicy.h"
 #include "options.h"
 #include "util.h"
 
 /* Parse our own short command line into the helper's plan (pub holds argc entries); on error
  * tell the supervisor and exit. --selftest-forbidden is for tests only: the supervisor never
  * passes it. */
-static void parse(int argc, char **argv, struct net_helper_plan *plan, struct publish *pub)
+static void parse(int argc, char **argv, struct net_helper_plan *plan, struct publish *pub,
+		  char **allow)
 {
 	struct net_ready_msg msg = { .err = -EINVAL };
+	struct netpolicy_allow a;
 	unsigned long long v;
-	size_t n = 0;
+	size_t n = 0, nallow = 0;
 
 	memset(plan, 0, sizeof(*plan));
 	plan->mtu = DEFAULT_MTU;
+	plan->flow_log_fd = -1;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--mtu") == 0 && i + 1 < argc &&
 		    parse_uint(argv[i + 1], MAX_MTU, &v) == 0 && v >= MIN_MTU) {
@@ -35,6 +40,13 @@ static void parse(int argc, char **argv, struct net_helper_plan *plan, struct pu
 			plan->selftest_forbidden = true;
 		} else if (strcmp(argv[i], "--allow-host-loopback") == 0) {
 			plan->allow_host_loopback = true;
+		} else if (strcmp(argv[i], "--net-allow") == 0 && i + 1 < argc &&
+			   netpolicy_parse(argv[i + 1], &a, msg.text, sizeof(msg.text)) == 0) {
+			allow[nallow++] = argv[++i];
+		} else if (strcmp(argv[i], "--flow-log-fd") == 0 && i + 1 < argc &&
+			   parse_uint(argv[i + 1], INT32_MAX, &v) == 0 && v > 2) {
+			plan->flow_log_fd = (int)v;
+			i++;
 		} else if (strcmp(argv[i], "-p") == 0 && i + 1 < argc &&
 			   publish_parse(argv[i + 1], &pub[n], msg.text, sizeof(msg.text)) == 0) {
 			pub[n++].spec = argv[++i];
@@ -46,15 +58,18 @@ static void parse(int argc, char **argv, struct net_helper_plan *plan, struct pu
 	}
 	plan->publish = pub;
 	plan->npublish = n;
+	plan->net_allow = allow;
+	plan->nnet_allow = nallow;
 }
 
 int main(int argc, char **argv)
 {
 	struct net_helper_plan plan;
 	struct publish *pub = calloc((size_t)argc, sizeof(*pub));
+	char **allow = calloc((size_t)argc, sizeof(*allow));
 
-	if (!pub)
+	if (!pub || !allow)
 		return 1;
-	parse(argc, argv, &plan, pub);
+	parse(argc, argv, &plan, pub, allow);
 	net_helper_main(&plan, NETHELPER_CTL_FD, NETHELPER_TAP_FD);
 }

@@ -4,6 +4,7 @@
 #include "options.h"
 
 #include "etcfiles.h"
+#include "netpolicy.h"
 #include "registry.h"
 
 #include <errno.h>
@@ -55,6 +56,8 @@ enum {
 	OPT_DIR,
 	OPT_FILE,
 	OPT_CHMOD,
+	OPT_NET_ALLOW,
+	OPT_FLOW_LOG,
 };
 
 /* Which sub-commands take an option. */
@@ -90,6 +93,11 @@ static const struct option_doc option_table[] = {
 	  "add a line to the generated /etc/hosts (repeatable)" },
 	{ "allow-host-loopback", no_argument, OPT_ALLOW_HOST_LOOPBACK, FOR_RUN, NULL,
 	  "let 10.0.2.2 reach the host's 127.0.0.1" },
+	{ "net-allow", required_argument, OPT_NET_ALLOW, FOR_RUN, "DEST",
+	  "allow outgoing flows only to DEST, ADDR[/PREFIX][:PORT[-PORT]] or NAME[:PORT[-PORT]] "
+	  "(repeatable; the rest is refused)" },
+	{ "flow-log", required_argument, OPT_FLOW_LOG, FOR_RUN, "FILE|FD",
+	  "append one JSON line per outgoing network flow to FILE or FD" },
 	{ "ro", no_argument, OPT_RO, FOR_RUN, NULL, "make the rootfs read-only" },
 	{ "overlay", no_argument, OPT_OVERLAY, FOR_RUN, NULL,
 	  "put an ephemeral writable layer over the rootfs" },
@@ -370,6 +378,32 @@ static int parse_one(int c, const char *arg, int argc, char *const argv[], struc
 	case OPT_ALLOW_HOST_LOOPBACK:
 		cfg->allow_host_loopback = true;
 		return 0;
+	case OPT_NET_ALLOW: {
+		const char **d = push(&cfg->net_allow, &cfg->nnet_allow, sizeof(*d));
+		struct netpolicy_allow a;
+		char why[400];
+		if (!d)
+			return -ENOMEM;
+		if (netpolicy_parse(arg, &a, why, sizeof(why)) < 0)
+			return err_set(err, errlen, -EINVAL, "--net-allow: %s", why);
+		if (cfg->nnet_allow > NETPOLICY_MAX_ALLOW)
+			return err_set(err, errlen, -EINVAL, "--net-allow: at most %d destinations",
+				       NETPOLICY_MAX_ALLOW);
+		*d = arg;
+		return 0;
+	}
+	case OPT_FLOW_LOG:
+		if (arg[0] == '\0')
+			return err_set(err, errlen, -EINVAL, "--flow-log: the file name is empty");
+		cfg->flow_log = arg;
+		cfg->flow_log_fd = -1;
+		/* digits only: a file descriptor, like --status-fd ("./3" names a file) */
+		if (strspn(arg, "0123456789") == strlen(arg)) {
+			if (parse_uint(arg, INT_MAX, &v) < 0)
+				return err_set(err, errlen, -EINVAL, "--flow-log: '%s' is not a file descriptor number", arg);
+			cfg->flow_log_fd = (int)v;
+		}
+		return 0;
 	case OPT_DNS: {
 		const char **d = push(&cfg->dns, &cfg->ndns, sizeof(*d));
 		if (!d)
@@ -564,6 +598,7 @@ static void config_defaults(struct config *cfg)
 	cfg->tmp_size = DEFAULT_TMP_SIZE;
 	cfg->seccomp = SECCOMP_DEFAULT;
 	cfg->status_fd = -1;
+	cfg->flow_log_fd = -1;
 }
 
 /* The getopt tables for one sub-command. */
@@ -594,6 +629,10 @@ static int check_combinations(struct config *cfg, char *err, size_t errlen)
 		return err_set(err, errlen, -EINVAL, "--publish: needs --net slirp");
 	if (cfg->allow_host_loopback && cfg->net != NET_SLIRP)
 		return err_set(err, errlen, -EINVAL, "--allow-host-loopback: needs --net slirp");
+	if (cfg->nnet_allow > 0 && cfg->net != NET_SLIRP)
+		return err_set(err, errlen, -EINVAL, "--net-allow: needs --net slirp");
+	if (cfg->flow_log && cfg->net != NET_SLIRP)
+		return err_set(err, errlen, -EINVAL, "--flow-log: needs --net slirp");
 	if (cfg->host_mode && cfg->overlay)
 		return err_set(err, errlen, -EINVAL,
 			       "--overlay: not available in host mode (the host's root is read-only already)");
@@ -698,6 +737,7 @@ void config_free(struct config *cfg)
 	for (size_t i = 0; i < cfg->nmounts; i++)
 		free(cfg->mounts[i].data);
 	free(cfg->publish);
+	free(cfg->net_allow);
 	free(cfg->mounts);
 	free(cfg->env);
 	free(cfg->dns);

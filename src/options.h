@@ -83,6 +83,10 @@ struct config {
 	bool allow_host_loopback;
 	struct publish *publish;
 	size_t npublish;
+	const char **net_allow; /* --net-allow DESTs, validated (netpolicy.h); none: no policy */
+	size_t nnet_allow;
+	const char *flow_log; /* --flow-log FILE|FD as given, or NULL */
+	int flow_log_fd;      /* FD's number; -1 for a FILE (main.c opens it) or none */
 	bool ro;
 	bool overlay;
 	unsigned long long tmp_size; /* bytes */

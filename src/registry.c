@@ -80,6 +80,7 @@ static const struct field fields[] = {
 	FIELD(22, F_STR, cmd.workdir),
 	FIELD(23, F_BOOL, cmd.workdir_fallback),
 	FIELD(24, F_BOOL, cmd.clear_env),
+	FIELD(25, F_BOOL, net_policy),
 };
 #undef FIELD
 
@@ -369,7 +370,8 @@ int registry_format_json(const struct registry_entry *e, long long now, char **o
 	if (e->cgroup && (buf_appendf(buf, len, &used, ", \"cgroup\": ") < 0 ||
 			  json_append_string(buf, len, &used, e->cgroup) < 0))
 		return -ENOSPC;
-	if (buf_appendf(buf, len, &used, ", \"command\": [") < 0)
+	if (buf_appendf(buf, len, &used, ", \"net_policy\": %s, \"command\": [",
+			e->net_policy ? "true" : "false") < 0)
 		return -ENOSPC;
 	for (size_t i = 0; e->cmd.argv[i]; i++)
 		if ((i && buf_appendf(buf, len, &used, ", ") < 0) ||

@@ -29,6 +29,7 @@ struct registry_entry {
 	long long created;                /* seconds since the epoch */
 	char *rootfs;
 	bool own_net;                     /* its own network namespace: exec joins it too */
+	bool net_policy;                  /* --net-allow limits where its network goes */
 	char *cgroup;                     /* its cgroup directory (host path), or NULL */
 	struct command_plan cmd;          /* COMMAND's plan: exec runs its command by it */
 };

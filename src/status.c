@@ -63,7 +63,8 @@ int json_append_string(char *buf, size_t len, size_t *used, const char *s)
 	return buf_appendf(buf, len, used, "\"");
 }
 
-int status_started(char *buf, size_t len, pid_t pid, const char *ip, char *const *argv)
+int status_started(char *buf, size_t len, pid_t pid, const char *ip, bool net_policy,
+		   char *const *argv)
 {
 	size_t used = 0;
 
@@ -71,7 +72,8 @@ int status_started(char *buf, size_t len, pid_t pid, const char *ip, char *const
 		return -ENOSPC;
 	if (ip ? json_append_string(buf, len, &used, ip) < 0 : buf_appendf(buf, len, &used, "null") < 0)
 		return -ENOSPC;
-	if (buf_appendf(buf, len, &used, ", \"command\": [") < 0)
+	if (buf_appendf(buf, len, &used, ", \"net_policy\": %s, \"command\": [",
+			net_policy ? "true" : "false") < 0)
 		return -ENOSPC;
 	for (size_t i = 0; argv && argv[i]; i++)
 		if ((i && buf_appendf(buf, len, &used, ", ") < 0) || json_append_string(buf, len, &used, argv[i]) < 0)

@@ -201,6 +201,7 @@ static void register_sandbox(struct supervisor *s, pid_t cmd_pid)
 		.cmd_pid = cmd_pid,
 		.created = (long long)time(NULL),
 		.own_net = cfg->net != NET_HOST,
+		.net_policy = cfg->nnet_allow > 0,
 		.cmd = *s->cmd,
 	};
 	_cleanup_free_ char *rootfs = NULL;
@@ -266,7 +267,8 @@ static void handle_message(struct supervisor *s, const struct chan_msg *m, pid_t
 		register_sandbox(s, cred_pid);
 		write_status(s, line,
 			     status_started(line, sizeof(line), cred_pid ? cred_pid : -1,
-					    s->cfg->net == NET_SLIRP ? NETADDR_GUEST4 : NULL, s->cfg->argv));
+					    s->cfg->net == NET_SLIRP ? NETADDR_GUEST4 : NULL,
+					    s->cfg->nnet_allow > 0, s->cfg->argv));
 		break;
 	case CHAN_MSG_EXIT:
 		s->exit_status = m->value;
@@ -431,6 +433,9 @@ static void plan_network(const struct config *cfg, struct net_plan *n)
 		.allow_host_loopback = cfg->allow_host_loopback,
 		.publish = cfg->publish,
 		.npublish = cfg->npublish,
+		.net_allow = cfg->net_allow,
+		.nnet_allow = cfg->nnet_allow,
+		.flow_log_fd = cfg->flow_log_fd,
 	};
 }
 

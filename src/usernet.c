@@ -14,6 +14,8 @@
 
 #include <slirp/libslirp.h>
 
+#include "util.h"
+
 /* SlirpConfig version 4 brought timer_new_opaque, which lets timers be plain data (an id and an
  * opaque) instead of callbacks, and disable_dhcp. Fields of later versions are not filled, so
  * never claim more than 4 even when the header knows more. */
@@ -33,6 +35,8 @@ static ssize_t usernet_send_packet(const void *buf, size_t len, void *opaque)
 	struct usernet *u = usernet_of(opaque);
 
 	usernet_guard_out(&u->guard, buf, len);
+	if (u->flows.slot)
+		usernet_flows_out(&u->flows, buf, len, loop_now_ns(&u->loop));
 	for (;;) {
 		ssize_t n = write(u->tap_fd, buf, len);
 
@@ -130,8 +134,8 @@ static const SlirpCb usernet_callbacks = {
 	.timer_new_opaque = usernet_timer_new_opaque,
 };
 
-int usernet_init(struct usernet *u, unsigned mtu, bool allow_host_loopback, char *err,
-		 size_t errlen)
+int usernet_init(struct usernet *u, unsigned mtu, bool allow_host_loopback,
+		 struct net_policy *policy, int flow_log_fd, char *err, size_t errlen)
 {
 	SlirpConfig sc;
 	int r;
@@ -142,7 +146,16 @@ int usernet_init(struct usernet *u, unsigned mtu, bool allow_host_loopback, char
 	if (r < 0)
 		return r;
 	usernet_guard_init(&u->guard, allow_host_loopback);
+	u->guard.policy = policy;
 	u->loop.guard = &u->guard;
+	if (flow_log_fd >= 0) {
+		r = usernet_flows_init(&u->flows, flow_log_fd);
+		if (r < 0) {
+			loop_destroy(&u->loop);
+			return err_set(err, errlen, -r, "flow log table");
+		}
+		u->loop.flows = &u->flows;
+	}
 
 	memset(&sc, 0, sizeof(sc));
 	sc.version = USERNET_CONFIG_VERSION;
@@ -175,6 +188,7 @@ int usernet_init(struct usernet *u, unsigned mtu, bool allow_host_loopback, char
 	loop_update_clock(&u->loop);
 	u->slirp = slirp_new(&sc, &usernet_callbacks, u);
 	if (!u->slirp) {
+		usernet_flows_destroy(&u->flows);
 		loop_destroy(&u->loop);
 		if (err && errlen)
 			snprintf(err, errlen, "libslirp: slirp_new failed (MTU %u?)", mtu);
@@ -322,6 +336,9 @@ int usernet_run(struct usernet *u, int tap_fd, int ctl_fd, char *err, size_t err
 
 void usernet_destroy(struct usernet *u)
 {
+	/* Flows still open when the network ends are complete now. */
+	usernet_flows_sweep(&u->flows, loop_now_ns(&u->loop), true);
+	usernet_flows_destroy(&u->flows);
 	if (u->slirp)
 		slirp_cleanup(u->slirp);
 	u->slirp = NULL;

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define ETH_HDR 14
 #define ETHERTYPE_IPV4 0x0800
@@ -19,6 +20,8 @@
 #define IP4_DF 0x4000
 #define TCP_ACK 0x10
 #define DNS_PORT 53
+#define ICMP_ECHO 8
+#define ICMPV6_ECHO 128
 
 /* 10.0.2.0/24 and its forwarder 10.0.2.3; fd00::/64 and fd00::3. */
 static const unsigned char net4[3] = { 10, 0, 2 };
@@ -119,6 +122,39 @@ static enum usernet_verdict guard_l4(const struct usernet_guard *g, enum guard_d
 	return guard_udp_reply_ok(g, get16(l4), get16(l4 + 2)) ? USERNET_PASS : USERNET_REJECT;
 }
 
+/* With a policy: a frame that opens a flow to a destination it does not allow is refused (an
+ * echo request dropped); everything else keeps verdict v. dst is the destination address. */
+static enum usernet_verdict guard_policy(const struct usernet_guard *g, enum usernet_verdict v,
+					 enum guard_dst c, int family, const unsigned char *dst,
+					 int proto, const unsigned char *l4, size_t l4len)
+{
+	uint16_t port = 0;
+
+	if (v != USERNET_PASS || !g->policy || !netpolicy_active(g->policy))
+		return v;
+	if (proto == PROTO_TCP) {
+		if (l4len < 14 || (l4[13] & (TCP_SYN | TCP_ACK)) != TCP_SYN)
+			return v; /* libslirp resets segments of connections it does not have */
+		port = get16(l4 + 2);
+	} else if (proto == PROTO_UDP) {
+		if (l4len < 8)
+			return USERNET_DROP;
+		/* a published UDP port answering the host client that wrote to it */
+		if (c == DST_ALIAS && guard_udp_reply_ok(g, get16(l4), get16(l4 + 2)))
+			return v;
+		port = get16(l4 + 2);
+	} else if (proto == PROTO_ICMP || proto == PROTO_ICMPV6) {
+		/* echo requests only: neighbour discovery and the like stay with libslirp */
+		if (l4len < 1 || l4[0] != (proto == PROTO_ICMP ? ICMP_ECHO : ICMPV6_ECHO))
+			return v;
+	} else {
+		return v;
+	}
+	if (netpolicy_verdict(g->policy, family, dst, port, proto, NULL) == NETPOLICY_ALLOW)
+		return v;
+	return proto == PROTO_TCP || proto == PROTO_UDP ? USERNET_REJECT : USERNET_DROP;
+}
+
 /* A TCP connection opening (SYN without ACK) that would take libslirp past its socket bound is
  * refused, whatever its destination; everything else keeps verdict v. */
 static enum usernet_verdict guard_cap(const struct usernet_guard *g, enum usernet_verdict v,
@@ -152,8 +188,11 @@ enum usernet_verdict usernet_guard_in(const struct usernet_guard *g, const unsig
 		hl = (size_t)(ip[0] & 0x0f) * 4;
 		if (hl < 20 || hl > iplen)
 			return USERNET_DROP;
-		return guard_cap(g, guard_l4(g, classify4(ip + 16), ip[9], ip + hl, iplen - hl),
-				 ip[9], ip + hl, iplen - hl);
+		enum guard_dst c = classify4(ip + 16);
+		enum usernet_verdict v = guard_l4(g, c, ip[9], ip + hl, iplen - hl);
+
+		v = guard_policy(g, v, c, AF_INET, ip + 16, ip[9], ip + hl, iplen - hl);
+		return guard_cap(g, v, ip[9], ip + hl, iplen - hl);
 	}
 	if (type == ETHERTYPE_IPV6) {
 		const unsigned char *ip = frame + ETH_HDR;
@@ -166,8 +205,11 @@ enum usernet_verdict usernet_guard_in(const struct usernet_guard *g, const unsig
 		 * fragmented or unparsed reaches it. */
 		if (ip[6] != PROTO_TCP && ip[6] != PROTO_UDP && ip[6] != PROTO_ICMPV6)
 			return USERNET_DROP;
-		return guard_cap(g, guard_l4(g, classify6(ip + 24), ip[6], ip + 40, iplen - 40),
-				 ip[6], ip + 40, iplen - 40);
+		enum guard_dst c = classify6(ip + 24);
+		enum usernet_verdict v = guard_l4(g, c, ip[6], ip + 40, iplen - 40);
+
+		v = guard_policy(g, v, c, AF_INET6, ip + 24, ip[6], ip + 40, iplen - 40);
+		return guard_cap(g, v, ip[6], ip + 40, iplen - 40);
 	}
 	return USERNET_PASS;
 }
@@ -304,14 +346,31 @@ size_t usernet_guard_reject(const unsigned char *frame, size_t len, unsigned cha
 	}
 }
 
+/* A UDP datagram from the forwarder's port 53: the policy learns the names it answers. */
+static void guard_learn_dns(const struct usernet_guard *g, const unsigned char *l4, size_t l4len)
+{
+	size_t udplen;
+
+	if (l4len < 8 || get16(l4) != DNS_PORT)
+		return;
+	udplen = get16(l4 + 4);
+	/* a first fragment holds less than its UDP length: nothing to learn from half an answer */
+	if (udplen < 8 || udplen > l4len)
+		return;
+	(void)netpolicy_learn_dns(g->policy, l4 + 8, udplen - 8);
+}
+
 void usernet_guard_out(struct usernet_guard *g, const unsigned char *frame, size_t len)
 {
 	const unsigned char *ip, *l4;
 	enum guard_dst c;
 	unsigned type;
 	uint16_t sport, dport;
+	size_t l4len;
+	bool policy = g->policy && netpolicy_active(g->policy);
 
-	if (g->allow_loopback || g->nudp == 0 || len < ETH_HDR)
+	/* The reply ring serves the loopback rule and the policy, whichever is on. */
+	if ((g->allow_loopback && !policy) || (g->nudp == 0 && !policy) || len < ETH_HDR)
 		return;
 	type = get16(frame + 12);
 	ip = frame + ETH_HDR;
@@ -322,12 +381,16 @@ void usernet_guard_out(struct usernet_guard *g, const unsigned char *frame, size
 			return;
 		c = classify4(ip + 12); /* the source: a host client appears as an alias */
 		l4 = ip + hl;
+		l4len = len - ETH_HDR - hl;
 	} else if (type == ETHERTYPE_IPV6 && len >= ETH_HDR + 40 + 8 && ip[6] == PROTO_UDP) {
 		c = classify6(ip + 8);
 		l4 = ip + 40;
+		l4len = len - ETH_HDR - 40;
 	} else {
 		return;
 	}
+	if (c == DST_DNS && policy)
+		guard_learn_dns(g, l4, l4len);
 	if (c != DST_ALIAS)
 		return;
 	sport = get16(l4);

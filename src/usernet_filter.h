@@ -21,6 +21,12 @@
  *     the host's resolver, 127.0.0.53 for systemd-resolved), the rest refused the same way;
  *   - refused, whatever the destination: a new TCP connection (SYN) while libslirp holds
  *     max_sockets sockets (USERNET_GUARD_MAX_SOCKETS), which bounds the helper's memory;
+ *   - with --net-allow (netpolicy.h), on top of the above: a frame that opens a flow (a TCP SYN
+ *     without ACK, any UDP datagram but a reply from a published UDP port, an ICMP echo
+ *     request) to a destination the policy does not allow is refused like the host's loopback
+ *     (TCP: a RST, UDP: ICMP port unreachable; an echo request is dropped). The policy learns
+ *     the names' addresses from the DNS answers of the forwarder as they pass towards the
+ *     sandbox (usernet_guard_out);
  *   - always dropped, whatever the destination: IPv4 fragments (MF, an offset or the reserved
  *     bit set) and IPv6 packets whose next header is not TCP, UDP or ICMPv6 (a fragment header
  *     among them). libslirp 4.7.0's reassembly (ip_reass) corrupts memory when fed fragments
@@ -34,6 +40,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "netpolicy.h"
+
 #define USERNET_GUARD_PORTS 64
 /* libslirp sockets (flows) the sandbox may hold at once before its new TCP connections are
  * refused (a RST): each connection costs the helper up to its two socket buffers in libslirp,
@@ -45,6 +53,8 @@
 
 struct usernet_guard {
 	bool allow_loopback;
+	/* --net-allow, or NULL: learns from DNS answers, so not const (owned by the caller). */
+	struct net_policy *policy;
 	/* libslirp's live sockets (kept by usernet.c from its register/unregister callbacks) and
 	 * the bound past which a new TCP connection from the sandbox is refused. */
 	unsigned sockets, max_sockets;
@@ -79,5 +89,6 @@ enum usernet_verdict usernet_guard_in(const struct usernet_guard *g, const unsig
  * for UDP. Its length, or 0 when there is nothing to answer. */
 size_t usernet_guard_reject(const unsigned char *frame, size_t len, unsigned char *out,
 			    size_t outlen);
-/* A frame libslirp sends to the sandbox: learn UDP replies that will be allowed back. */
+/* A frame libslirp sends to the sandbox: learn UDP replies that will be allowed back, and the
+ * addresses of the policy's names from the forwarder's DNS answers. */
 void usernet_guard_out(struct usernet_guard *g, const unsigned char *frame, size_t len);

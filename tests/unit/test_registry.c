@@ -85,6 +85,7 @@ static void test_round_trip(void **state)
 	assert_true(out.created == in.created);
 	assert_string_equal(out.rootfs, in.rootfs);
 	assert_true(out.own_net);
+	assert_false(out.net_policy);
 	assert_null(out.cgroup);
 	assert_strv_equal(out.cmd.argv, in.cmd.argv);
 	assert_false(out.cmd.inherit_env);
@@ -106,6 +107,7 @@ static void test_round_trip(void **state)
 
 	/* The other values of the flags, empty arrays, a cgroup. */
 	in.own_net = false;
+	in.net_policy = true;
 	in.cgroup = "/sys/fs/cgroup/u/sandbox-100";
 	in.cmd.user_set = false;
 	in.cmd.seccomp = false;
@@ -120,6 +122,7 @@ static void test_round_trip(void **state)
 	assert_true(out.cmd.inherit_env);
 	assert_true(out.cmd.workdir_fallback);
 	assert_false(out.own_net);
+	assert_true(out.net_policy);
 	assert_null(out.cmd.env[0]);
 	assert_int_equal(out.cmd.nrlimits, 0);
 	assert_string_equal(out.cgroup, in.cgroup);
@@ -239,10 +242,11 @@ static void test_json(void **state)
 	_cleanup_free_ char *line = NULL;
 
 	in.cgroup = "/cg";
+	in.net_policy = true;
 	assert_int_equal(registry_format_json(&in, 1700000005, &line), 0);
 	assert_string_equal(line, "{\"name\": \"web-1.x\", \"pid\": 100, \"init_pid\": 101, \"command_pid\": 102, "
 				  "\"created\": 1700000000, \"age\": 5, \"rootfs\": \"/tmp/a \\\"root\\\"\", "
-				  "\"cgroup\": \"/cg\", \"command\": [\"sh\", \"-c\", "
+				  "\"cgroup\": \"/cg\", \"net_policy\": true, \"command\": [\"sh\", \"-c\", "
 				  "\"echo \\\"hi\\\"\\n\\t\\\\ \\u0001 caf\xc3\xa9\"]}\n");
 	free(line);
 	/* The worst case of escaping still fits. */

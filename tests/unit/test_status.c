@@ -135,13 +135,14 @@ static void test_json_every_cut(void **state)
 struct started {
 	pid_t pid;
 	const char *ip;
+	bool net_policy;
 	char *const *argv;
 };
 
 static int started_fn(char *buf, size_t len, const void *arg)
 {
 	const struct started *s = arg;
-	return status_started(buf, len, s->pid, s->ip, s->argv);
+	return status_started(buf, len, s->pid, s->ip, s->net_policy, s->argv);
 }
 
 static void test_started(void **state)
@@ -151,19 +152,19 @@ static void test_started(void **state)
 	char *const argv[] = { "/bin/sh", "-c", "echo \"hi\"\\n\n\t\x01", "", NULL };
 	char *const one[] = { "true", NULL };
 	char *const none[] = { NULL };
-	const char *want = "{\"pid\": 42, \"ip\": \"10.0.2.100\", \"command\": [\"/bin/sh\", \"-c\", "
+	const char *want = "{\"pid\": 42, \"ip\": \"10.0.2.100\", \"net_policy\": true, \"command\": [\"/bin/sh\", \"-c\", "
 			   "\"echo \\\"hi\\\"\\\\n\\n\\t\\u0001\", \"\"]}\n";
 
-	assert_int_equal(status_started(buf, sizeof(buf), 42, "10.0.2.100", argv), (int)strlen(want));
+	assert_int_equal(status_started(buf, sizeof(buf), 42, "10.0.2.100", true, argv), (int)strlen(want));
 	assert_string_equal(buf, want);
 
-	assert_int_equal(status_started(buf, sizeof(buf), 1, NULL, one), 44);
-	assert_string_equal(buf, "{\"pid\": 1, \"ip\": null, \"command\": [\"true\"]}\n");
+	assert_int_equal(status_started(buf, sizeof(buf), 1, NULL, false, one), 65);
+	assert_string_equal(buf, "{\"pid\": 1, \"ip\": null, \"net_policy\": false, \"command\": [\"true\"]}\n");
 
-	assert_int_equal(status_started(buf, sizeof(buf), 2147483647, NULL, none), 47);
-	assert_string_equal(buf, "{\"pid\": 2147483647, \"ip\": null, \"command\": []}\n");
-	assert_int_equal(status_started(buf, sizeof(buf), 7, "fd00::100", NULL), 45);
-	assert_string_equal(buf, "{\"pid\": 7, \"ip\": \"fd00::100\", \"command\": []}\n");
+	assert_int_equal(status_started(buf, sizeof(buf), 2147483647, NULL, false, none), 68);
+	assert_string_equal(buf, "{\"pid\": 2147483647, \"ip\": null, \"net_policy\": false, \"command\": []}\n");
+	assert_int_equal(status_started(buf, sizeof(buf), 7, "fd00::100", false, NULL), 66);
+	assert_string_equal(buf, "{\"pid\": 7, \"ip\": \"fd00::100\", \"net_policy\": false, \"command\": []}\n");
 }
 
 static void test_started_every_cut(void **state)
@@ -171,13 +172,13 @@ static void test_started_every_cut(void **state)
 	(void)state;
 	char *const argv[] = { "/bin/sh", "-c", "echo \"hi\"\n", NULL };
 	char *const none[] = { NULL };
-	struct started a = { 4242, "10.0.2.100", argv };
-	struct started b = { 1, NULL, none };
+	struct started a = { 4242, "10.0.2.100", true, argv };
+	struct started b = { 1, NULL, false, none };
 
-	check_every_cut("{\"pid\": 4242, \"ip\": \"10.0.2.100\", \"command\": [\"/bin/sh\", \"-c\", "
+	check_every_cut("{\"pid\": 4242, \"ip\": \"10.0.2.100\", \"net_policy\": true, \"command\": [\"/bin/sh\", \"-c\", "
 			"\"echo \\\"hi\\\"\\n\"]}\n",
 			started_fn, &a);
-	check_every_cut("{\"pid\": 1, \"ip\": null, \"command\": []}\n", started_fn, &b);
+	check_every_cut("{\"pid\": 1, \"ip\": null, \"net_policy\": false, \"command\": []}\n", started_fn, &b);
 }
 
 static int exited_fn(char *buf, size_t len, const void *arg)

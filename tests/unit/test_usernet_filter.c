@@ -297,6 +297,82 @@ static void test_socket_bound(void **state)
 	assert_int_equal(usernet_guard_in(&g, f, n), USERNET_PASS);
 }
 
+/* --net-allow on top of the loopback rule: frames that open flows are judged, names are learnt
+ * from the forwarder's answers as they pass towards the sandbox. */
+static void test_policy(void **state)
+{
+	static struct net_policy policy;
+	struct usernet_guard g, noloop;
+	unsigned char f[256];
+	char err[256];
+	size_t n;
+
+	(void)state;
+	netpolicy_init(&policy);
+	assert_int_equal(netpolicy_add(&policy, "10.0.2.2:8080", err, sizeof(err)), 0);
+	assert_int_equal(netpolicy_add(&policy, "svc.test:443", err, sizeof(err)), 0);
+	usernet_guard_init(&g, true);
+	g.policy = &policy;
+	usernet_guard_init(&noloop, false);
+	noloop.policy = &policy;
+
+	n = frame(f, "10.0.2.100", "10.0.2.2", TCP, 40000, 8080, SYN, 0);
+	assert_int_equal(usernet_guard_in(&g, f, n), USERNET_PASS);
+	assert_int_equal(usernet_guard_in(&noloop, f, n), USERNET_REJECT); /* the loopback rule */
+	n = frame(f, "10.0.2.100", "10.0.2.2", TCP, 40000, 8081, SYN, 0);
+	assert_int_equal(usernet_guard_in(&g, f, n), USERNET_REJECT);
+	n = frame(f, "10.0.2.100", "10.0.2.2", TCP, 40000, 8081, ACK, 0);
+	assert_int_equal(usernet_guard_in(&g, f, n), USERNET_PASS); /* not an opening */
+	n = frame(f, "10.0.2.100", "10.0.2.2", UDP, 40000, 8081, 0, 0);
+	assert_int_equal(usernet_guard_in(&g, f, n), USERNET_REJECT);
+	n = frame(f, "fd00::100", "2001:db8::1", UDP, 40000, 8080, 0, 0);
+	assert_int_equal(usernet_guard_in(&g, f, n), USERNET_REJECT);
+	n = frame(f, "10.0.2.100", "10.0.2.3", UDP, 40000, 53, 0, 0);
+	assert_int_equal(usernet_guard_in(&g, f, n), USERNET_PASS);
+	n = frame(f, "10.0.2.100", "10.0.2.3", TCP, 40000, 53, SYN, 0);
+	assert_int_equal(usernet_guard_in(&g, f, n), USERNET_PASS);
+	n = frame(f, "10.0.2.100", "10.0.2.3", TCP, 40000, 80, SYN, 0);
+	assert_int_equal(usernet_guard_in(&g, f, n), USERNET_REJECT);
+	/* ICMP: an echo request to a destination not allowed is dropped, the rest passes */
+	n = frame(f, "10.0.2.100", "192.0.2.1", ICMP, 0x0800, 0, 0, 0);
+	assert_int_equal(usernet_guard_in(&g, f, n), USERNET_DROP);
+	n = frame(f, "10.0.2.100", "10.0.2.2", ICMP, 0x0800, 0, 0, 0);
+	assert_int_equal(usernet_guard_in(&g, f, n), USERNET_PASS);
+	n = frame(f, "10.0.2.100", "192.0.2.1", ICMP, 0x0300, 0, 0, 0);
+	assert_int_equal(usernet_guard_in(&g, f, n), USERNET_PASS);
+
+	/* svc.test: refused until the forwarder answered it */
+	n = frame(f, "10.0.2.100", "192.0.2.1", TCP, 40000, 443, SYN, 0);
+	assert_int_equal(usernet_guard_in(&g, f, n), USERNET_REJECT);
+	{
+		static const unsigned char dns[] = {
+			0x12, 0x34, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0,
+			3, 's', 'v', 'c', 4, 't', 'e', 's', 't', 0, 0, 1, 0, 1,
+			0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1,
+		};
+		unsigned char a[256];
+		size_t l4 = 14 + 20;
+
+		n = frame(a, "10.0.2.3", "10.0.2.100", UDP, 53, 40000, 0, 0);
+		memcpy(a + l4 + 8, dns, sizeof(dns));
+		a[l4 + 4] = 0;
+		a[l4 + 5] = (unsigned char)(8 + sizeof(dns));
+		/* a datagram from another source teaches nothing */
+		a[14 + 15] = 9;
+		usernet_guard_out(&g, a, l4 + 8 + sizeof(dns));
+		assert_int_equal(policy.nlearned, 0);
+		a[14 + 15] = 3;
+		usernet_guard_out(&g, a, l4 + 8 + sizeof(dns));
+		assert_int_equal(policy.nlearned, 1);
+	}
+	n = frame(f, "10.0.2.100", "192.0.2.1", TCP, 40000, 443, SYN, 0);
+	assert_int_equal(usernet_guard_in(&g, f, n), USERNET_PASS);
+	n = frame(f, "10.0.2.100", "192.0.2.1", TCP, 40000, 80, SYN, 0);
+	assert_int_equal(usernet_guard_in(&g, f, n), USERNET_REJECT);
+	n = frame(f, "10.0.2.100", "192.0.2.1", ICMP, 0x0800, 0, 0, 0);
+	assert_int_equal(usernet_guard_in(&g, f, n), USERNET_PASS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -306,6 +382,7 @@ int main(void)
 		cmocka_unit_test(test_reject_tcp),
 		cmocka_unit_test(test_reject_udp),
 		cmocka_unit_test(test_socket_bound),
+		cmocka_unit_test(test_policy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
