@@ -182,6 +182,18 @@ build_nettool() {
         { t_notok "build tests/integration/nettool.c statically" "$(cat "$T_WORK/cc.log")"; exit 0; }
 }
 
+# net_setup: for the network tests, a rootfs with nettool in /bin; bg CMD... runs a service in
+# the background, stop_bg ends them all (so does the exit).
+net_setup() {
+    make_rootfs
+    build_nettool "$T_WORK"
+    cp "$NETTOOL" "$ROOTFS/bin/nettool"
+    BG=()
+    trap 'stop_bg; t_cleanup' EXIT
+}
+bg() { "$@" & BG+=($!); }
+stop_bg() { [ ${#BG[@]} -gt 0 ] && kill "${BG[@]}" 2>/dev/null; wait "${BG[@]}" 2>/dev/null; BG=(); }
+
 # wait_until SECONDS CMD...: poll CMD every 50 ms.
 wait_until() {
     local n=$(($1 * 20)); shift

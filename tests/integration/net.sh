@@ -11,13 +11,7 @@ t_root_setup() {
 }
 t_root_teardown() { [ -f "$1/dns.pid" ] && kill "$(cat "$1/dns.pid")" 2>/dev/null; true; }
 . "$(dirname "$0")/lib.sh"
-make_rootfs
-build_nettool "$T_WORK"
-cp "$NETTOOL" "$ROOTFS/bin/nettool"
-BG=()
-bg() { "$@" & BG+=($!); }
-stop_bg() { [ ${#BG[@]} -gt 0 ] && kill "${BG[@]}" 2>/dev/null; wait "${BG[@]}" 2>/dev/null; BG=(); }
-trap 'stop_bg; t_cleanup' EXIT
+net_setup
 
 # --- the interface -----------------------------------------------------------------------------
 t_eq "eth0 has 10.0.2.100/24" "10.0.2.100/24" "$(sb "$ROOTFS" sh -c "ip -4 addr show eth0 | awk '/inet / { print \$2 }'")"

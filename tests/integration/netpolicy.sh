@@ -15,13 +15,7 @@ t_root_setup() {
 }
 t_root_teardown() { [ -f "$1/npdns.pid" ] && kill "$(cat "$1/npdns.pid")" 2>/dev/null; true; }
 . "$(dirname "$0")/lib.sh"
-make_rootfs
-build_nettool "$T_WORK"
-cp "$NETTOOL" "$ROOTFS/bin/nettool"
-BG=()
-bg() { "$@" & BG+=($!); }
-stop_bg() { [ ${#BG[@]} -gt 0 ] && kill "${BG[@]}" 2>/dev/null; wait "${BG[@]}" 2>/dev/null; BG=(); }
-trap 'stop_bg; t_cleanup' EXIT
+net_setup
 
 # --- bad input ---------------------------------------------------------------------------------
 t_setup_error "--net-allow: a port of 0 is refused (125, one line)" --net-allow 10.0.2.2:0 "$ROOTFS" true
