@@ -239,11 +239,10 @@ static int no_cgroup(char *err, size_t errlen, unsigned need, const char *contro
 {
 	if (!controller)
 		cgroup_has("", need, &controller);
-	snprintf(err, errlen,
-		 "%s: needs a delegated cgroup v2 (this host has no cgroup v2 with the %s controller delegated "
-		 "to you; on systemd, run under `systemd-run --user --scope -p Delegate=yes`)",
-		 option_of(need, controller), controller);
-	return -ENOENT;
+	return err_set(err, errlen, -ENOENT,
+		       "%s: needs a delegated cgroup v2 (this host has no cgroup v2 with the %s controller "
+		       "delegated to you; on systemd, run under `systemd-run --user --scope -p Delegate=yes`)",
+		       option_of(need, controller), controller);
 }
 
 /* An absolute path: the same as read_text_at from the root. */

@@ -141,16 +141,13 @@ int etcfiles_parse_add_host(const char *arg, struct add_host *out, char *err, si
 	const char *a;
 	size_t alen;
 
-	if (!colon || colon == arg) {
-		snprintf(err, errlen, "'%s' is not NAME:IP", arg);
-		return -EINVAL;
-	}
+	if (!colon || colon == arg)
+		return err_set(err, errlen, -EINVAL, "'%s' is not NAME:IP", arg);
 	for (const unsigned char *c = (const unsigned char *)arg; c < (const unsigned char *)colon; c++) {
 		/* What a hosts line can hold as one name (see etcfiles_name_ok). */
-		if (*c <= ' ' || *c == '#' || *c == 0x7f) {
-			snprintf(err, errlen, "the name in '%s' holds a blank, '#' or a control character", arg);
-			return -EINVAL;
-		}
+		if (*c <= ' ' || *c == '#' || *c == 0x7f)
+			return err_set(err, errlen, -EINVAL,
+				       "the name in '%s' holds a blank, '#' or a control character", arg);
 	}
 	a = colon + 1;
 	alen = strlen(a);
@@ -168,8 +165,7 @@ int etcfiles_parse_add_host(const char *arg, struct add_host *out, char *err, si
 	*out = (struct add_host){ arg, (size_t)(colon - arg), a, alen };
 	return 0;
 bad:
-	snprintf(err, errlen, "'%s': '%s' is not an IPv4 or IPv6 address", arg, colon + 1);
-	return -EINVAL;
+	return err_set(err, errlen, -EINVAL, "'%s': '%s' is not an IPv4 or IPv6 address", arg, colon + 1);
 }
 
 int etcfiles_hostname(char *buf, size_t len, const char *hostname)

@@ -134,18 +134,15 @@ static int open_io(const struct config *cfg, struct exec_io *io, char *err, size
 	for (int fd = 0; fd < 3; fd++)
 		io->pipe_w[fd] = io->pipe_r[fd] = -1;
 	if (cfg->tty || isatty(STDIN_FILENO)) {
-		if (cfg->tty && !isatty(STDIN_FILENO)) {
-			snprintf(err, errlen, "-t: stdin is not a terminal");
-			return -ENOTTY;
-		}
+		if (cfg->tty && !isatty(STDIN_FILENO))
+			return err_set(err, errlen, -ENOTTY, "-t: stdin is not a terminal");
 		r = tty_open_pair(&master, &io->slave, err, errlen);
 		if (r < 0)
 			return r;
 		io->relay = malloc(sizeof(*io->relay));
 		if (!io->relay) {
 			close(master);
-			snprintf(err, errlen, "tty relay: %s", strerror(ENOMEM));
-			return -ENOMEM;
+			return err_set(err, errlen, ENOMEM, "tty relay");
 		}
 		r = tty_relay_start(io->relay, STDIN_FILENO, STDOUT_FILENO, master, err, errlen);
 		if (r < 0) {
@@ -158,11 +155,8 @@ static int open_io(const struct config *cfg, struct exec_io *io, char *err, size
 		int p[2];
 		if (!isatty(fd))
 			continue;
-		if (pipe2(p, O_CLOEXEC) < 0) {
-			int e = errno;
-			snprintf(err, errlen, "pipe for fd %d: %s", fd, strerror(e));
-			return -e;
-		}
+		if (pipe2(p, O_CLOEXEC) < 0)
+			return err_set(err, errlen, errno, "pipe for fd %d", fd);
 		io->pipe_r[fd] = p[0];
 		io->pipe_w[fd] = p[1];
 		(void)fd_set_nonblock(p[0], true);

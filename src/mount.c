@@ -191,10 +191,8 @@ static int step_cgroup(int rootfd, const struct mstep *s, char *err, size_t errl
 		return err_set(err, errlen, -target, "mount %s: destination", s->dst);
 	mnt = new_fs("cgroup2", NULL, attrs, err, errlen);
 	if (mnt < 0) {
-		char why[256];
-		snprintf(why, sizeof(why), "%s", err);
-		snprintf(err, errlen, "mount %s: %s (--cgroupfs none does without it)", s->dst, why);
-		return mnt;
+		err_prefix(err, errlen, mnt, "mount %s: ", s->dst);
+		return err_append(err, errlen, mnt, " (--cgroupfs none does without it)");
 	}
 	if (attach(mnt, target) < 0)
 		return err_set(err, errlen, errno, "mount %s: attach cgroup2", s->dst);

@@ -101,9 +101,7 @@ int net_child_setup(const struct net_plan *plan, int child_sock, char *err, size
 	if (tap < 0) {
 		/* Its usual causes (the node's mode, no tun module) are the host's to fix. */
 		err_set(err, errlen, -tap, "create tap %s on /dev/net/tun", TAP_NAME);
-		size_t n = strlen(err);
-		snprintf(err + n, errlen - n, " (run with --net none; `sandbox doctor` names the fix)");
-		return tap;
+		return err_append(err, errlen, tap, " (run with --net none; `sandbox doctor` names the fix)");
 	}
 	eth = netlink_link_index(TAP_NAME);
 	if (eth < 0)
@@ -282,16 +280,11 @@ int net_helper_wait_ready(struct net_helper *h, char *err, size_t errlen)
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return err_set(err, errlen, errno, "network helper: read its status");
-	if (n == 0 || (size_t)n != sizeof(msg)) {
-		if (err && errlen)
-			snprintf(err, errlen, "network helper exited before the network was ready");
-		return -ECHILD;
-	}
+	if (n == 0 || (size_t)n != sizeof(msg))
+		return err_set(err, errlen, -ECHILD, "network helper exited before the network was ready");
 	if (msg.err != 0) {
 		msg.text[sizeof(msg.text) - 1] = '\0';
-		if (err && errlen)
-			snprintf(err, errlen, "%s", msg.text);
-		return msg.err < 0 ? msg.err : -EIO;
+		return err_set(err, errlen, msg.err < 0 ? msg.err : -EIO, "%s", msg.text);
 	}
 	return 0;
 }

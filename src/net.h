@@ -77,7 +77,8 @@ int net_helper_fd(const struct net_helper *h);
  * "sandbox: network helper died: signal N". The sandbox goes on without network. True when the
  * helper was reaped (net_helper_fd is then -1). */
 bool net_helper_check(struct net_helper *h);
-/* Supervisor, when the sandbox ends: SIGKILL and reap the helper, close ctl_fd. Idempotent. */
+/* Supervisor, when the sandbox ends: close ctl_fd, which asks the helper to deliver what it
+ * still holds and exit (it is reaped if it is gone already, not waited for). Idempotent. */
 void net_helper_stop(struct net_helper *h);
 /* The sandbox's child, as uid 0 of its user namespace, in its new network namespace, before
  * pivot_root. own_ns: lo up. slirp: also tap eth0 with plan->mtu, link up, the plan's

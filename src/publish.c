@@ -9,28 +9,15 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "util.h"
+
 /* Longest text form of an IPv6 address, with a zone would be longer, but a zone makes no sense
  * for a listener address given on the command line, so anything longer is rejected. */
 #define PUBLISH_ADDR_MAX INET6_ADDRSTRLEN
-
-__attribute__((format(printf, 4, 5))) static int publish_fail(char *err, size_t errlen,
-							       const char *spec, const char *fmt, ...)
-{
-	char why[128];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	if (err && errlen)
-		snprintf(err, errlen, "\"%s\": %s", spec, why);
-	return -EINVAL;
-}
 
 /* A port is 1-65535 in plain decimal: no sign, no spaces, no hex, no empty string. strtoul
  * accepts all of those, so parse by hand. */
@@ -62,8 +49,8 @@ int publish_parse(const char *spec, struct publish *out, char *err, size_t errle
 	p.host_addr.v4.s_addr = htonl(INADDR_LOOPBACK);
 
 	if (!spec || !*spec)
-		return publish_fail(err, errlen, spec ? spec : "",
-				    "expected [HOST_IP:]HOST_PORT:SANDBOX_PORT[/tcp|/udp]");
+		return err_set(err, errlen, -EINVAL, "\"%s\": expected [HOST_IP:]HOST_PORT:SANDBOX_PORT[/tcp|/udp]",
+			       spec ? spec : "");
 
 	/* The protocol suffix first: '/' cannot appear anywhere else. */
 	end = spec + strlen(spec);
@@ -74,7 +61,7 @@ int publish_parse(const char *spec, struct publish *out, char *err, size_t errle
 		else if (strcmp(slash + 1, "udp") == 0)
 			p.udp = true;
 		else
-			return publish_fail(err, errlen, spec, "protocol must be tcp or udp");
+			return err_set(err, errlen, -EINVAL, "\"%s\": protocol must be tcp or udp", spec);
 		end = slash;
 	}
 
@@ -84,20 +71,20 @@ int publish_parse(const char *spec, struct publish *out, char *err, size_t errle
 		size_t n;
 
 		if (!close)
-			return publish_fail(err, errlen, spec, "missing ']' after IPv6 address");
+			return err_set(err, errlen, -EINVAL, "\"%s\": missing ']' after IPv6 address", spec);
 		n = (size_t)(close - spec - 1);
 		if (n == 0)
-			return publish_fail(err, errlen, spec, "host address is empty");
+			return err_set(err, errlen, -EINVAL, "\"%s\": host address is empty", spec);
 		if (n >= sizeof(addr))
-			return publish_fail(err, errlen, spec, "bad IPv6 host address");
+			return err_set(err, errlen, -EINVAL, "\"%s\": bad IPv6 host address", spec);
 		memcpy(addr, spec + 1, n);
 		addr[n] = '\0';
 		if (inet_pton(AF_INET6, addr, &p.host_addr.v6) != 1)
-			return publish_fail(err, errlen, spec, "bad IPv6 host address \"%s\"", addr);
+			return err_set(err, errlen, -EINVAL, "\"%s\": bad IPv6 host address \"%s\"", spec, addr);
 		p.family = AF_INET6;
 		if (close + 1 >= end || close[1] != ':')
-			return publish_fail(err, errlen, spec,
-					    "expected ':' and ports after the IPv6 address");
+			return err_set(err, errlen, -EINVAL, "\"%s\": expected ':' and ports after the IPv6 address",
+				       spec);
 		ports = close + 2;
 	} else {
 		/* Count the colons: one means HOST_PORT:SANDBOX_PORT, two HOST_IP:..., anything
@@ -116,34 +103,34 @@ int publish_parse(const char *spec, struct publish *out, char *err, size_t errle
 			size_t n = (size_t)(first - spec);
 
 			if (n == 0)
-				return publish_fail(err, errlen, spec, "host address is empty");
+				return err_set(err, errlen, -EINVAL, "\"%s\": host address is empty", spec);
 			if (n >= sizeof(addr))
-				return publish_fail(err, errlen, spec, "bad host address");
+				return err_set(err, errlen, -EINVAL, "\"%s\": bad host address", spec);
 			memcpy(addr, spec, n);
 			addr[n] = '\0';
 			if (inet_pton(AF_INET, addr, &p.host_addr.v4) != 1)
-				return publish_fail(err, errlen, spec,
-						    "bad host address \"%s\" (IPv6 needs brackets: [::1]:8080:80)",
-						    addr);
+				return err_set(err, errlen, -EINVAL,
+					       "\"%s\": bad host address \"%s\" (IPv6 needs brackets: [::1]:8080:80)",
+					       spec, addr);
 			ports = first + 1;
 		} else if (ncolons == 1) {
 			ports = spec;
 		} else {
-			return publish_fail(err, errlen, spec,
-					    ncolons > 2 ? "too many ':' (IPv6 needs brackets: [::1]:8080:80)"
-							: "expected [HOST_IP:]HOST_PORT:SANDBOX_PORT[/tcp|/udp]");
+			return err_set(err, errlen, -EINVAL, "\"%s\": %s", spec,
+				       ncolons > 2 ? "too many ':' (IPv6 needs brackets: [::1]:8080:80)"
+						   : "expected [HOST_IP:]HOST_PORT:SANDBOX_PORT[/tcp|/udp]");
 		}
 	}
 
 	colon = memchr(ports, ':', (size_t)(end - ports));
 	if (!colon)
-		return publish_fail(err, errlen, spec, "expected HOST_PORT:SANDBOX_PORT");
+		return err_set(err, errlen, -EINVAL, "\"%s\": expected HOST_PORT:SANDBOX_PORT", spec);
 	if (memchr(colon + 1, ':', (size_t)(end - colon - 1)))
-		return publish_fail(err, errlen, spec, "too many ':'");
+		return err_set(err, errlen, -EINVAL, "\"%s\": too many ':'", spec);
 	if (publish_port(ports, (size_t)(colon - ports), &p.host_port) < 0)
-		return publish_fail(err, errlen, spec, "host port must be 1-65535");
+		return err_set(err, errlen, -EINVAL, "\"%s\": host port must be 1-65535", spec);
 	if (publish_port(colon + 1, (size_t)(end - colon - 1), &p.sandbox_port) < 0)
-		return publish_fail(err, errlen, spec, "sandbox port must be 1-65535");
+		return err_set(err, errlen, -EINVAL, "\"%s\": sandbox port must be 1-65535", spec);
 
 	*out = p;
 	return 0;

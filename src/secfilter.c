@@ -82,13 +82,11 @@ int secfilter_apply_default(char *err, size_t errlen)
 	};
 
 	/* Loading a filter unprivileged requires no_new_privs; it is always on anyway. */
-	int r = security_no_new_privs(err, errlen);
+	int r = secfilter_no_new_privs(err, errlen);
 	if (r < 0)
 		return r;
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) {
-		int e = errno;
-		return err_set(err, errlen, e, "loading the seccomp filter");
-	}
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+		return err_set(err, errlen, errno, "loading the seccomp filter");
 	return 0;
 }
 #else
@@ -105,11 +103,9 @@ int secfilter_apply_default(char *err, size_t errlen)
 }
 #endif
 
-int security_no_new_privs(char *err, size_t errlen)
+int secfilter_no_new_privs(char *err, size_t errlen)
 {
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0) {
-		int e = errno;
-		return err_set(err, errlen, e, "prctl(PR_SET_NO_NEW_PRIVS)");
-	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0)
+		return err_set(err, errlen, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
 	return 0;
 }

@@ -1,6 +1,7 @@
-/* secfilter.h: the default seccomp filter and no_new_privs. libseccomp builds the filter: at
- * build time (tools/gen-secfilter, so the sandbox loads precompiled BPF and does not link
- * libseccomp) and in the tests that compare both.
+/* secfilter.h: the default seccomp filter and no_new_privs, which loading it requires.
+ * libseccomp builds the filter: at build time (tools/gen-secfilter, so the sandbox loads
+ * precompiled BPF and does not link libseccomp), in the tests that compare both, and at run
+ * time only in a build without the precompiled filter (secfilter_build.c).
  *
  * Named secfilter, not seccomp: libseccomp owns both the <seccomp.h> header name (ours would
  * shadow it under -Isrc) and the seccomp_* prefix (as STYLE.md keeps us out of slirp_*). */
@@ -44,4 +45,4 @@ bool secfilter_precompiled(const struct sock_filter **insns, size_t *n);
 
 /* PR_SET_NO_NEW_PRIVS: from here on execve never grants privileges (setuid bits, file
  * capabilities). 0 or -errno with the step in err. */
-int security_no_new_privs(char *err, size_t errlen);
+int secfilter_no_new_privs(char *err, size_t errlen);

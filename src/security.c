@@ -48,30 +48,22 @@ int security_join_shared_keyring(char *err, size_t errlen)
 
 	if (k < 0 && (errno == ENOSYS || (errno == EPERM && under_seccomp_filter())))
 		return 0;
-	if (k < 0) {
-		int e = errno;
-		snprintf(err, errlen, "joining the shared session keyring %s: %s", SECURITY_SHARED_KEYRING, strerror(e));
-		return -e;
-	}
+	if (k < 0)
+		return err_set(err, errlen, errno, "joining the shared session keyring %s", SECURITY_SHARED_KEYRING);
 	/* Nobody adds keys to it (no write), every sandbox of the user finds it (search), the next
 	 * one may set this again (setattr, for its possessors, who cannot call keyctl inside). */
 	if (syscall(SYS_keyctl, KEYCTL_SETPERM, k,
 		    KEY_POS_VIEW | KEY_POS_READ | KEY_POS_SEARCH | KEY_POS_SETATTR | KEY_USR_VIEW | KEY_USR_READ |
-			    KEY_USR_SEARCH) < 0) {
-		int e = errno;
-		snprintf(err, errlen, "making the shared session keyring read-only: %s", strerror(e));
-		return -e;
-	}
+			    KEY_USR_SEARCH) < 0)
+		return err_set(err, errlen, errno, "making the shared session keyring read-only");
 	return 0;
 }
 
 static int security_new_session_keyring(char *err, size_t errlen)
 {
 	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) < 0 && errno != ENOSYS &&
-	    !(errno == EPERM && under_seccomp_filter())) {
-		int e = errno;
-		return err_set(err, errlen, e, "joining a new session keyring");
-	}
+	    !(errno == EPERM && under_seccomp_filter()))
+		return err_set(err, errlen, errno, "joining a new session keyring");
 	return 0;
 }
 
@@ -88,15 +80,10 @@ static int security_switch_user_keep_pdeathsig(uid_t uid, gid_t gid, uint64_t se
 	r = security_switch_user(uid, gid, set, err, errlen);
 	if (r < 0 || sig == 0)
 		return r;
-	if (prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0) < 0) {
-		int e = errno;
-		snprintf(err, errlen, "prctl PR_SET_PDEATHSIG after --user: %s", strerror(e));
-		return -e;
-	}
-	if (getppid() != parent) {
-		snprintf(err, errlen, "--user: the parent died while switching");
-		return -ESRCH;
-	}
+	if (prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0) < 0)
+		return err_set(err, errlen, errno, "prctl PR_SET_PDEATHSIG after --user");
+	if (getppid() != parent)
+		return err_set(err, errlen, -ESRCH, "--user: the parent died while switching");
 	return 0;
 }
 
@@ -117,7 +104,7 @@ int security_apply(const struct command_plan *p, char *err, size_t errlen)
 	if (r < 0)
 		return r;
 	/* Setuid binaries and file capabilities in the rootfs must grant nothing. */
-	r = security_no_new_privs(err, errlen);
+	r = secfilter_no_new_privs(err, errlen);
 	if (r < 0)
 		return r;
 	if (!p->seccomp)

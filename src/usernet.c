@@ -190,13 +190,10 @@ int usernet_init(struct usernet *u, unsigned mtu, bool allow_host_loopback,
 	if (!u->slirp) {
 		usernet_flows_destroy(&u->flows);
 		loop_destroy(&u->loop);
-		if (err && errlen)
-			snprintf(err, errlen, "libslirp: slirp_new failed (MTU %u?)", mtu);
-		return -EINVAL;
+		return err_set(err, errlen, -EINVAL, "libslirp: slirp_new failed (MTU %u?)", mtu);
 	}
 	if (u->loop.failed) {
-		if (err && errlen)
-			snprintf(err, errlen, "%s", u->loop.why);
+		err_set(err, errlen, -ENOMEM, "%s", u->loop.why);
 		usernet_destroy(u);
 		return -ENOMEM;
 	}
@@ -300,30 +297,20 @@ int usernet_publish(struct usernet *u, const struct publish *p, char *err, size_
 
 	if (p->udp) {
 		r = usernet_guard_add_udp_port(&u->guard, p->sandbox_port);
-		if (r < 0) {
-			if (err && errlen)
-				snprintf(err, errlen, "%s: too many published UDP ports (at most %d)",
-					 what, USERNET_GUARD_PORTS);
-			return r;
-		}
+		if (r < 0)
+			return err_set(err, errlen, r, "%s: too many published UDP ports (at most %d)", what,
+				       USERNET_GUARD_PORTS);
 	}
 	errno = 0;
 	if (slirp_add_hostxfwd(u->slirp, (struct sockaddr *)&host, hlen, (struct sockaddr *)&guest,
 			       glen, flags) < 0) {
 		/* libslirp keeps the errno of the failed socket/bind/listen. */
-		int e = errno ? errno : EADDRINUSE;
-		if (err && errlen)
-			snprintf(err, errlen, "%s: %s", what, strerror(e));
-		return -e;
+		return err_set(err, errlen, errno ? errno : EADDRINUSE, "%s", what);
 	}
 	if (!p->udp) {
 		r = usernet_relisten(&host);
-		if (r < 0) {
-			if (err && errlen)
-				snprintf(err, errlen, "%s: raise the listen backlog: %s", what,
-					 strerror(-r));
-			return r;
-		}
+		if (r < 0)
+			return err_set(err, errlen, -r, "%s: raise the listen backlog", what);
 	}
 	return 0;
 }

@@ -214,7 +214,7 @@ static int apply_helpers(const struct userns_plan *plan, pid_t pid, char *err, s
 	if (ru == 0 && rg == 0)
 		return 0;
 	if (ru == 0)
-		snprintf(err, errlen, "%s", gerr);
+		err_set(err, errlen, rg, "%s", gerr);
 	/* Nothing written yet (a helper that refused our range): the single mapping still works. */
 	if (!plan->need_range && !map_written(pid, "uid_map") && !map_written(pid, "gid_map")) {
 		debug("%s; falling back to the single mapping", err);

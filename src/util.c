@@ -51,6 +51,20 @@ int err_prefix(char *err, size_t errlen, int r, const char *fmt, ...)
 	return r;
 }
 
+int err_append(char *err, size_t errlen, int r, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+
+	if (!err || !errlen)
+		return r;
+	n = strnlen(err, errlen - 1);
+	va_start(ap, fmt);
+	vsnprintf(err + n, errlen - n, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
 int write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

@@ -57,6 +57,8 @@ int err_set(char *err, size_t errlen, int e, const char *fmt, ...) __attribute__
 /* Put "WHERE" in front of the reason a callee set (give the separator in fmt). Returns r, the
  * callee's -errno, unchanged. */
 int err_prefix(char *err, size_t errlen, int r, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Put more after the reason a callee set, e.g. what the user can do about it. Returns r. */
+int err_append(char *err, size_t errlen, int r, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Write all of buf, retrying EINTR and short writes. 0 or -errno. */
 int write_all(int fd, const void *buf, size_t len);
 /* Read up to len bytes, retrying EINTR and short reads until EOF. Bytes read or -errno. */

@@ -134,7 +134,7 @@ static int child_checks(void)
 	CHECK(r < 0 && errno != EPERM);
 	CHECK(ioctl(-1, TIOCSTI, "x") < 0 && errno == EBADF);
 
-	CHECK(security_no_new_privs(err, sizeof(err)) == 0);
+	CHECK(secfilter_no_new_privs(err, sizeof(err)) == 0);
 	CHECK(prctl(PR_GET_NO_NEW_PRIVS, 0L, 0L, 0L, 0L) == 1);
 	CHECK(secfilter_apply_default(err, sizeof(err)) == 0);
 
@@ -188,7 +188,7 @@ static int i386_checks(void)
 	char err[256];
 
 	CHECK(int80(I386_KEYCTL, 9999, 0, 0) != -EPERM);
-	CHECK(security_no_new_privs(err, sizeof(err)) == 0);
+	CHECK(secfilter_no_new_privs(err, sizeof(err)) == 0);
 	CHECK(secfilter_apply_default(err, sizeof(err)) == 0);
 	CHECK(int80(I386_GETPID, 0, 0, 0) == getpid());
 	CHECK(int80(I386_KEYCTL, 9999, 0, 0) == -EPERM);

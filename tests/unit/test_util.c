@@ -395,6 +395,20 @@ static void test_err_prefix(void **state)
 	assert_int_equal(err_prefix(NULL, 0, -EIO, "x"), -EIO);
 }
 
+static void test_err_append(void **state)
+{
+	char err[16];
+
+	(void)state;
+	err_set(err, sizeof(err), -EINVAL, "bad");
+	assert_int_equal(err_append(err, sizeof(err), -EINVAL, " (try %d)", 1), -EINVAL);
+	assert_string_equal(err, "bad (try 1)");
+	/* Truncated, always terminated. */
+	assert_int_equal(err_append(err, sizeof(err), -EINVAL, " and a long tail"), -EINVAL);
+	assert_string_equal(err, "bad (try 1) and");
+	assert_int_equal(err_append(NULL, 0, -EIO, "x"), -EIO);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -403,7 +417,7 @@ int main(void)
 		cmocka_unit_test(test_io_errors),	   cmocka_unit_test(test_write_file_at),
 		cmocka_unit_test(test_close_fds_from),	   cmocka_unit_test(test_fd_flags),
 		cmocka_unit_test(test_cleanup_and_steal), cmocka_unit_test(test_err_set),
-		cmocka_unit_test(test_err_prefix),
+		cmocka_unit_test(test_err_prefix),	   cmocka_unit_test(test_err_append),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
