@@ -241,7 +241,8 @@ int caps_apply(uint64_t set, char *err, size_t errlen)
 	return 0;
 }
 
-int security_switch_user(uid_t uid, gid_t gid, uint64_t capset, char *err, size_t errlen)
+int security_switch_user(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups, uint64_t capset, char *err,
+			 size_t errlen)
 {
 	int r;
 
@@ -262,7 +263,7 @@ int security_switch_user(uid_t uid, gid_t gid, uint64_t capset, char *err, size_
 	}
 	/* Supplementary groups: none but the primary. With the single-id map setgroups(2) is
 	 * denied for the whole namespace (EPERM); the groups then are the caller's, unmapped. */
-	if (setgroups(1, &gid) < 0 && errno != EPERM) {
+	if ((groups ? setgroups(ngroups, groups) : setgroups(1, &gid)) < 0 && errno != EPERM) {
 		int e = errno;
 		return err_set(err, errlen, e, "setgroups(%u)", (unsigned)gid);
 	}

@@ -55,11 +55,13 @@ static inline uint64_t caps_set_for(uint64_t add, uint64_t drop, bool root_user)
 int caps_apply(uint64_t set, char *err, size_t errlen);
 
 /* Become uid:gid for good: first the bounding set is cut to capset (this needs CAP_SETPCAP,
- * which a non-root uid no longer has afterwards), then setgroups (EPERM tolerated: with the
+ * which a non-root uid no longer has afterwards), then setgroups (groups, or gid alone when
+ * groups is NULL; EPERM tolerated: with the
  * single-id map setgroups is denied), setresgid, setresuid, keeping the permitted set across
  * the change only when capset is not empty. Call caps_apply(capset) next.
  * 0 or -errno with the step in err. */
-int security_switch_user(uid_t uid, gid_t gid, uint64_t capset, char *err, size_t errlen);
+int security_switch_user(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups, uint64_t capset, char *err,
+			 size_t errlen);
 
 /* Format a set as "chown,kill" into buf (for messages and tests). Returns buf. */
 char *caps_format(uint64_t set, char *buf, size_t len);

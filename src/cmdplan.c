@@ -98,5 +98,6 @@ void cmdplan_free(struct command_plan *p)
 	strv_free(p->env);
 	free(p->rlimits);
 	free(p->workdir);
+	free(p->groups);
 	memset(p, 0, sizeof(*p));
 }

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct sock_fprog;
+
 #include "rlimit.h"
 
 struct command_plan {
@@ -27,6 +29,12 @@ struct command_plan {
 	size_t nrlimits;
 	char *workdir;                  /* resolved */
 	bool workdir_fallback;          /* "/" when workdir is not visible inside (host mode's cwd) */
+	/* Set only by the OCI runtime (config.json says all of it): */
+	gid_t *groups;                  /* supplementary groups (user_set); none but gid when NULL */
+	size_t ngroups;
+	bool umask_set;                 /* else the umask stays as it is */
+	mode_t umask;
+	const struct sock_fprog *filter; /* this seccomp filter instead of the default one */
 };
 
 /* uid 0 inside (the default) gets the default capability set. */

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "env.h"
@@ -84,6 +85,8 @@ void command_exec(const struct command_ctx *ctx)
 	if ((ctx->tty_slave >= 0 ? tty_make_controlling(ctx->tty_slave, err, sizeof(err))
 				 : tty_new_session(err, sizeof(err))) < 0)
 		die("%s", err);
+	if (p->umask_set)
+		umask(p->umask);
 	if (rlimit_apply(p->rlimits, p->nrlimits, err, sizeof(err)) < 0)
 		die("%s", err);
 	if (chdir(p->workdir) < 0) {

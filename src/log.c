@@ -83,11 +83,14 @@ size_t log_escape(char *dst, size_t dstlen, const char *src)
 	return o;
 }
 
+const char *log_program = "sandbox";
+void (*log_copy)(const char *line, size_t len);
+
 __attribute__((format(printf, 1, 0))) static void emit(const char *fmt, va_list ap, int err)
 {
 	char text[1024];
 	/* "sandbox: ", the text with each byte at most 4 after escaping, "\n" */
-	char line[sizeof("sandbox: ") + 4 * sizeof(text) + 1];
+	char line[sizeof("sandbox-oci: ") + 4 * sizeof(text) + 1];
 	int saved = errno;
 	int n = vsnprintf(text, sizeof(text), fmt, ap);
 
@@ -97,12 +100,14 @@ __attribute__((format(printf, 1, 0))) static void emit(const char *fmt, va_list 
 		n = (int)sizeof(text) - 1;
 	if (err)
 		snprintf(text + n, sizeof(text) - (size_t)n, ": %s", strerror(err));
-	size_t len = (size_t)snprintf(line, sizeof(line), "sandbox: ");
+	size_t len = (size_t)snprintf(line, sizeof(line), "%s: ", log_program);
 	len += log_escape(line + len, sizeof(line) - len - 1, text);
 	line[len++] = '\n';
 	/* Best effort: there is nowhere else to report a failing stderr. */
 	if (write(STDERR_FILENO, line, len) < 0)
 		errno = saved;
+	if (log_copy)
+		log_copy(line, len);
 	errno = saved;
 }
 

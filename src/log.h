@@ -13,6 +13,11 @@ enum {
 };
 
 extern bool log_verbose;
+/* The name in front of every line ("sandbox"; "sandbox-oci" in the OCI runtime, whose callers
+ * look for it), and a copy of each line to somewhere else too (the runtime's --log file), or
+ * NULL. Set once, before any message. */
+extern const char *log_program;
+extern void (*log_copy)(const char *line, size_t len);
 
 /* These use only write(2) on stderr, so they are safe after fork. */
 void warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -527,6 +527,9 @@ static int run_step(int rootfd, const struct mstep *s, int srcfd, const struct m
 		if (srcfd < 0 && s->try_src)
 			return 0; /* --bind-try of a missing source */
 		return step_bind(rootfd, s, srcfd, err, errlen);
+	case MSTEP_MQUEUE:
+		return mount_new_fs_at(rootfd, s->dst, "mqueue", NULL,
+				       MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err, errlen);
 	case MSTEP_ETC:
 		return step_etc(rootfd, s, plan, err, errlen);
 	case MSTEP_FILE:

@@ -84,6 +84,11 @@ static struct mstep *add(struct mountplan *plan, enum mstep_kind kind, const cha
 	return s;
 }
 
+struct mstep *mountplan_add(struct mountplan *plan, enum mstep_kind kind, const char *dst)
+{
+	return add(plan, kind, dst);
+}
+
 /* Whether a user mount (not a --symlink, --dir or --chmod) lands exactly on path. */
 static bool user_mount_at(const struct config *cfg, const char *path)
 {

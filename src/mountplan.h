@@ -22,6 +22,7 @@ enum mstep_kind {
 	MSTEP_DIR,     /* a directory at dst (and its parents) */
 	MSTEP_FILE,    /* data as a new file bound at dst */
 	MSTEP_CHMOD,   /* chmod dst to mode */
+	MSTEP_MQUEUE,  /* a POSIX message queue filesystem for the ipc namespace (OCI configs) */
 };
 
 enum etc_file { ETC_NONE, ETC_RESOLV_CONF, ETC_HOSTS, ETC_HOSTNAME };
@@ -65,6 +66,11 @@ struct mountplan {
 /* Lexically normalize an absolute path: collapse "//", drop ".", resolve ".." (never above
  * "/"), drop a trailing "/". 0, or -EINVAL (not absolute) / -ENAMETOOLONG. */
 int mountplan_normalize(const char *in, char *out, size_t outlen);
+
+/* Append a step at dst (normalized; a copy is kept), zeroed but for kind and dst. The step, or
+ * NULL (-ENOMEM, or dst not absolute). For planners other than mountplan_build (the OCI
+ * runtime's config.json). */
+struct mstep *mountplan_add(struct mountplan *plan, enum mstep_kind kind, const char *dst);
 
 /* Build the plan for cfg (its strings are borrowed from cfg). 0 or -errno with a reason in err. */
 int mountplan_build(const struct config *cfg, struct mountplan *plan, char *err, size_t errlen);

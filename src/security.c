@@ -4,7 +4,9 @@
 #include "security.h"
 
 #include <errno.h>
+#include <linux/filter.h>
 #include <linux/keyctl.h>
+#include <linux/seccomp.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -70,20 +72,27 @@ static int security_new_session_keyring(char *err, size_t errlen)
 /* The kernel clears the parent-death signal when the uids change (setresuid), so `sandbox exec
  * --user N`'s command would outlive an exec that is SIGKILLed. Set it again, then make sure the
  * parent did not die in between (its death would have gone unnoticed). */
-static int security_switch_user_keep_pdeathsig(uid_t uid, gid_t gid, uint64_t set, char *err, size_t errlen)
+static int security_switch_user_keep_pdeathsig(const struct command_plan *p, char *err, size_t errlen)
 {
 	pid_t parent = getppid();
 	int sig = 0, r;
 
 	if (prctl(PR_GET_PDEATHSIG, &sig, 0, 0, 0) < 0)
 		sig = 0;
-	r = security_switch_user(uid, gid, set, err, errlen);
+	r = security_switch_user(p->uid, p->gid, p->groups, p->ngroups, p->caps, err, errlen);
 	if (r < 0 || sig == 0)
 		return r;
 	if (prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0) < 0)
 		return err_set(err, errlen, errno, "prctl PR_SET_PDEATHSIG after --user");
 	if (getppid() != parent)
 		return err_set(err, errlen, -ESRCH, "--user: the parent died while switching");
+	return 0;
+}
+
+static int security_load_filter(const struct sock_fprog *prog, char *err, size_t errlen)
+{
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog) < 0)
+		return err_set(err, errlen, errno, "seccomp: load the filter");
 	return 0;
 }
 
@@ -96,7 +105,7 @@ int security_apply(const struct command_plan *p, char *err, size_t errlen)
 	if (r < 0)
 		return r;
 	if (p->user_set) {
-		r = security_switch_user_keep_pdeathsig(p->uid, p->gid, p->caps, err, errlen);
+		r = security_switch_user_keep_pdeathsig(p, err, errlen);
 		if (r < 0)
 			return r;
 	}
@@ -107,6 +116,8 @@ int security_apply(const struct command_plan *p, char *err, size_t errlen)
 	r = secfilter_no_new_privs(err, errlen);
 	if (r < 0)
 		return r;
+	if (p->filter)
+		return security_load_filter(p->filter, err, errlen);
 	if (!p->seccomp)
 		return 0;
 	return secfilter_apply_default(err, errlen);

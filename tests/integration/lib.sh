@@ -26,7 +26,7 @@ if [ "$(id -u)" -eq 0 ] && [ -z "${T_INNER:-}" ]; then
     chmod 755 "$stage"
     cp "${SANDBOX:-$top_builddir/src/sandbox}" "$stage/sandbox" || exit 99
     # The network helper is found next to the binary.
-    for h in sandbox-net sandbox-image sandbox-unpack; do
+    for h in sandbox-net sandbox-image sandbox-unpack sandbox-oci; do
         cp "$(dirname "${SANDBOX:-$top_builddir/src/sandbox}")/$h" "$stage/" 2>/dev/null
     done
     mkdir -p "$stage/src/tests/integration" "$stage/src/contrib" "$stage/src/docs"

@@ -1,0 +1,160 @@
+#!/bin/bash
+# oci.sh: sandbox-oci, the OCI runtime. Driven by the real client, rootless podman with conmon
+# (--runtime PATH --cgroup-manager cgroupfs), on an image `podman import` made from the busybox
+# rootfs: run --rm with output and exit status, run -d + exec + logs + stop + rm, run -it on a
+# pty, -p through podman's own network; then sandbox-oci's own command line on a hand-written
+# bundle inside `unshare -r` (as podman calls it: root of a user namespace someone else made):
+# the lifecycle, state JSON and the refusal of what config.json asks that it cannot do.
+. "$(dirname "$0")/lib.sh"
+OCI=$(dirname "$SANDBOX")/sandbox-oci
+
+if ! command -v podman >/dev/null 2>&1; then
+    t_skip "podman with sandbox-oci" "podman is not installed (contrib/deps-debian.txt)"
+    exit 0
+fi
+make_rootfs
+
+# Podman's storage and run state of this test only; its files belong to subordinate ids, so
+# they are removed from inside podman's user namespace.
+export HOME=$T_WORK/home XDG_RUNTIME_DIR=
+mkdir -p "$HOME"
+PODMAN=(podman --root "$T_WORK/storage" --runroot "$T_WORK/run" --tmpdir "$T_WORK/tmp"
+        --runtime "$OCI" --cgroup-manager cgroupfs --events-backend none)
+trap '"${PODMAN[@]}" rm -af -t 0 >/dev/null 2>&1; podman unshare rm -rf "$T_WORK/storage" "$T_WORK/run" 2>/dev/null; t_cleanup' EXIT
+IMAGE=localhost/sandbox-oci-test:busybox
+# Owned by root in the tarball: a user without a subordinate range maps no other id.
+tar -C "$ROOTFS" --numeric-owner --owner=0 --group=0 -cf "$T_WORK/busybox.tar" . &&
+    "${PODMAN[@]}" import -q "$T_WORK/busybox.tar" "$IMAGE" >/dev/null 2>"$T_WORK/import.err" ||
+    { t_notok "podman import a busybox tarball" "$(cat "$T_WORK/import.err")"; exit 0; }
+
+# --- podman run --rm ---------------------------------------------------------------------
+# One run answers several questions, one line each (every podman run costs a second or two).
+"${PODMAN[@]}" run --rm "$IMAGE" sh -c '
+    echo hello
+    grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status | tr -d "\t\n"; echo " $$"
+    grep ^CapEff: /proc/self/status | cut -f2; hostname
+    test -c /proc/keys && echo masked; { echo x >/proc/sysrq-trigger; } 2>/dev/null || echo ro
+    tr "\t" " " </proc/sys/net/ipv4/ping_group_range
+    umask; ulimit -n; echo $container; cat /etc/hostname >/dev/null && echo bound' >"$T_WORK/out" 2>&1
+line() { sed -n "$1p" "$T_WORK/out"; }
+t_eq "podman run --rm: COMMAND's output" "hello" "$(line 1)"
+t_eq "config.json's seccomp profile is loaded, no_new_privs set, COMMAND is PID 1" "NoNewPrivs:1Seccomp:2 1" "$(line 2)"
+t_match "process.capabilities (podman's default set) and hostname" "^00000000800405fb [0-9a-f]{12}$" "$(line 3) $(line 4)"
+t_eq "maskedPaths, readonlyPaths and sysctl" "masked ro 0 0" "$(line 5) $(line 6) $(line 7)"
+t_eq "umask, rlimits, env and podman's bind mounts" "0022 20000 podman bound" "$(echo $(sed -n '8,$p' "$T_WORK/out"))"
+"${PODMAN[@]}" run --rm "$IMAGE" sh -c 'exit 3'
+t_eq "podman run --rm: COMMAND's exit status" "3" "$?"
+
+# --- run -d, exec, logs, stop, rm ----------------------------------------------------------
+id=$("${PODMAN[@]}" run -d "$IMAGE" sh -c 'echo started; trap "echo got TERM; exit 0" TERM; while :; do sleep 0.1; done' 2>"$T_WORK/err")
+if [ -z "$id" ]; then
+    t_notok "podman run -d" "$(cat "$T_WORK/err")"
+else
+    t_ok "podman run -d"
+    pid=$("${PODMAN[@]}" inspect -f '{{.State.Pid}}' "$id")
+    t_eq "podman inspect: running" "running" "$("${PODMAN[@]}" inspect -f '{{.State.Status}}' "$id")"
+    out=$("${PODMAN[@]}" exec "$id" sh -c 'echo in exec; ps -o pid,args | grep -c "[w]hile"')
+    t_eq "podman exec: output, in the container's pid namespace" "in exec 1" "$(echo $out)"
+    "${PODMAN[@]}" exec "$id" sh -c 'exit 7'
+    t_eq "podman exec: exit status" "7" "$?"
+    wait_until 5 sh -c '"$@" logs "$0" | grep -q started' "$id" "${PODMAN[@]}"
+    t_eq "podman logs" "started" "$("${PODMAN[@]}" logs "$id")"
+    "${PODMAN[@]}" stop -t 10 "$id" >/dev/null
+    t_eq "podman stop: SIGTERM reaches the container's PID 1 and it exits" "started got TERM" \
+        "$(echo $("${PODMAN[@]}" logs "$id"))"
+    t_check "podman stop: the process is gone on the host" sh -c "! kill -0 $pid 2>/dev/null"
+    t_check "podman rm" "${PODMAN[@]}" rm "$id"
+fi
+
+# --- run -it on a pseudo-terminal ----------------------------------------------------------
+if command -v script >/dev/null 2>&1; then
+    out=$(script -qec "$(printf '%q ' "${PODMAN[@]}") run -it --rm $IMAGE sh -c 'tty; exit 4'" /dev/null </dev/null)
+    rc=$?
+    t_match "podman run -it: a pty from the console socket" "/dev/pts/0" "$out"
+    t_eq "podman run -it: exit status" "4" "$rc"
+else
+    t_skip "podman run -it" "script(1) is not installed (bsdutils)"
+    t_skip "podman run -it: exit status" "script(1) is not installed (bsdutils)"
+fi
+
+# --- -p through podman's network -----------------------------------------------------------
+port=$(free_port)
+id=$("${PODMAN[@]}" run -d -p "127.0.0.1:$port:8080" "$IMAGE" \
+    sh -c 'mkdir /www && echo served >/www/index && exec httpd -f -p 8080 -h /www' 2>"$T_WORK/err")
+if [ -n "$id" ] && wait_until 10 sh -c "'$ROOTFS/bin/busybox' wget -q -O - http://127.0.0.1:$port/index >/dev/null 2>&1"; then
+    t_eq "podman run -p: a published port" "served" "$("$ROOTFS/bin/busybox" wget -q -O - "http://127.0.0.1:$port/index")"
+else
+    t_notok "podman run -p: a published port" "$(cat "$T_WORK/err")"
+fi
+[ -n "$id" ] && "${PODMAN[@]}" rm -f -t 0 "$id" >/dev/null 2>&1
+
+# --- sandbox-oci's own command line, in a user namespace of unshare -r -----------------------
+if ! unshare -r true 2>/dev/null; then
+    t_skip "sandbox-oci lifecycle in unshare -r" "unshare -r is refused here"
+    exit 0
+fi
+B=$T_WORK/bundle
+mkdir -p "$B"
+# config VARIANT: a bundle for the rootfs, COMMAND in process.args; extra JSON merged in.
+config() {
+    python3 - "$B/config.json" "$ROOTFS" "$1" "$2" <<'PY'
+import json, sys
+path, rootfs, args, extra = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), json.loads(sys.argv[4] or '{}')
+c = {"ociVersion": "1.0.2", "root": {"path": rootfs},
+     "process": {"args": args, "cwd": "/", "env": ["PATH=/bin:/usr/bin"], "user": {"uid": 0, "gid": 0},
+                 "capabilities": {"bounding": ["CAP_KILL"], "permitted": ["CAP_KILL"], "effective": ["CAP_KILL"]}},
+     "hostname": "oci-test",
+     "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"},
+                {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "mode=755"]},
+                {"destination": "/dev/pts", "type": "devpts", "source": "devpts", "options": ["newinstance"]}],
+     "annotations": {"test.key": "value"},
+     "linux": {"namespaces": [{"type": t} for t in ("pid", "mount", "ipc", "uts", "network")]}}
+for k, v in extra.items():
+    if isinstance(v, dict) and isinstance(c.get(k), dict): c[k].update(v)
+    else: c[k] = v
+json.dump(c, open(path, "w"))
+PY
+}
+R=$T_WORK/ocistate
+oci() { unshare -r "$OCI" --root "$R" "$@"; }
+config '["sh","-c","echo out; hostname; exit 5"]' ''
+out=$(oci run --bundle "$B" t1 2>&1)
+t_eq "sandbox-oci run: output and hostname" "out oci-test" "$(echo $out)"
+oci run --bundle "$B" t1 >/dev/null 2>&1
+t_eq "sandbox-oci run: exit status" "5" "$?"
+
+# create/start/state/kill/delete need one process holding the user namespace: a shell in it.
+config '["sh","-c","echo started >&2; exec sleep 100"]' ''
+out=$(unshare -r bash -c '
+    OCI=$0 R=$1 B=$2
+    o() { "$OCI" --root "$R" "$@"; }
+    o create --bundle "$B" --pid-file "$R.pid" t2 || exit 1
+    o state t2 | grep -o "\"status\":\"[a-z]*\""
+    o start t2 2>/dev/null
+    o start t2 2>&1 | head -1
+    o state t2 | grep -o "\"status\":\"[a-z]*\",\"pid\":[0-9]*\|\"annotations\":{[^}]*}" | tr "\n" " "; echo
+    [ "$(cat "$R.pid")" -gt 0 ] && echo pidfile
+    o delete t2 2>&1
+    o kill t2 KILL; sleep 0.3; o state t2 | grep -o "\"status\":\"[a-z]*\""
+    o delete t2 && o state t2 2>&1
+' "$OCI" "$R" "$B" 2>&1)
+t_match "create: status created" '"status":"created"' "$out"
+t_match "start of a started container is refused" "sandbox-oci: container t2: is running, not created" "$out"
+t_match "state: running, its pid and annotations" '"status":"running","pid":[0-9]+ "annotations":\{"test.key":"value"\}' "$out"
+t_match "create --pid-file" "pidfile" "$out"
+t_match "delete of a running container without --force is refused" "is running \(stop it first, or --force\)" "$out"
+t_match "kill, then state: stopped" '"status":"stopped"' "$out"
+t_match "delete removes it" "sandbox-oci: container t2: does not exist" "$out"
+
+config '["true"]' '{"linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}], "intelRdt": {"closID": "x"}}}'
+out=$(oci run --bundle "$B" t3 2>&1)
+t_eq "an unsupported member is refused by name" "sandbox-oci: config.json: linux.intelRdt: not supported" "$out"
+config '["true"]' '{"mounts": [{"destination": "/x", "type": "nfs", "source": "srv:/x"}]}'
+t_eq "an unsupported mount type is refused" "sandbox-oci: config.json: mounts[0]: type 'nfs' not supported" \
+    "$(oci run --bundle "$B" t3 2>&1)"
+config '["true"]' '{"linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}], "resources": {"memory": {"limit": 1000000}}}}'
+t_match "resource limits are refused (cgroups are disabled)" "linux.resources.memory: not supported \(cgroups are disabled\)" \
+    "$(oci run --bundle "$B" t3 2>&1)"
+t_check "a refused create leaves no state behind" test ! -e "$R/t3"
+t_match "--systemd-cgroup is refused clearly" "^sandbox-oci: --systemd-cgroup: not supported" "$("$OCI" --systemd-cgroup state x 2>&1)"
+t_match "features" '"seccomp":\{"enabled":true' "$("$OCI" features)"
