@@ -5,11 +5,13 @@
 #include "chan.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "util.h"
 
 static int send_with(int sock, const struct chan_msg *m, const void *ctl, size_t ctllen, int level, int type)
@@ -111,4 +113,17 @@ void chan_send_error(int sock, const char *text)
 
 	snprintf(m.text, sizeof(m.text), "%s", text);
 	(void)chan_send(sock, &m);
+}
+
+void chan_fail(int sock, int e, const char *fmt, ...)
+{
+	char what[sizeof(((struct chan_msg *)0)->text)], text[sizeof(what)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	err_set(text, sizeof(text), e, "%s", what);
+	chan_send_error(sock, text);
+	_exit(EXIT_SETUP);
 }

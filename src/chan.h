@@ -33,6 +33,9 @@ int chan_recv_full(int sock, struct chan_msg *m, int *fd, pid_t *pid);
 /* Send m with the credentials of process pid (translated into the receiver's pid namespace
  * by the kernel). 0 or -errno. */
 int chan_send_creds(int sock, const struct chan_msg *m, pid_t pid);
+/* For the child: send the failed step as CHAN_MSG_ERROR, with ": strerror(e)" when e > 0
+ * (err_set's rule), and _exit(EXIT_SETUP). */
+__attribute__((noreturn, format(printf, 3, 4))) void chan_fail(int sock, int e, const char *fmt, ...);
 /* For the child: send CHAN_MSG_ERROR with the failed step and its reason, which the supervisor
  * prints. Never fails loudly. */
 void chan_send_error(int sock, const char *text);

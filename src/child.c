@@ -32,20 +32,6 @@
 #include "tty.h"
 #include "util.h"
 
-/* Send the failed step, with strerror(e) when e > 0 (err_set's rule), and exit. */
-__attribute__((noreturn, format(printf, 3, 4))) static void child_fail(int chan, int e, const char *fmt, ...)
-{
-	char what[sizeof(((struct chan_msg *)0)->text)], text[sizeof(what)];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	err_set(text, sizeof(text), e, "%s", what);
-	chan_send_error(chan, text);
-	_exit(EXIT_SETUP);
-}
-
 static void wait_for(int chan, enum chan_msg_type type)
 {
 	struct chan_msg m = { 0 };
@@ -59,9 +45,9 @@ static void wait_for(int chan, enum chan_msg_type type)
 static void setup_identity(const struct child_args *a)
 {
 	if (setgroups(0, NULL) < 0 && errno != EPERM)
-		child_fail(a->chan, errno, "setgroups");
+		chan_fail(a->chan, errno, "setgroups");
 	if (sethostname(a->hostname, strlen(a->hostname)) < 0)
-		child_fail(a->chan, errno, "hostname %s", a->hostname);
+		chan_fail(a->chan, errno, "hostname %s", a->hostname);
 }
 
 static int open_tty(const struct child_args *a)
@@ -70,11 +56,11 @@ static int open_tty(const struct child_args *a)
 	int master, slave;
 
 	if (tty_open_pair(&master, &slave, err, sizeof(err)) < 0)
-		child_fail(a->chan, 0, "%s", err);
+		chan_fail(a->chan, 0, "%s", err);
 	struct chan_msg m = { .type = CHAN_MSG_PTY };
 	int r = chan_send_fd(a->chan, &m, master);
 	if (r < 0)
-		child_fail(a->chan, -r, "tty: pass the master to the supervisor");
+		chan_fail(a->chan, -r, "tty: pass the master to the supervisor");
 	close(master);
 	return slave;
 }
@@ -85,19 +71,19 @@ void child_main(const struct child_args *a)
 	struct command_ctx ctx = { .plan = a->cmd, .tty_slave = -1, .linger_for_tcp = a->net->slirp };
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-		child_fail(a->chan, errno, "prctl PR_SET_PDEATHSIG");
+		chan_fail(a->chan, errno, "prctl PR_SET_PDEATHSIG");
 	wait_for(a->chan, CHAN_MSG_GO);
 	/* Only now: a process that is not dumpable has its /proc files owned by the host's root,
 	 * and the maps had to be written there first. Afterwards nothing inside may read
 	 * /proc/1/mem or /proc/1/exe, nor ptrace us (runc CVE-2019-5736). */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-		child_fail(a->chan, errno, "prctl PR_SET_DUMPABLE");
+		chan_fail(a->chan, errno, "prctl PR_SET_DUMPABLE");
 	setup_identity(a);
 	/* The reason is in err already. */
 	if (net_child_setup(a->net, a->net_sock, err, sizeof(err)) < 0)
-		child_fail(a->chan, 0, "%s", err);
+		chan_fail(a->chan, 0, "%s", err);
 	if (mount_setup_root(a->plan, err, sizeof(err)) < 0)
-		child_fail(a->chan, 0, "%s", err);
+		chan_fail(a->chan, 0, "%s", err);
 	if (a->want_tty)
 		ctx.tty_slave = open_tty(a);
 	if (a->net->slirp)

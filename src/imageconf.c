@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsondoc.h"
 #include "util.h"
 
 #define MAX_DOC (4 << 20) /* an index, manifest or config is a few KiB; refuse absurd ones */
@@ -26,42 +27,6 @@ bool image_type_is_index(const char *t)
 {
 	return strcmp(t, "application/vnd.oci.image.index.v1+json") == 0 ||
 	       strcmp(t, "application/vnd.docker.distribution.manifest.list.v2+json") == 0;
-}
-
-static void put_json(json_object **o)
-{
-	if (*o)
-		json_object_put(*o);
-}
-#define _cleanup_json_ __attribute__((cleanup(put_json)))
-
-/* The document as a JSON object; NULL with a reason. Embedded NULs and trailing garbage are
- * refused (json-c would stop at the first complete value). */
-static json_object *parse_doc(const char *text, size_t len, const char *what, char *err, size_t errlen)
-{
-	json_tokener *tok;
-	json_object *o;
-
-	if (len > MAX_DOC || memchr(text, '\0', len)) {
-		err_set(err, errlen, -EINVAL, "%s: not a JSON document", what);
-		return NULL;
-	}
-	tok = json_tokener_new();
-	if (!tok) {
-		err_set(err, errlen, ENOMEM, "%s", what);
-		return NULL;
-	}
-	o = json_tokener_parse_ex(tok, text, (int)len);
-	if (!o || json_tokener_get_error(tok) != json_tokener_success ||
-	    strspn(text + json_tokener_get_parse_end(tok), " \t\r\n") != len - json_tokener_get_parse_end(tok) ||
-	    !json_object_is_type(o, json_type_object)) {
-		if (o)
-			json_object_put(o);
-		o = NULL;
-		err_set(err, errlen, -EINVAL, "%s: not a JSON object", what);
-	}
-	json_tokener_free(tok);
-	return o;
 }
 
 static const char *get_string(json_object *o, const char *key)
@@ -120,7 +85,7 @@ static bool platform_matches(json_object *m, const char *arch)
 int image_index_pick(const char *text, size_t len, const char *tag, const char *arch, struct image_desc *out,
 		     char *err, size_t errlen)
 {
-	_cleanup_json_ json_object *doc = parse_doc(text, len, "index", err, errlen);
+	_cleanup_json_ json_object *doc = jsondoc_parse(text, len, MAX_DOC, "index", err, errlen);
 	json_object *manifests;
 	size_t n, found = 0;
 
@@ -156,7 +121,7 @@ int image_index_pick(const char *text, size_t len, const char *tag, const char *
 
 int image_manifest_parse(const char *text, size_t len, struct image_manifest *out, char *err, size_t errlen)
 {
-	_cleanup_json_ json_object *doc = parse_doc(text, len, "manifest", err, errlen);
+	_cleanup_json_ json_object *doc = jsondoc_parse(text, len, MAX_DOC, "manifest", err, errlen);
 	json_object *config, *layers;
 	size_t n;
 
@@ -244,7 +209,7 @@ static int get_str(json_object *o, const char *key, char **out, char *err, size_
 
 int image_config_parse(const char *text, size_t len, struct image_config *out, char *err, size_t errlen)
 {
-	_cleanup_json_ json_object *doc = parse_doc(text, len, "config", err, errlen);
+	_cleanup_json_ json_object *doc = jsondoc_parse(text, len, MAX_DOC, "config", err, errlen);
 	json_object *c;
 	int r;
 

@@ -19,16 +19,10 @@
 
 #include "caps.h"
 #include "rlimit.h"
+#include "jsondoc.h"
 #include "util.h"
 
 #define MAX_CONFIG (8 << 20) /* podman's are ~10 KiB; a seccomp profile makes them ~30 KiB */
-
-static void put_json(json_object **o)
-{
-	if (*o)
-		json_object_put(*o);
-}
-#define _cleanup_json_ __attribute__((cleanup(put_json)))
 
 static void free_strv(char ***v)
 {
@@ -420,36 +414,9 @@ static int parse_process_obj(json_object *proc, struct oci_process *op, char *er
 
 /* --- the document -------------------------------------------------------------------- */
 
-static json_object *parse_doc(const char *text, size_t len, char *err, size_t errlen)
-{
-	json_tokener *tok;
-	json_object *o;
-
-	if (len > MAX_CONFIG || memchr(text, '\0', len)) {
-		err_set(err, errlen, -EINVAL, "config.json: not a JSON document");
-		return NULL;
-	}
-	tok = json_tokener_new();
-	if (!tok) {
-		err_set(err, errlen, ENOMEM, "config.json");
-		return NULL;
-	}
-	o = json_tokener_parse_ex(tok, text, (int)len);
-	if (!o || json_tokener_get_error(tok) != json_tokener_success ||
-	    strspn(text + json_tokener_get_parse_end(tok), " \t\r\n") != len - json_tokener_get_parse_end(tok) ||
-	    !json_object_is_type(o, json_type_object)) {
-		if (o)
-			json_object_put(o);
-		o = NULL;
-		err_set(err, errlen, -EINVAL, "config.json: not a JSON object");
-	}
-	json_tokener_free(tok);
-	return o;
-}
-
 int ociconf_parse_process(const char *text, size_t len, struct oci_process *p, char *err, size_t errlen)
 {
-	_cleanup_json_ json_object *o = parse_doc(text, len, err, errlen);
+	_cleanup_json_ json_object *o = jsondoc_parse(text, len, MAX_CONFIG, "config.json", err, errlen);
 	int r;
 
 	memset(p, 0, sizeof(*p));
@@ -808,7 +775,7 @@ int ociconf_parse(const char *text, size_t len, struct oci_config *c, char *err,
 	static const char *const known[] = { "ociVersion", "process", "root", "hostname", "domainname",
 					     "mounts", "hooks", "annotations", "linux", NULL };
 	static const char *const root_known[] = { "path", "readonly", NULL };
-	_cleanup_json_ json_object *o = parse_doc(text, len, err, errlen);
+	_cleanup_json_ json_object *o = jsondoc_parse(text, len, MAX_CONFIG, "config.json", err, errlen);
 	json_object *v;
 	int r;
 

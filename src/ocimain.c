@@ -194,6 +194,15 @@ static const char *take_id(int argc, char **argv, const char *cmd, bool more)
 	return argv[optind++];
 }
 
+/* --preserve-fds N: fds 3..3+N-1 for the process. COMMAND gets only 0, 1 and 2 (command.c). */
+static bool preserve_fds_ok(const char *arg)
+{
+	if (strcmp(arg, "0") == 0)
+		return true;
+	warnx("--preserve-fds %s: not supported (only 0)", arg);
+	return false;
+}
+
 static int cmd_create(const struct oci_ctx *ctx, int argc, char **argv, bool run)
 {
 	static const struct option opts[] = {
@@ -227,10 +236,8 @@ static int cmd_create(const struct oci_ctx *ctx, int argc, char **argv, bool run
 			/* The keyring follows the seccomp setting (security.c). */
 			break;
 		case OPT_PRESERVE_FDS:
-			if (strcmp(optarg, "0") != 0) {
-				warnx("--preserve-fds %s: not supported (only 0)", optarg);
+			if (!preserve_fds_ok(optarg))
 				return EXIT_USAGE;
-			}
 			break;
 		case 'd':
 			if (!run) {
@@ -299,8 +306,7 @@ static int cmd_exec(const struct oci_ctx *ctx, int argc, char **argv)
 			o.user = optarg;
 			break;
 		case OPT_PRESERVE_FDS:
-			if (strcmp(optarg, "0") != 0) {
-				warnx("--preserve-fds %s: not supported (only 0)", optarg);
+			if (!preserve_fds_ok(optarg)) {
 				free(o.env);
 				return EXIT_USAGE;
 			}

@@ -402,25 +402,12 @@ struct create_job {
 	int chan;              /* the child's end */
 };
 
-__attribute__((noreturn, format(printf, 3, 4))) static void child_fail(int chan, int e, const char *fmt, ...)
-{
-	char what[200], text[sizeof(((struct chan_msg *)0)->text)];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	err_set(text, sizeof(text), e, "%s", what);
-	chan_send_error(chan, text);
-	_exit(EXIT_FAIL);
-}
-
 static void write_proc_value(int chan, const char *path, const char *value)
 {
 	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
 
 	if (fd < 0 || write_all(fd, value, strlen(value)) < 0)
-		child_fail(chan, errno, "%s", path);
+		chan_fail(chan, errno, "%s", path);
 }
 
 /* linux.sysctl: written before the new /proc (and its read-only /proc/sys) exists; the net
@@ -432,7 +419,7 @@ static void apply_sysctls(const struct create_job *j)
 		int n = snprintf(path, sizeof(path), "/proc/sys/%s", s[0]);
 
 		if (n >= (int)sizeof(path) || strstr(s[0], "..") || strchr(s[0], '/'))
-			child_fail(j->chan, 0, "config.json: linux.sysctl: '%.64s' not valid", s[0]);
+			chan_fail(j->chan, 0, "config.json: linux.sysctl: '%.64s' not valid", s[0]);
 		for (char *p = path + 10; *p; p++)
 			if (*p == '.')
 				*p = '/';
@@ -454,13 +441,13 @@ __attribute__((noreturn)) static void create_child(const struct create_job *j)
 	for (size_t i = 0; i < conf->nnamespaces; i++)
 		if (j->nsfds[i] >= 0 && conf->namespaces[i].type != CLONE_NEWPID &&
 		    setns(j->nsfds[i], conf->namespaces[i].type) < 0)
-			child_fail(j->chan, errno, "join namespace %s", conf->namespaces[i].path);
+			chan_fail(j->chan, errno, "join namespace %s", conf->namespaces[i].path);
 	if (ociconf_namespace(conf, CLONE_NEWUSER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
-		child_fail(j->chan, errno, "become root of the user namespace");
+		chan_fail(j->chan, errno, "become root of the user namespace");
 	if (conf->hostname && sethostname(conf->hostname, strlen(conf->hostname)) < 0)
-		child_fail(j->chan, errno, "hostname %s", conf->hostname);
+		chan_fail(j->chan, errno, "hostname %s", conf->hostname);
 	if (conf->domainname && setdomainname(conf->domainname, strlen(conf->domainname)) < 0)
-		child_fail(j->chan, errno, "domainname %s", conf->domainname);
+		chan_fail(j->chan, errno, "domainname %s", conf->domainname);
 	apply_sysctls(j);
 	if (conf->process.oom_score_adj_set) {
 		char v[16];
@@ -470,13 +457,13 @@ __attribute__((noreturn)) static void create_child(const struct create_job *j)
 	/* The fifo is outside the new root: hold it by an O_PATH fd across pivot_root. */
 	fifo = openat(j->fifo_dir, FIFO, O_PATH | O_CLOEXEC);
 	if (fifo < 0)
-		child_fail(j->chan, errno, "open %s", FIFO);
+		chan_fail(j->chan, errno, "open %s", FIFO);
 	if (mount_setup_root(j->plan, err, sizeof(err)) < 0)
-		child_fail(j->chan, 0, "%s", err);
+		chan_fail(j->chan, 0, "%s", err);
 	if (j->console >= 0) {
 		ctx.tty_slave = open_console(j->console, err, sizeof(err));
 		if (ctx.tty_slave < 0)
-			child_fail(j->chan, 0, "%s", err);
+			chan_fail(j->chan, 0, "%s", err);
 		close(j->console);
 	}
 	struct chan_msg started = { .type = CHAN_MSG_STARTED };
