@@ -647,18 +647,14 @@ int ociruntime_create(const struct oci_ctx *ctx, const struct oci_create_opts *o
 		}
 		conf.process.plan.filter = &prog;
 	}
-	if (conf.process.terminal && !o->console_socket && !(o->run && !o->detach && isatty(STDIN_FILENO))) {
-		warnx("config.json: process.terminal: needs --console-socket");
-		goto out;
-	}
-	if (conf.process.terminal && o->console_socket) {
+	if (conf.process.terminal) {
+		if (!o->console_socket) {
+			warnx("config.json: process.terminal: needs --console-socket");
+			goto out;
+		}
 		j.console = connect_console(o->console_socket);
 		if (j.console < 0)
 			goto out;
-	}
-	if (conf.process.terminal && !o->console_socket) {
-		warnx("config.json: process.terminal: without --console-socket: not supported");
-		goto out;
 	}
 
 	root = open_root(ctx, true);
