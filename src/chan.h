@@ -13,6 +13,7 @@ enum chan_msg_type {
 	CHAN_MSG_PTY,      /* child -> supervisor: the pty master, by SCM_RIGHTS */
 	CHAN_MSG_NET_OK,   /* supervisor -> child: the network helper is up, ports bound */
 	CHAN_MSG_TAP,      /* child -> network helper: the tap device, by SCM_RIGHTS */
+	CHAN_MSG_CONNECT,  /* COMMAND -> supervisor: its connect() notification fd, by SCM_RIGHTS */
 };
 
 struct chan_msg {

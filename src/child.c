@@ -68,7 +68,8 @@ static int open_tty(const struct child_args *a)
 void child_main(const struct child_args *a)
 {
 	char err[512];
-	struct command_ctx ctx = { .plan = a->cmd, .tty_slave = -1, .linger_for_tcp = a->net->slirp };
+	struct command_ctx ctx = { .plan = a->cmd, .tty_slave = -1, .linger_for_tcp = a->net->slirp,
+				   .fast_connect = a->net->fast_connect, .chan = -1 };
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		chan_fail(a->chan, errno, "prctl PR_SET_PDEATHSIG");

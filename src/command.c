@@ -16,9 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "chan.h"
 #include "env.h"
 #include "log.h"
 #include "rlimit.h"
+#include "secfilter.h"
 #include "security.h"
 #include "tty.h"
 #include "util.h"
@@ -72,6 +74,29 @@ static void reset_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/* The outgoing TCP fast path (fastconnect.h): the last filter, the one that stops connect(),
+ * and its listener to the supervisor, which answers it from the host's network namespace.
+ * When the filter cannot be had (a sandbox nested in ours: one listener per process), libslirp
+ * carries every connection. Once the filter is in, its listener must reach the supervisor:
+ * without anybody holding it every connect() would fail. */
+static void hand_out_connect_listener(int chan)
+{
+	struct chan_msg m = { .type = CHAN_MSG_CONNECT };
+	char err[256];
+	int listener, r;
+
+	if (secfilter_connect_notify(&listener, err, sizeof(err)) < 0) {
+		debug("%s; outgoing TCP goes through libslirp", err);
+		close(chan);
+		return;
+	}
+	r = chan_send_fd(chan, &m, listener);
+	if (r < 0)
+		die_errno(-r, "fast connect: hand the connect() listener to the supervisor");
+	close(listener);
+	close(chan);
+}
+
 void command_exec(const struct command_ctx *ctx)
 {
 	const struct command_plan *p = ctx->plan;
@@ -100,11 +125,16 @@ void command_exec(const struct command_ctx *ctx)
 	envp = env_build(p, environ);
 	if (!envp)
 		die_errno(ENOMEM, "environment");
-	/* Only 0, 1 and 2 go to COMMAND. */
-	if (close_fds_from(3) < 0)
+	/* Only 0, 1 and 2 go to COMMAND (the channel to the supervisor, moved to 3, is closed
+	 * before the exec). */
+	if (ctx->fast_connect && ctx->chan != 3 && dup2(ctx->chan, 3) < 0)
+		die_errno(errno, "fast connect: keep the channel");
+	if (close_fds_from(ctx->fast_connect ? 4 : 3) < 0)
 		die_errno(errno, "close inherited file descriptors");
 	if (security_apply(p, err, sizeof(err)) < 0)
 		die("%s", err);
+	if (ctx->fast_connect)
+		hand_out_connect_listener(3);
 	code = command_execvpe(p->argv[0], p->argv, envp, env_get(envp, "PATH"));
 	if (code == EXIT_NOTFOUND && errno == ENOENT && !strchr(p->argv[0], '/'))
 		warnx("%s: command not found", p->argv[0]);

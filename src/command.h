@@ -9,6 +9,8 @@ struct command_ctx {
 	const struct command_plan *plan;
 	int tty_slave;       /* -1: no pty, run in a new session with the caller's fds */
 	bool linger_for_tcp; /* init: let the network helper flush COMMAND's last TCP bytes */
+	bool fast_connect;   /* the outgoing TCP fast path: hand a connect() listener out on chan */
+	int chan;            /* init's channel to the supervisor (set by init_run), when fast_connect */
 };
 
 /* Never returns: exec COMMAND, or print one line and _exit 125 (setup), 126 (not executable)

@@ -142,8 +142,13 @@ void init_run(const struct command_ctx *ctx, int chan)
 		_exit(EXIT_SETUP);
 	}
 	if (cmd == 0) {
-		close(chan);
-		command_exec(ctx);
+		struct command_ctx own = *ctx;
+
+		/* COMMAND keeps the channel only to send its connect() listener out, then closes it. */
+		own.chan = chan;
+		if (!own.fast_connect)
+			close(chan);
+		command_exec(&own);
 	}
 	if (ctx->tty_slave >= 0)
 		close(ctx->tty_slave);

@@ -25,6 +25,7 @@ enum {
 	OPT_NET,
 	OPT_MTU,
 	OPT_ALLOW_HOST_LOOPBACK,
+	OPT_NET_FAST,
 	OPT_RO,
 	OPT_OVERLAY,
 	OPT_TMP_SIZE,
@@ -98,6 +99,8 @@ static const struct option_doc option_table[] = {
 	  "(repeatable; the rest is refused)" },
 	{ "flow-log", required_argument, OPT_FLOW_LOG, FOR_RUN, "FILE|FD",
 	  "append one JSON line per outgoing network flow to FILE or FD" },
+	{ "net-fast", required_argument, OPT_NET_FAST, FOR_RUN, "on|off",
+	  "TCP fast paths beside libslirp: outgoing connections made from the host (default on)" },
 	{ "ro", no_argument, OPT_RO, FOR_RUN, NULL, "make the rootfs read-only" },
 	{ "overlay", no_argument, OPT_OVERLAY, FOR_RUN, NULL,
 	  "put an ephemeral writable layer over the rootfs" },
@@ -404,6 +407,14 @@ static int parse_one(int c, const char *arg, int argc, char *const argv[], struc
 			cfg->flow_log_fd = (int)v;
 		}
 		return 0;
+	case OPT_NET_FAST:
+		if (strcmp(arg, "on") == 0)
+			cfg->net_fast = true;
+		else if (strcmp(arg, "off") == 0)
+			cfg->net_fast = false;
+		else
+			return err_set(err, errlen, -EINVAL, "--net-fast: unknown value '%s' (on or off)", arg);
+		return 0;
 	case OPT_DNS: {
 		const char **d = push(&cfg->dns, &cfg->ndns, sizeof(*d));
 		if (!d)
@@ -594,6 +605,7 @@ static void config_defaults(struct config *cfg)
 	cfg->map = MAP_AUTO;
 	cfg->hostname = DEFAULT_HOSTNAME;
 	cfg->net = NET_SLIRP;
+	cfg->net_fast = true;
 	cfg->mtu = DEFAULT_MTU;
 	cfg->tmp_size = DEFAULT_TMP_SIZE;
 	cfg->seccomp = SECCOMP_DEFAULT;

@@ -81,6 +81,7 @@ struct config {
 	enum net_mode net;
 	unsigned mtu;
 	bool allow_host_loopback;
+	bool net_fast; /* --net-fast: the TCP fast paths beside libslirp */
 	struct publish *publish;
 	size_t npublish;
 	const char **net_allow; /* --net-allow DESTs, validated (netpolicy.h); none: no policy */

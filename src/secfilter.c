@@ -22,7 +22,9 @@
 #include "secfilter.h"
 
 #include <errno.h>
+#include <linux/audit.h>
 #include <linux/seccomp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +104,41 @@ int secfilter_apply_default(char *err, size_t errlen)
 	return secfilter_load_built(err, errlen);
 }
 #endif
+
+#if defined(__x86_64__)
+#define SECFILTER_NATIVE_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define SECFILTER_NATIVE_ARCH AUDIT_ARCH_AARCH64
+#elif defined(__i386__)
+#define SECFILTER_NATIVE_ARCH AUDIT_ARCH_I386
+#endif
+
+int secfilter_connect_notify(int *listener, char *err, size_t errlen)
+{
+#if defined(SECFILTER_NATIVE_ARCH) && defined(__NR_connect) && defined(SECCOMP_RET_USER_NOTIF)
+	/* x32 calls carry __X32_SYSCALL_BIT in nr and do not match: libslirp carries those. */
+	struct sock_filter insns[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SECFILTER_NATIVE_ARCH, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_connect, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = (unsigned short)ARRAY_SIZE(insns), .filter = insns };
+	long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+
+	if (fd < 0) {
+		int e = errno;
+		return err_set(err, errlen, e, "loading the connect() notification filter");
+	}
+	*listener = (int)fd;
+	return 0;
+#else
+	(void)listener;
+	return err_set(err, errlen, -ENOSYS, "connect() notification: not on this architecture");
+#endif
+}
 
 int secfilter_no_new_privs(char *err, size_t errlen)
 {

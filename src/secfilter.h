@@ -43,6 +43,17 @@ int secfilter_load_built(char *err, size_t errlen);
  * secfilter_apply_default loads it without libseccomp's help). */
 bool secfilter_precompiled(const struct sock_filter **insns, size_t *n);
 
+/* The outgoing TCP fast path (fastconnect.h): a second filter whose only rule sends the native
+ * ABI's connect() to a seccomp user notification; every other call, and connect() of another
+ * ABI, is allowed by it (the default filter still judges them). It reads nothing but the
+ * architecture and the call number, so the kernel's per-syscall cache answers every other call
+ * without running it: a process that never connects pays nothing. Call it after no_new_privs
+ * and after the default filter (so a call the default filter denies never waits for us).
+ * *listener gets the notification fd. 0, -EBUSY (a listener exists already in this process's
+ * filters: a sandbox nested in one of ours), -ENOSYS (no such architecture here or too old a
+ * kernel), or -errno, with the step in err. */
+int secfilter_connect_notify(int *listener, char *err, size_t errlen);
+
 /* PR_SET_NO_NEW_PRIVS: from here on execve never grants privileges (setuid bits, file
  * capabilities). 0 or -errno with the step in err. */
 int secfilter_no_new_privs(char *err, size_t errlen);

@@ -31,6 +31,7 @@
 #include "chan.h"
 #include "cmdplan.h"
 #include "child.h"
+#include "fastconnect.h"
 #include "init.h"
 #include "log.h"
 #include "mountplan.h"
@@ -63,6 +64,7 @@ struct supervisor {
 	unsigned long long init_start;
 	const struct command_plan *cmd;
 	struct cgroup cg;        /* --memory, --pids, --cpus */
+	struct stat netns;       /* the sandbox's network namespace, for the fast connect path */
 };
 
 static int check_rootfs(const struct config *cfg)
@@ -251,6 +253,35 @@ static int lock_name(struct supervisor *s)
 	return 0;
 }
 
+/* COMMAND's connect() listener: answered from here, in the host's network namespace. Without
+ * an answer every connect() inside would wait for ever, so a failure here ends the sandbox. */
+static void start_fast_connect(struct supervisor *s, int listener)
+{
+	struct fastconnect_plan plan = { .allow_host_loopback = s->cfg->allow_host_loopback,
+					 .netns_dev = s->netns.st_dev, .netns_ino = s->netns.st_ino };
+	char err[256];
+
+	if (listener < 0) {
+		warnx("fast connect: no listener received");
+		return;
+	}
+	if (s->netns.st_ino == 0) {
+		warnx("fast connect: the sandbox's network namespace is unknown");
+		close(listener);
+		s->setup_error = true;
+		syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0);
+		return;
+	}
+	if (fastconnect_start(listener, &plan, err, sizeof(err)) < 0) {
+		warnx("%s", err);
+		close(listener);
+		s->setup_error = true;
+		syscall(SYS_pidfd_send_signal, s->pidfd, SIGKILL, NULL, 0);
+		return;
+	}
+	debug("fast connect: answering COMMAND's connect() calls");
+}
+
 static void handle_message(struct supervisor *s, const struct chan_msg *m, pid_t cred_pid, int fd)
 {
 	char line[8192];
@@ -276,6 +307,10 @@ static void handle_message(struct supervisor *s, const struct chan_msg *m, pid_t
 		break;
 	case CHAN_MSG_PTY:
 		start_relay(s, fd);
+		fd = -1;
+		break;
+	case CHAN_MSG_CONNECT:
+		start_fast_connect(s, fd);
 		fd = -1;
 		break;
 	default:
@@ -431,6 +466,11 @@ static void plan_network(const struct config *cfg, struct net_plan *n)
 		.gateway6 = NETADDR_HOST6,
 		.prefix6 = NETADDR_PREFIX6_LEN,
 		.allow_host_loopback = cfg->allow_host_loopback,
+		/* The connect() filter goes with the default one: --seccomp none means no filter.
+		 * Not yet with --net-allow or --flow-log: the policy and the log live in the helper's
+		 * guard, which a switched connection would bypass. */
+		.fast_connect = cfg->net == NET_SLIRP && cfg->net_fast && cfg->seccomp == SECCOMP_DEFAULT &&
+				cfg->nnet_allow == 0 && !cfg->flow_log,
 		.publish = cfg->publish,
 		.npublish = cfg->npublish,
 		.net_allow = cfg->net_allow,
@@ -537,6 +577,14 @@ int supervisor_run(const struct config *cfg)
 	if (args.net_sock >= 0)
 		close(args.net_sock);
 	debug("child %d cloned", (int)s.child);
+	/* Now, while the child is still dumpable (it stops being so at GO): its /proc files are
+	 * then ours to read. */
+	if (net.fast_connect) {
+		char ns[64];
+		snprintf(ns, sizeof(ns), "/proc/%d/ns/net", (int)s.child);
+		if (stat(ns, &s.netns) < 0)
+			debug("fast connect: stat %s: %s", ns, strerror(errno));
+	}
 	if (cfg->name && registry_start_time(s.child, &s.init_start) < 0)
 		debug("registry: cannot read the start time of %d", (int)s.child);
 

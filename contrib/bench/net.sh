@@ -11,7 +11,8 @@
 # Configurations: loopback (both ends on the host: the machine's limit); slirp4netns (1.x, MTU
 # 65520, in `unshare -Urn`, port published through its API socket); sandbox (host mode `/`,
 # --allow-host-loopback, -p). The network commands run the host's iperf3: only the network
-# differs. All traffic stays on 127.0.0.1 and the sandboxes' own 10.0.2.0/24.
+# differs; sandbox-slirp is the sandbox with --net-fast off (everything through libslirp). All
+# traffic stays on 127.0.0.1 and the sandboxes' own 10.0.2.0/24.
 . "$(dirname "$0")/common.sh"
 become_user "$@"
 need iperf3 jq python3
@@ -20,7 +21,7 @@ work_dir
 
 configs=(loopback)
 if command -v slirp4netns >/dev/null; then configs+=(slirp4netns); else log "no slirp4netns: skipped"; fi
-if [ -n "$SANDBOX" ]; then configs+=(sandbox); else log "SANDBOX is not set: its rows are skipped"; fi
+if [ -n "$SANDBOX" ]; then configs+=(sandbox sandbox-slirp); else log "SANDBOX is not set: its rows are skipped"; fi
 
 # in_slirp4netns API CMD...: run CMD in new user and network namespaces with slirp4netns on
 # tap0 (10.0.2.100/24, gateway 10.0.2.2 = the host's 127.0.0.1), once the network is up.
@@ -54,6 +55,7 @@ client() {
     loopback) out=$(iperf3 -J -c 127.0.0.1 "$@") ;;
     slirp4netns) out=$(in_slirp4netns "" iperf3 -J -c 10.0.2.2 "$@") ;;
     sandbox) out=$("$SANDBOX" --allow-host-loopback / iperf3 -J -c 10.0.2.2 "$@") ;;
+    sandbox-slirp) out=$("$SANDBOX" --net-fast off --allow-host-loopback / iperf3 -J -c 10.0.2.2 "$@") ;;
     esac
     jq '.end.sum_received.bits_per_second / 1e9 * 100 | round / 100' <<<"$out" 2>/dev/null || echo -
 }
@@ -81,6 +83,10 @@ sys.exit("return" not in json.loads(s.recv(4096)))
 PY
         ;;
     sandbox) "$SANDBOX" -p "127.0.0.1:$port:5201" / iperf3 -s -p 5201 >/dev/null 2>&1 & SERVER=$! SERVER_JOB=$! ;;
+    sandbox-slirp)
+        "$SANDBOX" --net-fast off -p "127.0.0.1:$port:5201" / iperf3 -s -p 5201 >/dev/null 2>&1 &
+        SERVER=$! SERVER_JOB=$!
+        ;;
     esac
     # Ready when a test connection gets iperf3's greeting through the forward.
     for _ in $(seq 100); do
@@ -127,5 +133,6 @@ for c in "${configs[@]}"; do
 done
 echo
 echo "loopback: both ends on the host, the machine's limit. sandbox: \`sandbox --allow-host-loopback / iperf3 ...\`"
+echo "(sandbox-slirp: the same with \`--net-fast off\`)"
 echo "and \`sandbox -p 127.0.0.1:PORT:5201 / iperf3 -s\`; slirp4netns: \`slirp4netns --configure --mtu 65520\`"
 echo "attached to \`unshare -Urn iperf3 ...\`."

@@ -21,7 +21,7 @@ comp() {
 mkdir -p "$T_WORK/dirs/rootfs-a" "$T_WORK/dirs/rootfs-b"
 : >"$T_WORK/dirs/afile"
 
-t_eq "completion: an option prefix" "--net --net-allow" "$(comp sandbox --ne)"
+t_eq "completion: an option prefix" "--hostname" "$(comp sandbox --hostn)"
 t_eq "completion: the values of --net, from --help" "slirp none host" "$(comp sandbox --net '')"
 t_eq "completion: the values of --map" "auto self subid keep-id" "$(comp sandbox --map '')"
 t_eq "completion: capabilities, upper-cased" "NET_BIND_SERVICE NET_BROADCAST" "$(comp sandbox --cap-add net_b)"

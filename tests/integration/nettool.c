@@ -5,8 +5,10 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -73,6 +75,65 @@ static int connect_to(int type, const char *host, int port)
 		die("connect");
 	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	return s;
+}
+
+/* A connect() that does not block: O_NONBLOCK, then poll until the socket is writable and read
+ * the result from SO_ERROR, as event loops do. The socket is blocking again afterwards. */
+static int connect_nonblocking(const char *host, int port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = addr_of(host, port, &ss), elen = sizeof(int);
+	int s = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0), e = 0;
+	struct pollfd p = { .fd = s, .events = POLLOUT };
+
+	if (s < 0)
+		die("socket");
+	if (connect(s, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS)
+		die("connect");
+	if (poll(&p, 1, 3000) != 1)
+		die("poll");
+	if (getsockopt(s, SOL_SOCKET, SO_ERROR, &e, &elen) < 0)
+		die("SO_ERROR");
+	if (e != 0) {
+		errno = e;
+		die("connect (SO_ERROR)");
+	}
+	if (fcntl(s, F_SETFL, fcntl(s, F_GETFL) & ~O_NONBLOCK) < 0)
+		die("fcntl");
+	return s;
+}
+
+/* Connect with TCP_NODELAY, SO_KEEPALIVE and an 8-second TCP_KEEPIDLE set beforehand; print
+ * the peer's address as the socket says and whether the options are still set. */
+static int tcp_info(const char *host, int port)
+{
+	struct sockaddr_storage ss, peer;
+	socklen_t len = addr_of(host, port, &ss), plen = sizeof(peer), olen = sizeof(int);
+	int s = socket(ss.ss_family, SOCK_STREAM, 0), one = 1, idle = 8, nodelay = 0, keepalive = 0;
+	char text[INET6_ADDRSTRLEN] = "?";
+
+	if (s < 0)
+		die("socket");
+	if (setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0 ||
+	    setsockopt(s, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)) < 0 ||
+	    setsockopt(s, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle)) < 0)
+		die("setsockopt");
+	if (connect(s, (struct sockaddr *)&ss, len) < 0)
+		die("connect");
+	if (getpeername(s, (struct sockaddr *)&peer, &plen) < 0)
+		die("getpeername");
+	if (peer.ss_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&peer)->sin_addr, text, sizeof(text));
+	else
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&peer)->sin6_addr, text, sizeof(text));
+	getsockopt(s, IPPROTO_TCP, TCP_NODELAY, &nodelay, &olen);
+	olen = sizeof(int);
+	getsockopt(s, SOL_SOCKET, SO_KEEPALIVE, &keepalive, &olen);
+	olen = sizeof(int);
+	idle = 0;
+	getsockopt(s, IPPROTO_TCP, TCP_KEEPIDLE, &idle, &olen);
+	printf("peer %s nodelay %d keepalive %d keepidle %d\n", text, nodelay, keepalive, idle);
+	return 0;
 }
 
 /* The test stream: byte i is a function of i, so the receiver can verify it alone. */
@@ -387,6 +448,20 @@ int main(int argc, char **argv)
 		return ask(SOCK_STREAM, argv[2], atoi(argv[3]), argv[4]);
 	if (!strcmp(m, "udp-ask") && argc == 5)
 		return ask(SOCK_DGRAM, argv[2], atoi(argv[3]), argv[4]);
+	if (!strcmp(m, "tcp-ask-nb") && argc == 5) {
+		int s = connect_nonblocking(argv[2], atoi(argv[3]));
+		char buf[4096];
+		ssize_t n;
+		if (write(s, argv[4], strlen(argv[4])) < 0)
+			die("write");
+		n = read(s, buf, sizeof(buf) - 1);
+		if (n <= 0)
+			die("no reply");
+		printf("%.*s\n", (int)n, buf);
+		return 0;
+	}
+	if (!strcmp(m, "tcp-info") && argc == 4)
+		return tcp_info(argv[2], atoi(argv[3]));
 	if (!strcmp(m, "tcp-many") && argc == 5)
 		return tcp_many(argv[2], atoi(argv[3]), atoi(argv[4]));
 	if (!strcmp(m, "send") && argc == 5) {
@@ -431,6 +506,7 @@ int main(int argc, char **argv)
 	if (!strcmp(m, "frag") && argc == 3)
 		return frag(argv[2]);
 	fprintf(stderr, "usage: nettool tcp-echo|udp-echo PORT [ADDR] | tcp-ask|udp-ask HOST PORT MSG |\n"
+			"  tcp-ask-nb HOST PORT MSG | tcp-info HOST PORT |\n"
 			"  icmp-ping HOST | tcp-many HOST PORT N | send HOST PORT BYTES | recv HOST PORT |\n"
 			"  serve-sink PORT [ADDR] |\n"
 			"  serve-source PORT BYTES [ADDR] | dns-server PORT ADDR IP | dns-query SERVER PORT NAME |\n"
