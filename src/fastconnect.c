@@ -60,6 +60,7 @@ struct handler {
 	bool allow_host_loopback;
 	dev_t netns_dev; /* the sandbox's network namespace */
 	ino_t netns_ino;
+	long long last_check; /* expire()'s last look, CLOCK_MONOTONIC ms */
 	size_t npending;
 	struct pending pending[MAX_PENDING];
 	struct pollfd pfd[MAX_PENDING + 1];
@@ -452,11 +453,17 @@ static void finish(struct handler *h, struct pending *p)
 }
 
 /* Waiting callers that left (a signal restarts their call as a new notification), and
- * non-blocking ones that waited long enough. */
+ * non-blocking ones that waited long enough: every CHECK_MS, or when a deadline is due. */
 static void expire(struct handler *h)
 {
 	long long now = now_ms();
+	bool due = now - h->last_check >= CHECK_MS;
 
+	for (size_t i = 0; i < h->npending && !due; i++)
+		due = h->pending[i].deadline_ms && now >= h->pending[i].deadline_ms;
+	if (!due)
+		return;
+	h->last_check = now;
 	for (size_t i = 0; i < h->npending;) {
 		struct pending *p = &h->pending[i];
 		if (!still_valid(h->listener, p->id)) {

@@ -25,6 +25,9 @@ t_eq "10.0.2.2 is connected from the host, with the options set before connect()
     "$(fast --allow-host-loopback "$ROOTFS" nettool tcp-info 10.0.2.2 "$P" 2>&1)"
 t_eq "fd00::2 is connected from the host's ::1" "peer ::1 nodelay 1 keepalive 1 keepidle 8" \
     "$(fast --allow-host-loopback "$ROOTFS" nettool tcp-info fd00::2 "$P6" 2>&1)"
+t_eq "a thread that does not lead its process is switched too" \
+    "peer 127.0.0.1 nodelay 1 keepalive 1 keepidle 8" \
+    "$(fast --allow-host-loopback "$ROOTFS" nettool tcp-info-thread 10.0.2.2 "$P" 2>&1)"
 t_eq "--net-fast off: libslirp carries it" "peer 10.0.2.2 nodelay 1 keepalive 1 keepidle 8" \
     "$(sb --net-fast off --allow-host-loopback "$ROOTFS" nettool tcp-info 10.0.2.2 "$P" 2>&1)"
 t_eq "a switched connection leaves no socket in the sandbox's own table (only its header line)" "1" \
@@ -33,9 +36,10 @@ t_eq "a non-blocking connect() completes (poll, SO_ERROR)" "nb" \
     "$(fast --allow-host-loopback "$ROOTFS" nettool tcp-ask-nb 10.0.2.2 "$P" nb 2>&1)"
 t_eq "the sandbox's own loopback stays its own" "hello-lo" \
     "$(fast "$ROOTFS" sh -c "nettool tcp-echo $P 127.0.0.1 >/dev/null & sleep 0.3; nettool tcp-ask 127.0.0.1 $P hello-lo")"
+bg "$NETTOOL" udp-echo "$P" 127.0.0.1 >/dev/null
+sleep 0.2
 t_eq "UDP still goes through libslirp" "hello-udp" \
-    "$(bg "$NETTOOL" udp-echo "$P" 127.0.0.1 >/dev/null; sleep 0.2; \
-        fast --allow-host-loopback "$ROOTFS" nettool udp-ask 10.0.2.2 "$P" hello-udp 2>&1)"
+    "$(fast --allow-host-loopback "$ROOTFS" nettool udp-ask 10.0.2.2 "$P" hello-udp 2>&1)"
 
 # --- refusals --------------------------------------------------------------------------------------
 refused() { # DESC nettool-ARGS...: refused, and within a second (timed inside: start-up does not count)

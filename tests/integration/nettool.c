@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -133,6 +134,30 @@ static int tcp_info(const char *host, int port)
 	idle = 0;
 	getsockopt(s, IPPROTO_TCP, TCP_KEEPIDLE, &idle, &olen);
 	printf("peer %s nodelay %d keepalive %d keepidle %d\n", text, nodelay, keepalive, idle);
+	return 0;
+}
+
+struct info_args {
+	const char *host;
+	int port;
+};
+
+static void *tcp_info_thread(void *arg)
+{
+	const struct info_args *a = arg;
+	tcp_info(a->host, a->port);
+	return NULL;
+}
+
+/* tcp_info from a second thread: the call then comes from a thread that does not lead its
+ * process. */
+static int tcp_info_in_thread(const char *host, int port)
+{
+	struct info_args a = { host, port };
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, tcp_info_thread, &a) != 0 || pthread_join(t, NULL) != 0)
+		die("thread");
 	return 0;
 }
 
@@ -462,6 +487,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(m, "tcp-info") && argc == 4)
 		return tcp_info(argv[2], atoi(argv[3]));
+	if (!strcmp(m, "tcp-info-thread") && argc == 4)
+		return tcp_info_in_thread(argv[2], atoi(argv[3]));
 	if (!strcmp(m, "tcp-many") && argc == 5)
 		return tcp_many(argv[2], atoi(argv[3]), atoi(argv[4]));
 	if (!strcmp(m, "send") && argc == 5) {
@@ -506,7 +533,7 @@ int main(int argc, char **argv)
 	if (!strcmp(m, "frag") && argc == 3)
 		return frag(argv[2]);
 	fprintf(stderr, "usage: nettool tcp-echo|udp-echo PORT [ADDR] | tcp-ask|udp-ask HOST PORT MSG |\n"
-			"  tcp-ask-nb HOST PORT MSG | tcp-info HOST PORT |\n"
+			"  tcp-ask-nb HOST PORT MSG | tcp-info[-thread] HOST PORT |\n"
 			"  icmp-ping HOST | tcp-many HOST PORT N | send HOST PORT BYTES | recv HOST PORT |\n"
 			"  serve-sink PORT [ADDR] |\n"
 			"  serve-source PORT BYTES [ADDR] | dns-server PORT ADDR IP | dns-query SERVER PORT NAME |\n"
