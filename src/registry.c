@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -445,6 +446,10 @@ int registry_open_dir_at(int parent_fd, const char *sub, uid_t uid, bool create,
 		int e = errno;
 		if (e == ENOENT && !create)
 			return -ENOENT;
+		/* Someone else's private directory: say whose, not only "Permission denied". */
+		if (e == EACCES && fstatat(parent_fd, sub, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_uid != uid)
+			return err_set(err, errlen, -EPERM, "%s: owned by uid %u, not by us (%u)", sub,
+				       (unsigned)st.st_uid, (unsigned)uid);
 		if (e == ELOOP || e == ENOTDIR)
 			return err_set(err, errlen, -e, "%s: not a directory (a symlink?)", sub);
 		return err_set(err, errlen, e, "%s", sub);
@@ -459,31 +464,88 @@ int registry_open_dir_at(int parent_fd, const char *sub, uid_t uid, bool create,
 	return steal_fd(&fd);
 }
 
+/* mkdir -p of an absolute path, each missing directory 0700 (XDG's mode for its base
+ * directories). 0 or -errno. */
+static int make_dirs(char *path)
+{
+	for (char *p = strchr(path + 1, '/');; p = strchr(p + 1, '/')) {
+		int r, e;
+
+		if (p)
+			*p = '\0';
+		r = mkdir(path, 0700);
+		e = errno;
+		if (p)
+			*p = '/';
+		if (r < 0 && e != EEXIST)
+			return -e;
+		if (!p)
+			return 0;
+	}
+}
+
+/* Whether path is a directory of uid's that no one else may write to. */
+static bool dir_is_ours(const char *path, uid_t uid, mode_t forbidden)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct stat st;
+
+	return fd >= 0 && fstat(fd, &st) == 0 && st.st_uid == uid && (st.st_mode & forbidden) == 0;
+}
+
+/* Where the state directory lives (the directory it is made in, and its name there):
+ * $XDG_RUNTIME_DIR/sandbox when that is a runtime directory of ours (pam_systemd makes it
+ * 0700); else under XDG's state home, $XDG_STATE_HOME or ~/.local/state, where no other user
+ * can take the name first as they can a fixed name in /tmp; /tmp/sandbox-UID only for a user
+ * without a home of their own. When in_home, the base is made on demand. */
+static void state_location(uid_t uid, char *base, size_t baselen, char *sub, size_t sublen, bool *in_home)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR"), *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+
+	*in_home = false;
+	snprintf(sub, sublen, "sandbox");
+	if (xdg && xdg[0] == '/' && dir_is_ours(xdg, uid, 077)) {
+		snprintf(base, baselen, "%s", xdg);
+	} else if (state && state[0] == '/') {
+		snprintf(base, baselen, "%s", state);
+		*in_home = true;
+	} else if (home && home[0] == '/' && dir_is_ours(home, uid, 0)) {
+		snprintf(base, baselen, "%s/.local/state", strcmp(home, "/") ? home : "");
+		*in_home = true;
+	} else {
+		snprintf(base, baselen, "/tmp");
+		snprintf(sub, sublen, "sandbox-%u", (unsigned)uid);
+	}
+}
+
 int registry_open_dir(bool create, char *err, size_t errlen)
 {
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	char path[64];
 	uid_t uid = getuid();
+	char base[PATH_MAX], sub[32];
+	_cleanup_close_ int bfd = -1;
+	bool in_home;
+	int r;
 
-	if (xdg && xdg[0] == '/') {
-		_cleanup_close_ int xfd = open(xdg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		struct stat st;
-
-		/* Only a runtime directory that is really ours (pam_systemd makes it 0700). */
-		if (xfd >= 0 && fstat(xfd, &st) == 0 && st.st_uid == uid && (st.st_mode & 077) == 0) {
-			int r = registry_open_dir_at(xfd, "sandbox", uid, create, err, errlen);
-			if (r < 0 && r != -ENOENT)
-				return err_prefix(err, errlen, r, "state directory %s/", xdg);
-			return r;
-		}
+	state_location(uid, base, sizeof(base), sub, sizeof(sub), &in_home);
+	if (create && in_home && (r = make_dirs(base)) < 0)
+		return err_set(err, errlen, -r, "state directory: create %s", base);
+	bfd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (bfd < 0) {
+		if (errno == ENOENT && !create)
+			return -ENOENT;
+		return err_set(err, errlen, errno, "state directory %s", base);
 	}
-	snprintf(path, sizeof(path), "sandbox-%u", (unsigned)uid);
-	_cleanup_close_ int tfd = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (tfd < 0)
-		return err_set(err, errlen, errno, "state directory /tmp");
-	int r = registry_open_dir_at(tfd, path, uid, create, err, errlen);
+	r = registry_open_dir_at(bfd, sub, uid, create, err, errlen);
+	if (r == -EPERM || r == -ELOOP || r == -ENOTDIR) {
+		/* Someone else's, or open to others: never use it, say what to do. */
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", err);
+		return err_set(err, errlen, r, "state directory %s/%s (remove it, or set XDG_STATE_HOME to a directory of yours)",
+			       base, why);
+	}
 	if (r < 0 && r != -ENOENT)
-		return err_prefix(err, errlen, r, "state directory /tmp/");
+		return err_prefix(err, errlen, r, "state directory %s/", base);
 	return r;
 }
 

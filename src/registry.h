@@ -1,8 +1,10 @@
 /* registry.h: named sandboxes (--name), their state directory, and the entries that
  * `sandbox exec` and `sandbox list` read.
  *
- * The state directory is $XDG_RUNTIME_DIR/sandbox, or /tmp/sandbox-UID, private (0700, ours,
- * no symlink), and every file in it is reached relative to its fd. A named sandbox holds
+ * The state directory is $XDG_RUNTIME_DIR/sandbox, else $XDG_STATE_HOME/sandbox or
+ * ~/.local/state/sandbox (never a fixed name in /tmp that another user could make first; only a
+ * user without a home gets /tmp/sandbox-UID), private (0700, ours, no symlink: anything else is
+ * refused with the fix), and every file in it is reached relative to its fd. A named sandbox holds
  * NAME.lock with an exclusive flock(2) for its whole life: the lock is the proof that it
  * runs, so a lock that can be taken marks a stale entry (its supervisor died by SIGKILL).
  * NAME.entry describes it (registry.c has its layout: fields this binary writes and reads back

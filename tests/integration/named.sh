@@ -4,7 +4,7 @@
 make_rootfs
 
 n=t$$
-state_dir() { echo "${XDG_RUNTIME_DIR:-/tmp}/$([ -n "${XDG_RUNTIME_DIR:-}" ] && echo sandbox || echo "sandbox-$(id -u)")"; }
+state_dir() { if [ -n "${XDG_RUNTIME_DIR:-}" ]; then echo "$XDG_RUNTIME_DIR/sandbox"; else echo "${XDG_STATE_HOME:-$HOME/.local/state}/sandbox"; fi; }
 listed() { "$SANDBOX" list | awk 'NR > 1 { print $1 }' | grep -qx "$1"; }
 not_listed() { ! listed "$1"; }
 

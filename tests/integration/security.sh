@@ -22,8 +22,24 @@ t_root_setup() {
         chmod -R a+rX "$stage/immutable-rootfs"
         chattr +i "$stage/immutable-rootfs" 2>/dev/null || rm -rf "$stage/immutable-rootfs"
     fi
+    # Item 8: another user (nobody) took each test user's old state directory name in /tmp
+    # first, and owns a state directory a test points XDG_STATE_HOME at.
+    local u
+    for u in "$SANDBOX_TEST_USER" "$SANDBOX_TEST_USER_NOSUB"; do
+        id "$u" >/dev/null 2>&1 || continue
+        rm -rf "/tmp/sandbox-$(id -u "$u")" && mkdir -m 0755 "/tmp/sandbox-$(id -u "$u")" &&
+            chown nobody "/tmp/sandbox-$(id -u "$u")"
+    done
+    mkdir -p "$stage/foreign-state/sandbox" && chmod 0700 "$stage/foreign-state/sandbox" &&
+        chown -R nobody "$stage/foreign-state"
 }
-t_root_teardown() { chattr -i "$1/immutable-rootfs" 2>/dev/null; }
+t_root_teardown() {
+    local u
+    chattr -i "$1/immutable-rootfs" 2>/dev/null
+    for u in "$SANDBOX_TEST_USER" "$SANDBOX_TEST_USER_NOSUB"; do
+        id "$u" >/dev/null 2>&1 && rm -rf "/tmp/sandbox-$(id -u "$u")"
+    done
+}
 
 . "$(dirname "$0")/lib.sh"
 
@@ -666,3 +682,37 @@ PY
 else
     t_skip "14 keys: the per-user key quota" "python3 not installed"
 fi
+
+# 8: registry squatting. Another user made the old fixed state directory /tmp/sandbox-UID
+# first (t_root_setup, as nobody): with no XDG_RUNTIME_DIR, --name, exec and list still work,
+# since the state lives under the user's own home. A state directory that is not the caller's
+# (someone else's, or open to the group) is refused with 125 and one line naming it and the fix.
+if [ "$(stat -c %U "/tmp/sandbox-$(id -u)" 2>/dev/null)" = nobody ]; then
+    n8=sec8-$$
+    env -u XDG_RUNTIME_DIR -u XDG_STATE_HOME "$SANDBOX" --net none --name "$n8" "$ROOTFS" sleep 30 >"$T_WORK/n8.log" 2>&1 &
+    sup8=$!
+    if wait_until 10 sh -c 'env -u XDG_RUNTIME_DIR -u XDG_STATE_HOME "$1" list | grep -q "^$2 "' sh "$SANDBOX" "$n8"; then
+        t_ok "8 squatted /tmp/sandbox-UID: --name and list work"
+    else
+        t_notok "8 squatted /tmp/sandbox-UID: --name and list work" "$(cat "$T_WORK/n8.log")"
+    fi
+    t_eq "8 squatted /tmp/sandbox-UID: exec works" "hello" \
+        "$(env -u XDG_RUNTIME_DIR -u XDG_STATE_HOME "$SANDBOX" exec "$n8" echo hello </dev/null 2>&1)"
+    t_check "8 the state is in ~/.local/state/sandbox, 0700" test "$(stat -c %a "$HOME/.local/state/sandbox")" = 700 -a \
+        -e "$HOME/.local/state/sandbox/$n8.lock"
+    kill $sup8 2>/dev/null; wait $sup8 2>/dev/null
+else
+    t_notok "8 squatted /tmp/sandbox-UID: set up by root" "$(ls -ld "/tmp/sandbox-$(id -u)" 2>&1)"
+fi
+foreign=$(dirname "$SANDBOX")/foreign-state
+out=$(XDG_STATE_HOME=$foreign "$SANDBOX" --net none --name sec8b "$ROOTFS" true 2>&1)
+t_eq "8 a state directory owned by another user is refused: 125" "125" "$?"
+t_match "8 and the one line names the path, the owner and the fix" \
+    "^sandbox: --name sec8b: state directory $foreign/sandbox: owned by uid [0-9]+, not by us \\($(id -u)\\) \\(remove it, or set XDG_STATE_HOME to a directory of yours\\)\$" "$out"
+t_eq "8 list refuses it too (125)" "125" "$(XDG_STATE_HOME=$foreign "$SANDBOX" list >/dev/null 2>&1; echo $?)"
+mkdir -p "$T_WORK/state8/sandbox" && chmod 0770 "$T_WORK/state8/sandbox"
+out=$(XDG_STATE_HOME=$T_WORK/state8 "$SANDBOX" --net none --name sec8c "$ROOTFS" true 2>&1)
+t_eq "8 a state directory open to the group is refused: 125, one line" "125 1" "$? $(printf '%s\n' "$out" | wc -l)"
+t_match "8 and names it" "state directory $T_WORK/state8/sandbox: mode 0770, must be 0700" "$out"
+t_eq "8 (control): a state directory of ours, 0700, works" "ok" \
+    "$(XDG_STATE_HOME=$T_WORK/state8b "$SANDBOX" --net none --name sec8d "$ROOTFS" echo ok 2>&1)"
