@@ -135,7 +135,7 @@ int mountplan_build(const struct config *cfg, struct mountplan *plan, char *err,
 	s->create = s->system = true;
 	s = ADD(MSTEP_DEV, "/dev");
 	s->create = s->system = true;
-	s->size = cfg->tmp_size;
+	s->size = cfg->shm_size;
 	s = ADD(MSTEP_SYS, "/sys");
 	s->create = s->system = true;
 	if (cfg->cgroupfs != CGROUPFS_NONE) {
@@ -199,6 +199,7 @@ int mountplan_build(const struct config *cfg, struct mountplan *plan, char *err,
 		case MOUNT_TMPFS:
 			s = ADD(MSTEP_TMPFS, norm);
 			s->mode = 0755;
+			s->size = m->size;
 			break;
 		case MOUNT_DEV_BIND:
 			s = ADD(MSTEP_DEV_BIND, norm);

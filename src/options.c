@@ -29,6 +29,7 @@ enum {
 	OPT_RO,
 	OPT_OVERLAY,
 	OPT_TMP_SIZE,
+	OPT_SHM_SIZE,
 	OPT_BIND,
 	OPT_RO_BIND,
 	OPT_TMPFS,
@@ -105,9 +106,10 @@ static const struct option_doc option_table[] = {
 	{ "overlay", no_argument, OPT_OVERLAY, FOR_RUN, NULL,
 	  "put an ephemeral writable layer over the rootfs" },
 	{ "tmp-size", required_argument, OPT_TMP_SIZE, FOR_RUN, "BYTES[k|m|g]", "size of /tmp (default 512m)" },
+	{ "shm-size", required_argument, OPT_SHM_SIZE, FOR_RUN, "BYTES[k|m|g]", "size of /dev/shm (default 64m)" },
 	{ "bind", required_argument, OPT_BIND, FOR_RUN, "SRC DST", "bind-mount host path SRC at DST" },
 	{ "ro-bind", required_argument, OPT_RO_BIND, FOR_RUN, "SRC DST", "the same, read-only" },
-	{ "tmpfs", required_argument, OPT_TMPFS, FOR_RUN, "DST", "mount a new tmpfs at DST" },
+	{ "tmpfs", required_argument, OPT_TMPFS, FOR_RUN, "DST[:SIZE]", "mount a new tmpfs at DST (default size 512m)" },
 	{ "bind-try", required_argument, OPT_BIND_TRY, FOR_RUN, "SRC DST", "--bind, skipped when SRC is missing" },
 	{ "ro-bind-try", required_argument, OPT_RO_BIND_TRY, FOR_RUN, "SRC DST",
 	  "--ro-bind, skipped when SRC is missing" },
@@ -303,6 +305,24 @@ static enum mount_kind mount_kind_of(int opt)
 	}
 }
 
+/* --tmpfs DST[:SIZE]: SIZE after the last ':' (so a DST holding ':' needs an explicit SIZE). */
+static int parse_tmpfs(const char *arg, struct user_mount *m, char *err, size_t errlen)
+{
+	const char *colon = strrchr(arg, ':');
+
+	m->dst = arg;
+	m->size = DEFAULT_TMPFS_SIZE;
+	if (!colon)
+		return 0;
+	if (parse_size(colon + 1, &m->size) < 0 || m->size == 0)
+		return err_set(err, errlen, -EINVAL, "--tmpfs: %s: '%s' is not a size like 64m", arg, colon + 1);
+	m->dst_owned = strndup(arg, (size_t)(colon - arg));
+	if (!m->dst_owned)
+		return -ENOMEM;
+	m->dst = m->dst_owned;
+	return 0;
+}
+
 static int parse_one(int c, const char *arg, int argc, char *const argv[], struct config *cfg, char *err,
 		     size_t errlen)
 {
@@ -443,6 +463,10 @@ static int parse_one(int c, const char *arg, int argc, char *const argv[], struc
 		if (parse_size(arg, &cfg->tmp_size) < 0 || cfg->tmp_size == 0)
 			return err_set(err, errlen, -EINVAL, "--tmp-size: '%s' is not a size like 512m", arg);
 		return 0;
+	case OPT_SHM_SIZE:
+		if (parse_size(arg, &cfg->shm_size) < 0 || cfg->shm_size == 0)
+			return err_set(err, errlen, -EINVAL, "--shm-size: '%s' is not a size like 64m", arg);
+		return 0;
 	case OPT_BIND:
 	case OPT_RO_BIND:
 	case OPT_TMPFS:
@@ -458,7 +482,11 @@ static int parse_one(int c, const char *arg, int argc, char *const argv[], struc
 			return -ENOMEM;
 		m->kind = mount_kind_of(c);
 		m->try_src = c == OPT_BIND_TRY || c == OPT_RO_BIND_TRY;
-		if (c == OPT_TMPFS || c == OPT_DIR) {
+		if (c == OPT_TMPFS) {
+			r = parse_tmpfs(arg, m, err, errlen);
+			if (r < 0)
+				return r;
+		} else if (c == OPT_DIR) {
 			m->dst = arg;
 		} else {
 			m->src = arg;
@@ -608,6 +636,7 @@ static void config_defaults(struct config *cfg)
 	cfg->net_fast = true;
 	cfg->mtu = DEFAULT_MTU;
 	cfg->tmp_size = DEFAULT_TMP_SIZE;
+	cfg->shm_size = DEFAULT_SHM_SIZE;
 	cfg->seccomp = SECCOMP_DEFAULT;
 	cfg->status_fd = -1;
 	cfg->flow_log_fd = -1;
@@ -750,6 +779,8 @@ void config_free(struct config *cfg)
 		free(cfg->mounts[i].data);
 	free(cfg->publish);
 	free(cfg->net_allow);
+	for (size_t i = 0; i < cfg->nmounts; i++)
+		free(cfg->mounts[i].dst_owned);
 	free(cfg->mounts);
 	free(cfg->env);
 	free(cfg->dns);

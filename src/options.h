@@ -37,6 +37,8 @@ struct user_mount {
 	unsigned mode;   /* MOUNT_CHMOD */
 	char *data;      /* MOUNT_FILE: the bytes, read before the sandbox starts (owned) */
 	size_t len;
+	unsigned long long size; /* tmpfs: its size limit, bytes */
+	char *dst_owned; /* tmpfs: dst when --tmpfs DST:SIZE had to be split (freed with cfg) */
 };
 
 /* -e, --unsetenv and --env-file, applied in the order given. */
@@ -91,6 +93,7 @@ struct config {
 	bool ro;
 	bool overlay;
 	unsigned long long tmp_size; /* bytes */
+	unsigned long long shm_size; /* /dev/shm, bytes */
 	struct user_mount *mounts;
 	size_t nmounts;
 	const char **dns; /* --dns, in order: the generated resolv.conf's servers */
@@ -122,6 +125,8 @@ struct config {
 #define DEFAULT_HOSTNAME "sandbox"
 #define DEFAULT_MTU 65520
 #define DEFAULT_TMP_SIZE (512ULL << 20)
+#define DEFAULT_SHM_SIZE (64ULL << 20)    /* docker's: /dev/shm is not a second /tmp */
+#define DEFAULT_TMPFS_SIZE (512ULL << 20) /* --tmpfs DST without :SIZE, as /tmp */
 #define MIN_MTU 1280 /* IPv6 needs at least this */
 #define MAX_MTU 65521
 

@@ -716,3 +716,21 @@ t_eq "8 a state directory open to the group is refused: 125, one line" "125 1" "
 t_match "8 and names it" "state directory $T_WORK/state8/sandbox: mode 0770, must be 0700" "$out"
 t_eq "8 (control): a state directory of ours, 0700, works" "ok" \
     "$(XDG_STATE_HOME=$T_WORK/state8b "$SANDBOX" --net none --name sec8d "$ROOTFS" echo ok 2>&1)"
+
+# 13: sizes. /dev/shm has its own limit (64m, --shm-size), not another /tmp; --tmpfs DST gets
+# 512m and DST:SIZE sets it. The limit is what statfs says inside, and a write past it fails
+# with ENOSPC and stops at the limit.
+out=$(sbx --tmpfs /big "$ROOTFS" df -k /dev/shm /big | awk 'NR > 1 { printf "%s=%s ", $6, $2 }')
+t_eq "13 sizes: the defaults, /dev/shm 64m and --tmpfs DST 512m (statfs inside)" "/dev/shm=65536 /big=524288 " "$out"
+for target in "--shm-size 2m:/dev/shm" "--tmpfs /scr:2m:/scr"; do
+    opts=${target%:*} dir=${target##*:}
+    # shellcheck disable=SC2086 # opts is two words
+    out=$(sbx $opts "$ROOTFS" sh -c "df -k $dir | awk 'NR == 2 { print \$2 }'
+        dd if=/dev/zero of=$dir/fill bs=1M count=3 2>&1 | grep -c 'No space left on device'
+        ls -l $dir/fill | awk '{ print \$5 }'")
+    t_eq "13 sizes: $opts: statfs says 2048 KiB, a 3 MB write fails with ENOSPC and stops at 2 MiB" \
+        "2048 1 2097152" "$(printf '%s' "$out" | tr '\n' ' ')"
+done
+t_eq "13 sizes (control): the same 3 MB write fits in --tmpfs /scr:4m" "3145728" \
+    "$(sbx --tmpfs /scr:4m "$ROOTFS" sh -c 'dd if=/dev/zero of=/scr/fill bs=1M count=3 2>/dev/null; ls -l /scr/fill' | awk '{ print $5 }')"
+t_setup_error "13 sizes: --tmpfs /scr:lots is exit 125, one line" --net none --tmpfs /scr:lots "$ROOTFS" true

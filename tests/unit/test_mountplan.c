@@ -159,8 +159,9 @@ static const struct want_step fixed_steps[] = {
 	{ MSTEP_TMPFS, "/tmp", false, true },
 };
 #define N_FIXED ARRAY_SIZE(fixed_steps)
+#define check_fixed(plan, tmp_size) check_fixed_shm(plan, tmp_size, 64ULL << 20)
 
-static void check_fixed(const struct mountplan *plan, unsigned long long tmp_size)
+static void check_fixed_shm(const struct mountplan *plan, unsigned long long tmp_size, unsigned long long shm_size)
 {
 	assert_true(plan->n >= N_FIXED);
 	for (size_t i = 0; i < N_FIXED; i++) {
@@ -178,7 +179,8 @@ static void check_fixed(const struct mountplan *plan, unsigned long long tmp_siz
 	const struct mstep *tmp = &plan->steps[N_FIXED - 1];
 	assert_int_equal(tmp->size, tmp_size);
 	assert_int_equal(plan->steps[1].kind, MSTEP_DEV);
-	assert_int_equal(plan->steps[1].size, tmp_size); /* its /dev/shm */
+	/* Its /dev/shm: a size of its own (default 64m), not another /tmp. */
+	assert_int_equal(plan->steps[1].size, shm_size);
 	assert_int_equal(plan->overlay_size, tmp_size);
 	assert_int_equal(tmp->mode, 01777);
 }
@@ -247,9 +249,9 @@ static void test_build_default(void **state)
 	mountplan_free(&plan); /* twice is harmless */
 	config_free(&cfg);
 
-	CFG(&cfg, "--tmp-size", "1g", "--overlay", "--hostname", "h", "--net", "none", "/srv/root");
+	CFG(&cfg, "--tmp-size", "1g", "--shm-size", "3m", "--overlay", "--hostname", "h", "--net", "none", "/srv/root");
 	assert_int_equal(mountplan_build(&cfg, &plan, err, sizeof(err)), 0);
-	check_fixed(&plan, 1ULL << 30);
+	check_fixed_shm(&plan, 1ULL << 30, 3ULL << 20);
 	assert_true(plan.overlay && !plan.ro && !plan.host_mode);
 	assert_int_equal(plan.net, NET_NONE);
 	assert_string_equal(plan.hostname, "h");
@@ -364,12 +366,12 @@ static void test_build_user_mounts(void **state)
 	char err[256];
 	size_t i;
 
-	CFG(&cfg, "--bind", "/host/a", "/a//b/", "--tmpfs", "/scratch/./x", "--ro-bind", "/host/c", "/proc/../c",
-	    "--bind", "/host/d", "/tmp", "/srv");
+	CFG(&cfg, "--bind", "/host/a", "/a//b/", "--tmpfs", "/scratch/./x", "--tmpfs", "/s:a:2k", "--ro-bind", "/host/c",
+	    "/proc/../c", "--bind", "/host/d", "/tmp", "/srv");
 	assert_int_equal(mountplan_build(&cfg, &plan, err, sizeof(err)), 0);
 	check_fixed(&plan, 512ULL << 20);
 	i = check_etc(&plan, N_FIXED, true);
-	assert_int_equal(plan.n, i + 4);
+	assert_int_equal(plan.n, i + 5);
 
 	assert_int_equal(plan.steps[i].kind, MSTEP_BIND);
 	assert_string_equal(plan.steps[i].src, "/host/a");
@@ -382,8 +384,13 @@ static void test_build_user_mounts(void **state)
 	assert_string_equal(plan.steps[i].dst, "/scratch/x");
 	assert_false(plan.steps[i].system);
 	assert_int_equal(plan.steps[i].mode, 0755);
-	assert_int_equal(plan.steps[i].size, 0);
+	assert_int_equal(plan.steps[i].size, 512ULL << 20); /* --tmpfs DST: the documented default */
 	assert_true(plan.steps[i].create);
+	i++;
+	/* --tmpfs DST:SIZE, SIZE after the last ':' */
+	assert_int_equal(plan.steps[i].kind, MSTEP_TMPFS);
+	assert_string_equal(plan.steps[i].dst, "/s:a");
+	assert_int_equal(plan.steps[i].size, 2048);
 	i++;
 	assert_int_equal(plan.steps[i].kind, MSTEP_RO_BIND);
 	assert_string_equal(plan.steps[i].src, "/host/c");
