@@ -6,7 +6,9 @@
 #include "init.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -109,6 +111,38 @@ static void let_tcp_flush(void)
 	}
 }
 
+/* Overwrite what the host command line left in our memory: /proc/1/cmdline is readable by
+ * every process inside and showed `sandbox`'s own argv (bind paths, -e values); /proc/1/environ
+ * is the caller's environment. Both areas become zeros but for the name at the start. Called
+ * after COMMAND is forked (its copy of the plan points into these areas) and before it may
+ * run. 0 or -errno with a reason in err. */
+static int hide_host_args(char *err, size_t errlen)
+{
+	char text[1024];
+	unsigned long long area[4]; /* arg_start, arg_end, env_start, env_end: fields 48-51 */
+	_cleanup_close_ int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return err_set(err, errlen, errno, "init: hide the host command line: /proc/self/stat");
+	n = read_all(fd, text, sizeof(text) - 1);
+	if (n < 0)
+		return err_set(err, errlen, (int)-n, "init: hide the host command line: /proc/self/stat");
+	text[n] = '\0';
+	for (int i = 0; i < 4; i++)
+		if (proc_stat_field(text, 48 + i, &area[i]) < 0 || area[i] == 0)
+			return err_set(err, errlen, -EINVAL, "init: hide the host command line: no argument area in /proc/self/stat");
+	if (area[1] < area[0] || area[3] < area[2])
+		return err_set(err, errlen, -EINVAL, "init: hide the host command line: a bad argument area");
+	memset((void *)(uintptr_t)area[0], 0, area[1] - area[0]);
+	memset((void *)(uintptr_t)area[2], 0, area[3] - area[2]);
+	/* The name, cut to fit (the area ends with a NUL, so the kernel reads no further). */
+	size_t room = area[1] - area[0], len = strlen("sandbox-init");
+	if (room > 1)
+		memcpy((void *)(uintptr_t)area[0], "sandbox-init", len < room - 1 ? len : room - 1);
+	return 0;
+}
+
 static int exit_code_of(int status)
 {
 	if (WIFEXITED(status))
@@ -124,6 +158,8 @@ void init_run(const struct command_ctx *ctx, int chan)
 	struct chan_msg msg = { .type = CHAN_MSG_STARTED };
 	sigset_t all;
 	pid_t cmd;
+	int gate[2];
+	char text[256];
 
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
@@ -134,22 +170,40 @@ void init_run(const struct command_ctx *ctx, int chan)
 
 	/* Named before COMMAND exists, so that it never sees another name for PID 1. */
 	prctl(PR_SET_NAME, "sandbox-init", 0, 0, 0);
+	/* COMMAND waits at the gate until our argument area is wiped (hide_host_args). */
+	if (pipe2(gate, O_CLOEXEC) < 0) {
+		err_set(text, sizeof(text), errno, "init: pipe");
+		chan_send_error(chan, text);
+		_exit(EXIT_SETUP);
+	}
 	cmd = fork();
 	if (cmd < 0) {
-		char text[128];
 		err_set(text, sizeof(text), errno, "init: fork COMMAND");
 		chan_send_error(chan, text);
 		_exit(EXIT_SETUP);
 	}
 	if (cmd == 0) {
 		struct command_ctx own = *ctx;
+		char c;
 
+		close(gate[1]);
+		/* EOF when init has wiped its memory; if it died instead, the pid namespace goes too. */
+		while (read(gate[0], &c, 1) < 0 && errno == EINTR)
+			;
+		close(gate[0]);
 		/* COMMAND keeps the channel only to send its connect() listener out, then closes it. */
 		own.chan = chan;
 		if (!own.fast_connect)
 			close(chan);
 		command_exec(&own);
 	}
+	close(gate[0]);
+	if (hide_host_args(text, sizeof(text)) < 0) {
+		kill(cmd, SIGKILL);
+		chan_send_error(chan, text);
+		_exit(EXIT_SETUP);
+	}
+	close(gate[1]);
 	if (ctx->tty_slave >= 0)
 		close(ctx->tty_slave);
 	/* The kernel translates this pid into the supervisor's namespace. */

@@ -388,31 +388,7 @@ int registry_format_json(const struct registry_entry *e, long long now, char **o
 
 int registry_parse_start_time(const char *text, unsigned long long *out)
 {
-	/* "PID (COMM) S ppid ...": COMM may hold anything, so start after its last ')'. */
-	const char *p = strrchr(text, ')');
-	char *end;
-
-	if (!p)
-		return -EINVAL;
-	p++;
-	/* Field 3 (state) is the first after ')'; field 22 is the 20th. */
-	for (int field = 3; field < 22; field++) {
-		while (*p == ' ')
-			p++;
-		if (*p == '\0' || *p == '\n')
-			return -EINVAL;
-		while (*p && *p != ' ' && *p != '\n')
-			p++;
-	}
-	while (*p == ' ')
-		p++;
-	if (!isdigit((unsigned char)*p))
-		return -EINVAL;
-	errno = 0;
-	*out = strtoull(p, &end, 10);
-	if (errno || (*end != ' ' && *end != '\n' && *end != '\0'))
-		return -EINVAL;
-	return 0;
+	return proc_stat_field(text, 22, out);
 }
 
 int registry_start_time(pid_t pid, unsigned long long *out)

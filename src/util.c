@@ -263,3 +263,32 @@ pid_t clone_pidfd(unsigned long long flags, int *pidfd, int cgfd)
 
 	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
+
+int proc_stat_field(const char *text, int n, unsigned long long *out)
+{
+	/* "PID (COMM) S ppid ...": COMM may hold anything, so start after its last ')'. */
+	const char *p = strrchr(text, ')');
+	char *end;
+
+	if (!p || n < 3)
+		return -EINVAL;
+	p++;
+	/* Field 3 (state) is the first after ')'. */
+	for (int field = 3; field < n; field++) {
+		while (*p == ' ')
+			p++;
+		if (*p == '\0' || *p == '\n')
+			return -EINVAL;
+		while (*p && *p != ' ' && *p != '\n')
+			p++;
+	}
+	while (*p == ' ')
+		p++;
+	if (!isdigit((unsigned char)*p))
+		return -EINVAL;
+	errno = 0;
+	*out = strtoull(p, &end, 10);
+	if (errno || (*end != ' ' && *end != '\n' && *end != '\0'))
+		return -EINVAL;
+	return 0;
+}

@@ -67,6 +67,9 @@ ssize_t read_all(int fd, void *buf, size_t len);
 int write_file_at(int dirfd, const char *path, const char *text);
 /* Parse a decimal unsigned integer that must fit in max; whole string. 0 or -EINVAL/-ERANGE. */
 int parse_uint(const char *s, unsigned long long max, unsigned long long *out);
+/* Numeric field n (3 or more, counted as proc(5) does) of a /proc/PID/stat text; the command
+ * name (field 2) may hold spaces and ')'. 0 or -EINVAL. */
+int proc_stat_field(const char *stat_text, int n, unsigned long long *out);
 /* Parse BYTES[k|m|g] (powers of 1024). 0 or -EINVAL/-ERANGE. */
 int parse_size(const char *s, unsigned long long *out);
 /* The smallest integer >= v, for 0 <= v < 2^63 (no libm: one shared library less to load). */

@@ -734,3 +734,16 @@ done
 t_eq "13 sizes (control): the same 3 MB write fits in --tmpfs /scr:4m" "3145728" \
     "$(sbx --tmpfs /scr:4m "$ROOTFS" sh -c 'dd if=/dev/zero of=/scr/fill bs=1M count=3 2>/dev/null; ls -l /scr/fill' | awk '{ print $5 }')"
 t_setup_error "13 sizes: --tmpfs /scr:lots is exit 125, one line" --net none --tmpfs /scr:lots "$ROOTFS" true
+
+# 11: /proc/1/cmdline inside showed the host command line (bind paths, -e values), and
+# /proc/1/environ the caller's environment. Init wipes both; only its name is left.
+mkdir -p "$T_WORK/bind-s3cr3t-path"
+for mode in rootfs host; do
+    root=$ROOTFS; [ $mode = host ] && root=/
+    out=$(CALLER_S3CR3T=env-value sbx -e TOKEN=s3cr3t-value --bind "$T_WORK/bind-s3cr3t-path" /mnt "$root" sh -c \
+        'tr "\0" "\n" </proc/1/cmdline | grep -c . ; tr "\0" " " </proc/1/cmdline; cat /proc/1/environ /proc/1/comm; echo "self: $TOKEN"' 2>&1)
+    t_eq "11 $mode: /proc/1/cmdline inside is only sandbox-init" "1" "$(printf '%s\n' "$out" | head -1)"
+    t_eq "11 $mode: no -e value, bind path or caller variable in /proc/1/{cmdline,environ,comm}" "" \
+        "$(printf '%s\n' "$out" | grep -v '^self:' | grep -i 's3cr3t')"
+    t_eq "11 $mode (control): COMMAND itself got the -e value" "self: s3cr3t-value" "$(printf '%s\n' "$out" | grep '^self:')"
+done
