@@ -204,6 +204,16 @@ static int step_tmpfs(int rootfd, const struct mstep *s, char *err, size_t errle
 	char size[32], mode[16];
 	const char *opts[] = { "mode", mode, "size", size, NULL };
 
+	if (s->optional) {
+		struct open_how how = { .flags = O_PATH | O_CLOEXEC,
+					.resolve = RESOLVE_IN_ROOT | (s->unless_symlink ? RESOLVE_NO_SYMLINKS : 0) };
+		_cleanup_close_ int fd = (int)syscall(SYS_openat2, rootfd, s->dst, &how, sizeof(how));
+		if (fd < 0 && (errno == ENOENT || (s->unless_symlink && errno == ELOOP))) {
+			debug("mount: %s absent%s, skipped", s->dst, s->unless_symlink ? " or a symlink" : "");
+			return 0;
+		}
+	}
+
 	snprintf(mode, sizeof(mode), "%o", s->mode ? s->mode : 0755);
 	snprintf(size, sizeof(size), "%llu", s->size);
 	if (s->size == 0)

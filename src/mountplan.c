@@ -104,6 +104,42 @@ static bool user_mount_at(const struct config *cfg, const char *path)
 	return false;
 }
 
+/* Host mode: the read-only root does not stop connect(), and /run, /var/run and the caller's
+ * runtime directory hold the sockets of the user's and the host's services (D-Bus, systemd,
+ * ssh-agent, docker): empty tmpfs mounts hide them. The runtime directory is made again, empty
+ * and private, since COMMAND inherits XDG_RUNTIME_DIR. 0 or -ENOMEM. */
+static int add_host_runtime_steps(const struct config *cfg, struct mountplan *plan)
+{
+	static const char *const covered[] = { "/run", "/tmp" };
+	char norm[PATH_MAX];
+	struct mstep *s;
+
+	if (!(s = add(plan, MSTEP_TMPFS, "/run")))
+		return -ENOMEM;
+	s->optional = true;
+	s->size = HOST_RUN_SIZE;
+	/* Usually a symlink to /run, hidden already. */
+	if (!(s = add(plan, MSTEP_TMPFS, "/var/run")))
+		return -ENOMEM;
+	s->optional = s->unless_symlink = true;
+	s->size = HOST_RUN_SIZE;
+	if (!cfg->runtime_dir || mountplan_normalize(cfg->runtime_dir, norm, sizeof(norm)) < 0 || strcmp(norm, "/") == 0)
+		return 0;
+	if (!(s = add(plan, MSTEP_TMPFS, norm)))
+		return -ENOMEM;
+	s->mode = 0700;
+	s->size = HOST_RUN_SIZE;
+	/* Below a tmpfs of ours it is made; elsewhere it is covered only where it exists (the
+	 * host's root is read-only). */
+	s->optional = true;
+	for (size_t i = 0; i < sizeof(covered) / sizeof(*covered); i++) {
+		size_t n = strlen(covered[i]);
+		if (strncmp(norm, covered[i], n) == 0 && norm[n] == '/')
+			s->optional = false, s->create = true;
+	}
+	return 0;
+}
+
 #define ADD(kind, dst)                                  \
 	({                                              \
 		struct mstep *s_ = add(plan, kind, dst); \
@@ -155,6 +191,8 @@ int mountplan_build(const struct config *cfg, struct mountplan *plan, char *err,
 	s->create = s->system = true;
 	s->size = cfg->tmp_size;
 	s->mode = 01777;
+	if (cfg->host_mode && add_host_runtime_steps(cfg, plan) < 0)
+		goto nomem;
 
 	/* A generated file the user mounts something over is left out: the user's wins (and a
 	 * mount on the unlinked staging file the generated one is would fail). */

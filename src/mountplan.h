@@ -41,7 +41,11 @@ struct mstep {
 	bool try_src;              /* BIND/RO_BIND: skip the step when src is missing */
 	const char *data;          /* MSTEP_FILE: its bytes (the config's) */
 	size_t len;
+	bool unless_symlink;       /* MSTEP_TMPFS: skip when dst is absent or a symlink (/var/run) */
 };
+
+/* Host mode's /run, /var/run and runtime directory tmpfs mounts: sockets, pid files. */
+#define HOST_RUN_SIZE (64ULL << 20)
 
 struct mountplan {
 	struct mstep *steps;

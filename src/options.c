@@ -756,6 +756,8 @@ int options_parse(int argc, char *const argv[], struct config *cfg, char *err, s
 		if (cfg->rootfs[0] == '\0')
 			return err_set(err, errlen, -EINVAL, "ROOTFS: the path is empty");
 		cfg->host_mode = is_host_root(cfg->rootfs);
+		if (cfg->host_mode)
+			cfg->runtime_dir = getenv("XDG_RUNTIME_DIR");
 	}
 	return check_combinations(cfg, err, errlen);
 }

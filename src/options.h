@@ -94,6 +94,7 @@ struct config {
 	bool overlay;
 	unsigned long long tmp_size; /* bytes */
 	unsigned long long shm_size; /* /dev/shm, bytes */
+	const char *runtime_dir;     /* host mode: the caller's $XDG_RUNTIME_DIR, hidden inside */
 	struct user_mount *mounts;
 	size_t nmounts;
 	const char **dns; /* --dns, in order: the generated resolv.conf's servers */

@@ -32,12 +32,18 @@ t_root_setup() {
     done
     mkdir -p "$stage/foreign-state/sandbox" && chmod 0700 "$stage/foreign-state/sandbox" &&
         chown -R nobody "$stage/foreign-state"
+    # Item 6: a directory in the host's /run where each test user may run a service.
+    for u in "$SANDBOX_TEST_USER" "$SANDBOX_TEST_USER_NOSUB"; do
+        id "$u" >/dev/null 2>&1 || continue
+        rm -rf "/run/sandbox-test-$(id -u "$u")" && mkdir -m 0700 "/run/sandbox-test-$(id -u "$u")" &&
+            chown "$u" "/run/sandbox-test-$(id -u "$u")"
+    done
 }
 t_root_teardown() {
     local u
     chattr -i "$1/immutable-rootfs" 2>/dev/null
     for u in "$SANDBOX_TEST_USER" "$SANDBOX_TEST_USER_NOSUB"; do
-        id "$u" >/dev/null 2>&1 && rm -rf "/tmp/sandbox-$(id -u "$u")"
+        id "$u" >/dev/null 2>&1 && rm -rf "/tmp/sandbox-$(id -u "$u")" "/run/sandbox-test-$(id -u "$u")"
     done
 }
 
@@ -747,3 +753,67 @@ for mode in rootfs host; do
         "$(printf '%s\n' "$out" | grep -v '^self:' | grep -i 's3cr3t')"
     t_eq "11 $mode (control): COMMAND itself got the -e value" "self: s3cr3t-value" "$(printf '%s\n' "$out" | grep '^self:')"
 done
+
+# 6: host mode and the host's services behind unix sockets. The read-only root does not stop
+# connect(): /run, /var/run and $XDG_RUNTIME_DIR are hidden behind empty tmpfs mounts. The
+# services: one listener in the caller's runtime directory (under $HOME here, so that only the
+# new mount hides it), one in /run (a directory root made for us), one abstract socket, which
+# a network namespace of the sandbox's own hides (the default; --net host shares it).
+if command -v python3 >/dev/null; then
+    xdg6=$HOME/.sandbox-test-6-$$ run6=/run/sandbox-test-$(id -u)
+    mkdir -m 0700 -p "$xdg6"
+    python3 - "$xdg6/bus" "$run6/docker.sock" "@sandbox-test-6-$$" <<'PY' >"$T_WORK/listen6" 2>&1 &
+import os, socket, sys, threading
+socks = []
+for path in sys.argv[1:]:
+    s = socket.socket(socket.AF_UNIX)
+    s.bind("\0" + path[1:] if path.startswith("@") else path)
+    s.listen(8)
+    socks.append(s)
+print("listening", flush=True)
+def serve(s):
+    while True:
+        c, _ = s.accept()
+        c.sendall(b"reached\n")
+        c.close()
+for s in socks:
+    threading.Thread(target=serve, args=(s,), daemon=True).start()
+threading.Event().wait(60)
+PY
+    listener6=$!
+    wait_until 5 grep -q listening "$T_WORK/listen6"
+    # connect6 PATH: "reached", or why not (given inline: host mode has a /tmp of its own).
+    connect6=$(cat <<'PY'
+import socket, sys
+p = sys.argv[1]
+s = socket.socket(socket.AF_UNIX)
+try:
+    s.connect("\0" + p[1:] if p.startswith("@") else p)
+    print(s.recv(64).decode().strip())
+except OSError as e:
+    print(type(e).__name__)
+PY
+)
+    # c6 OPTIONS... ROOTFS PATH: connect6 PATH in a sandbox.
+    c6() { local p=${*: -1}; XDG_RUNTIME_DIR=$xdg6 "$SANDBOX" "${@:1:$#-1}" python3 -c "$connect6" "$p"; }
+    t_eq "6 (control): outside, the three services answer" "reached reached reached" \
+        "$(for p in "$xdg6/bus" "$run6/docker.sock" "@sandbox-test-6-$$"; do python3 -c "$connect6" "$p"; done | tr '\n' ' ' | sed 's/ $//')"
+    t_eq "6 host mode: the socket in \$XDG_RUNTIME_DIR cannot be reached" "FileNotFoundError" "$(c6 --net none / "$xdg6/bus")"
+    t_eq "6 host mode: \$XDG_RUNTIME_DIR is there, empty and private" "700 0" \
+        "$(XDG_RUNTIME_DIR=$xdg6 "$SANDBOX" --net none / sh -c 'echo $(stat -c %a "$XDG_RUNTIME_DIR") $(ls -A "$XDG_RUNTIME_DIR" | wc -l)')"
+    t_eq "6 host mode: the socket in /run cannot be reached" "FileNotFoundError" "$(c6 --net none / "$run6/docker.sock")"
+    t_eq "6 host mode: nor through /var/run" "FileNotFoundError" "$(c6 --net none / "/var/run/sandbox-test-$(id -u)/docker.sock")"
+    t_eq "6 host mode: /run inside is empty" "0" "$("$SANDBOX" --net none / sh -c 'ls -A /run | wc -l')"
+    t_eq "6 host mode, default network: the abstract socket cannot be reached (a network namespace of its own)" \
+        "ConnectionRefusedError" "$(c6 / "@sandbox-test-6-$$")"
+    t_eq "6 host mode --net host (control): the abstract socket is reached (documented)" "reached" \
+        "$(c6 --net host / "@sandbox-test-6-$$")"
+    t_eq "6 host mode --bind (control): an explicit bind of the runtime socket reaches it" "reached" \
+        "$(c6 --net none --bind "$xdg6/bus" "$xdg6/bus" / "$xdg6/bus")"
+    t_eq "6 host mode --bind (control): and of the /run socket" "reached" \
+        "$(c6 --net none --bind "$run6/docker.sock" "$run6/docker.sock" / "$run6/docker.sock")"
+    kill $listener6 2>/dev/null; wait $listener6 2>/dev/null
+    rm -rf "$xdg6"
+else
+    t_skip "6 host mode: unix sockets of the host's services" "python3 not installed"
+fi

@@ -300,6 +300,60 @@ static void test_build_cgroupfs(void **state)
 	}
 }
 
+/* Host mode hides /run, /var/run (unless it is a symlink: to /run, hidden already) and the
+ * caller's runtime directory behind tmpfs mounts, right after /tmp; made again empty under a
+ * tmpfs of ours, covered where it exists elsewhere. A rootfs has none of them. */
+static void test_build_host_runtime(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *rootfs, *xdg;
+		size_t n;
+		bool create;
+	} cases[] = {
+		{ "/", NULL, 2, false },	       { "/", "/run/user/7", 3, true }, { "/", "/tmp/rt//", 3, true },
+		{ "/", "/home/u/rt", 3, false }, { "/", "relative", 2, false },   { "/", "/", 2, false },
+		{ "/srv", "/run/user/7", 0, false },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct config cfg;
+		struct mountplan plan;
+		char err[256];
+
+		if (cases[i].xdg)
+			setenv("XDG_RUNTIME_DIR", cases[i].xdg, 1);
+		else
+			unsetenv("XDG_RUNTIME_DIR");
+		CFG(&cfg, "--net", "none", (char *)cases[i].rootfs);
+		assert_int_equal(mountplan_build(&cfg, &plan, err, sizeof(err)), 0);
+		check_fixed(&plan, 512ULL << 20);
+		if (check_etc(&plan, N_FIXED + cases[i].n, true) != plan.n)
+			fail_msg("ROOTFS %s, XDG_RUNTIME_DIR %s: not %zu host steps", cases[i].rootfs, cases[i].xdg, cases[i].n);
+		for (size_t k = N_FIXED; k < N_FIXED + cases[i].n; k++) {
+			const struct mstep *s = &plan.steps[k];
+			assert_int_equal(s->kind, MSTEP_TMPFS);
+			assert_int_equal(s->size, 64ULL << 20);
+			assert_false(s->system);
+		}
+		if (cases[i].n) {
+			assert_string_equal(plan.steps[N_FIXED].dst, "/run");
+			assert_true(plan.steps[N_FIXED].optional && !plan.steps[N_FIXED].unless_symlink);
+			assert_string_equal(plan.steps[N_FIXED + 1].dst, "/var/run");
+			assert_true(plan.steps[N_FIXED + 1].optional && plan.steps[N_FIXED + 1].unless_symlink);
+		}
+		if (cases[i].n == 3) {
+			const struct mstep *s = &plan.steps[N_FIXED + 2];
+			assert_int_equal(s->mode, 0700);
+			assert_int_equal(s->create, cases[i].create);
+			assert_int_equal(s->optional, !cases[i].create);
+			assert_false(s->unless_symlink);
+		}
+		mountplan_free(&plan);
+		config_free(&cfg);
+	}
+	unsetenv("XDG_RUNTIME_DIR");
+}
+
 /* resolv.conf is the host's only with the host's network in host mode. */
 static void test_build_resolv_conf(void **state)
 {
@@ -316,10 +370,11 @@ static void test_build_resolv_conf(void **state)
 		struct mountplan plan;
 		char err[256];
 
+		unsetenv("XDG_RUNTIME_DIR");
 		CFG(&cfg, "--net", (char *)cases[i].net, (char *)cases[i].rootfs);
 		assert_int_equal(mountplan_build(&cfg, &plan, err, sizeof(err)), 0);
 		check_fixed(&plan, 512ULL << 20);
-		if (check_etc(&plan, N_FIXED, cases[i].resolv) != plan.n)
+		if (check_etc(&plan, N_FIXED + (plan.host_mode ? 2 : 0), cases[i].resolv) != plan.n)
 			fail_msg("%s --net %s: extra steps", cases[i].rootfs, cases[i].net);
 		mountplan_free(&plan);
 		config_free(&cfg);
@@ -351,9 +406,10 @@ static void test_build_etc_user_wins(void **state)
 	mountplan_free(&plan);
 	config_free(&cfg);
 
+	unsetenv("XDG_RUNTIME_DIR");
 	CFG(&cfg, "--net", "host", "--dns", "192.0.2.1", "/");
 	assert_int_equal(mountplan_build(&cfg, &plan, err, sizeof(err)), 0);
-	assert_int_equal(check_etc(&plan, N_FIXED, true), plan.n);
+	assert_int_equal(check_etc(&plan, N_FIXED + 2, true), plan.n);
 	mountplan_free(&plan);
 	config_free(&cfg);
 }
@@ -483,6 +539,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_normalize),	  cmocka_unit_test(test_normalize_lengths),
 		cmocka_unit_test(test_build_default),	  cmocka_unit_test(test_build_resolv_conf),
+		cmocka_unit_test(test_build_host_runtime),
 		cmocka_unit_test(test_build_etc_user_wins),
 		cmocka_unit_test(test_build_user_mounts), cmocka_unit_test(test_build_refused),
 		cmocka_unit_test(test_build_dst_too_long), cmocka_unit_test(test_build_cgroupfs),
