@@ -41,6 +41,7 @@
 #include "security.h"
 #include "status.h"
 #include "tty.h"
+#include "ucount.h"
 #include "userns.h"
 #include "util.h"
 
@@ -526,6 +527,7 @@ int supervisor_run(const struct config *cfg)
 	args.cmd = &cmd;
 	s.cmd = &cmd;
 	args.want_tty = !cfg->no_tty && tty_interactive(STDIN_FILENO, STDOUT_FILENO);
+	ucount_read(&args.caller_limits);
 
 	debug("start");
 	/* From now on a signal for COMMAND is queued for it, never the death of this process. */

@@ -817,3 +817,71 @@ PY
 else
     t_skip "6 host mode: unix sockets of the host's services" "python3 not installed"
 fi
+
+# 4: per-user quotas. The kernel counts user namespaces (and the other namespaces, inotify
+# instances and watches) per user against the limits of every user namespace up the tree; a
+# new user namespace has none of its own, so one sandbox could take all its caller has. The
+# sandbox's user namespace gets half of its caller's limits. The caller here is an outer user
+# namespace limited to 20 user namespaces; inside a sandbox, a process that makes and holds
+# user namespaces until refused gets 10, and meanwhile the caller still starts a sandbox.
+# Control: the same filler run by the caller itself takes everything, and no sandbox starts.
+fill4=$(cat <<'PY'
+import ctypes, os, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+held, err = [], ""
+while len(held) < 1000:
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        ok = libc.unshare(0x10000000) == 0
+        os.write(w, b"y" if ok else os.strerror(ctypes.get_errno()).encode())
+        if ok:
+            time.sleep(30)
+        os._exit(0)
+    os.close(w)
+    got = os.read(r, 100).decode()
+    os.close(r)
+    if got != "y":
+        err = got
+        os.waitpid(pid, 0)
+        break
+    held.append(pid)
+print("held", len(held), err, flush=True)
+sys.stdin.read(1)
+for pid in held:
+    os.kill(pid, 9)
+PY
+)
+if unshare -U -r true 2>/dev/null && command -v python3 >/dev/null; then
+    for who in sandbox caller; do
+        out=$(unshare -U -r sh -c 'echo 20 >/proc/sys/user/max_user_namespaces || exit 99
+            mkfifo "$4/go-$5"
+            if [ "$5" = sandbox ]; then
+                "$1" --net none / python3 -c "$3" <"$4/go-$5" >"$4/fill-$5" 2>&1 &
+            else
+                python3 -c "$3" <"$4/go-$5" >"$4/fill-$5" 2>&1 &
+            fi
+            exec 7>"$4/go-$5"
+            for i in $(seq 50); do grep -q held "$4/fill-$5" 2>/dev/null && break; sleep 0.2; done
+            cat "$4/fill-$5"
+            "$1" --net none "$2" echo another-sandbox-ran 2>&1
+            echo limit-inside $("$1" --net none / cat /proc/sys/user/max_user_namespaces 2>&1)
+            echo x >&7; exec 7>&-; wait' sh "$SANDBOX" "$ROOTFS" "$fill4" "$T_WORK" "$who" 2>&1)
+        eval "out_$who=\$out"
+    done
+    t_eq "4 ucounts: inside a sandbox, making user namespaces stops at half the caller's limit (10 of 20)" \
+        "held 10 No space left on device" "$(printf '%s\n' "$out_sandbox" | grep '^held')"
+    t_eq "4 ucounts: meanwhile the caller starts another sandbox" "another-sandbox-ran" \
+        "$(printf '%s\n' "$out_sandbox" | grep -v '^held\|^limit-inside')"
+    t_eq "4 ucounts: /proc/sys/user/max_user_namespaces inside says 10" "limit-inside 10" \
+        "$(printf '%s\n' "$out_sandbox" | grep '^limit-inside')"
+    t_match "4 ucounts (control): the caller itself can take all 20" "^held 20 No space left on device" \
+        "$(printf '%s\n' "$out_caller" | grep '^held')"
+    t_match "4 ucounts (control): and then no sandbox starts" "^sandbox: .*" \
+        "$(printf '%s\n' "$out_caller" | grep -v '^held\|^limit-inside')"
+    t_eq "4 ucounts: inotify instances inside are half the caller's" "$(($(cat /proc/sys/user/max_inotify_instances) / 2))" \
+        "$(sbx "$ROOTFS" cat /proc/sys/user/max_inotify_instances)"
+else
+    t_skip "4 ucounts: user namespaces inside a sandbox" "unshare -U or python3 missing here"
+fi
