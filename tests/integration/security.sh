@@ -885,3 +885,37 @@ if unshare -U -r true 2>/dev/null && command -v python3 >/dev/null; then
 else
     t_skip "4 ucounts: user namespaces inside a sandbox" "unshare -U or python3 missing here"
 fi
+
+# 14: scale, the light version (contrib/bench/scale.sh runs 500): 20 networked, named sandboxes
+# of one user at once are all up together, all exit 0, spend no key of the user's quota each,
+# and leave no process and no state file.
+keys14() { awk -v u="$(id -u):" '$1 == u { split($4, q, "/"); print q[1]; f = 1 } END { if (!f) print 0 }' /proc/key-users; }
+mkdir -p "$T_WORK/gate14"
+keys0=$(keys14)
+# procs14: the user's sandbox processes (supervisors, helpers, inits) and what runs inside.
+procs14() { ps -u "$(id -u)" -o pid=,comm= | awk '$2 ~ /^(sandbox|sandbox-net|sandbox-init|sh|sleep)$/ { print $1 }' | sort; }
+procs14 >"$T_WORK/procs14.before"
+pids14=()
+for i in $(seq 20); do
+    "$SANDBOX" --name "sec14-$$-$i" --ro-bind "$T_WORK/gate14" /gate "$ROOTFS" sh -c \
+        'ip -o addr show eth0 | grep -q 10.0.2.100 && echo ready; while [ ! -e /gate/open ]; do sleep 0.2; done' \
+        </dev/null >"$T_WORK/sec14-$i.out" 2>&1 &
+    pids14+=($!)
+done
+wait_until 60 sh -c '[ "$(grep -l "^ready" "$1"/sec14-*.out | wc -l)" -ge 20 ]' sh "$T_WORK"
+t_eq "14 scale: 20 networked sandboxes are up at once (their network configured)" "20 20" \
+    "$(grep -l '^ready' "$T_WORK"/sec14-*.out | wc -l) $("$SANDBOX" list | grep -c "^sec14-$$-")"
+t_check "14 scale: and they spent at most one key of the user's quota (the shared keyring)" test $(($(keys14) - keys0)) -le 1
+touch "$T_WORK/gate14/open"
+codes=
+for p in "${pids14[@]}"; do
+    wait "$p"
+    codes="$codes$?
+"
+done
+codes=$(printf '%s' "$codes" | sort | uniq -c | awk '{ printf "%s x %s ", $1, $2 }')
+t_eq "14 scale: all 20 exit 0" "20 x 0 " "$codes"
+wait_until 5 sh -c '! pgrep -u "$(id -u)" -f "sec14-$1-" >/dev/null' sh "$$"
+t_eq "14 scale: no process is left (supervisor, helper, init or inside)" "" \
+    "$(procs14 | comm -13 "$T_WORK/procs14.before" - | xargs -r ps -o comm= -p)"
+t_eq "14 scale: no state file is left" "" "$("$SANDBOX" list | grep "^sec14-$$-")$(ls "${XDG_STATE_HOME:-$HOME/.local/state}/sandbox" 2>/dev/null | grep "^sec14-$$-")"
