@@ -36,7 +36,7 @@ become_user() {
         die "$BENCH_USER cannot read $BENCH_DIR: copy the tree somewhere readable, e.g. /var/tmp"
     log "running as $BENCH_USER"
     cd /
-    exec setpriv --reuid="$BENCH_USER" --regid="$BENCH_USER" --init-groups \
+    exec setpriv --reuid="$BENCH_USER" --regid="$(id -g "$BENCH_USER")" --init-groups \
         env -u XDG_RUNTIME_DIR HOME="$home" USER="$BENCH_USER" LOGNAME="$BENCH_USER" \
         SANDBOX="$SANDBOX" PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
         bash "$BENCH_DIR/${0##*/}" "$@"
