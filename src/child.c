@@ -82,7 +82,7 @@ void child_main(const struct child_args *a)
 	setup_identity(a);
 	/* While /proc/sys is still the caller's procfs, writable by our user namespace's root. */
 	if (ucount_apply_share(&a->caller_limits, err, sizeof(err)) < 0)
-		child_fail(a->chan, 0, "%s", err);
+		chan_fail(a->chan, 0, "%s", err);
 	/* The reason is in err already. */
 	if (net_child_setup(a->net, a->net_sock, err, sizeof(err)) < 0)
 		chan_fail(a->chan, 0, "%s", err);

@@ -16,10 +16,10 @@ IN=$NEST/sandbox
 for mode in host rootfs; do
     [ $mode = host ] && root=/ || root=$NEST/rootfs
     out=$(sb --net none --hostname outer / "$IN" --net none --hostname inner "$root" \
-        sh -c 'echo "pid=$$ ppid=$PPID"; tr "\0" " " </proc/1/cmdline; echo; hostname' </dev/null 2>&1)
+        sh -c 'echo "pid=$$ ppid=$PPID"; echo "$(tr -d "\0" </proc/1/cmdline) $(tr "\0" " " </proc/2/cmdline)"; hostname' </dev/null 2>&1)
     t_eq "$mode in host mode: the inner command is pid 2, a child of pid 1" "pid=2 ppid=1" "$(printf '%s\n' "$out" | sed -n 1p)"
     t_match "$mode in host mode: the inner /proc is the inner pid namespace's (pid 1 is the inner init)" \
-        "^$IN --net none --hostname inner " "$(printf '%s\n' "$out" | sed -n 2p)"
+        "^sandbox-init sh -c " "$(printf '%s\n' "$out" | sed -n 2p)"
     t_eq "$mode in host mode: the inner hostname" "inner" "$(printf '%s\n' "$out" | sed -n 3p)"
 done
 
@@ -38,9 +38,9 @@ t_eq "the inner uid map in host mode: the outer uid to itself, one id" "$outer_u
 cp -a "$ROOTFS" "$NEST/outer" && rm -rf "$NEST/outer/usr" "$NEST/outer/lib" "$NEST/outer/lib64" &&
     mkdir "$NEST/outer/usr" && ln -s usr/lib "$NEST/outer/lib" && ln -s usr/lib64 "$NEST/outer/lib64"
 out=$(sb --net none --ro-bind /usr /usr --bind "$NEST" /nest "$NEST/outer" \
-    /nest/sandbox --net none /nest/rootfs sh -c 'echo pid=$$; tr "\0" " " </proc/1/cmdline' </dev/null 2>&1)
-t_eq "rootfs in rootfs: the inner runs, with its own pid 1" "pid=2 /nest/sandbox --net none /nest/rootfs sh -c" \
-    "$(printf '%s\n' "$out" | tr '\n' ' ' | cut -d' ' -f1-7)"
+    /nest/sandbox --net none /nest/rootfs sh -c 'echo pid=$$; tr -d "\0" </proc/1/cmdline; echo; tr "\0" " " </proc/2/cmdline' </dev/null 2>&1)
+t_eq "rootfs in rootfs: the inner runs, with its own pid 1 (its init, which shows no host command line)" \
+    "pid=2 sandbox-init" "$(printf '%s\n' "$out" | tr '\n' ' ' | cut -d' ' -f1-2)"
 
 # The network: with /dev/net/tun given to the outer sandbox, the inner gets its own slirp.
 if [ -c /dev/net/tun ]; then

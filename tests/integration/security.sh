@@ -916,6 +916,8 @@ done
 codes=$(printf '%s' "$codes" | sort | uniq -c | awk '{ printf "%s x %s ", $1, $2 }')
 t_eq "14 scale: all 20 exit 0" "20 x 0 " "$codes"
 wait_until 5 sh -c '! pgrep -u "$(id -u)" -f "sec14-$1-" >/dev/null' sh "$$"
+# The helpers deliver what their sandbox sent last, then exit (within 2 s; more under load).
+wait_until 15 sh -c '[ -z "$(ps -u "$(id -u)" -o pid=,comm= | awk "\$2 == \"sandbox-net\" { print \$1 }" | sort | comm -13 "$1" -)" ]' sh "$T_WORK/procs14.before"
 t_eq "14 scale: no process is left (supervisor, helper, init or inside)" "" \
     "$(procs14 | comm -13 "$T_WORK/procs14.before" - | xargs -r ps -o comm= -p)"
 t_eq "14 scale: no state file is left" "" "$("$SANDBOX" list | grep "^sec14-$$-")$(ls "${XDG_STATE_HOME:-$HOME/.local/state}/sandbox" 2>/dev/null | grep "^sec14-$$-")"
