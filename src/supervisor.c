@@ -530,6 +530,14 @@ int supervisor_run(const struct config *cfg)
 	ucount_read(&args.caller_limits);
 
 	debug("start");
+	/* Inherited by COMMAND instead of the caller's session keyring (security.c). Joined before
+	 * this process opens or starts anything: every file keeps its opener's credentials, so a
+	 * descriptor opened earlier (or the network helper) would keep the caller's keyring, and
+	 * its keys charged to the user's quota, for as long as the sandbox runs. */
+	if (cfg->seccomp == SECCOMP_DEFAULT && security_join_shared_keyring(err, sizeof(err)) < 0) {
+		warnx("%s", err);
+		goto out;
+	}
 	/* From now on a signal for COMMAND is queued for it, never the death of this process. */
 	s.sigfd = init_signalfd_forwarded();
 	if (s.sigfd < 0) {
@@ -561,11 +569,6 @@ int supervisor_run(const struct config *cfg)
 		goto out;
 	}
 
-	/* Inherited by COMMAND instead of the caller's session keyring (security.c). */
-	if (cfg->seccomp == SECCOMP_DEFAULT && security_join_shared_keyring(err, sizeof(err)) < 0) {
-		warnx("%s", err);
-		goto out;
-	}
 	s.child = clone_pidfd(sandbox_ns_flags(net.own_ns), &s.pidfd, s.cg.dirfd);
 	if (s.child < 0) {
 		explain_clone_failure(errno);

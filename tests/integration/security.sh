@@ -649,6 +649,9 @@ t_eq "2 exec: COMMAND defaults to /bin/sh" "/bin/sh-default 3" "$SB_OUT $SB_RC"
 t_match "2 exec --help: exec's usage, -t among its options" "Usage: sandbox exec .*-t, --tty" "$("$SANDBOX" exec --help | tr '\n' ' ')"
 kill $sup10 2>/dev/null; wait $sup10 2>/dev/null
 
+# keys14: how many keys the kernel charges to this user now (kernel.keys.maxkeys' count).
+keys14() { awk -v u="$(id -u):" '$1 == u { split($4, q, "/"); print q[1]; f = 1 } END { if (!f) print 0 }' /proc/key-users; }
+keys_below() { [ "$(keys14)" -lt "$1" ]; }
 # 14: the per-user key quota (kernel.keys.maxkeys, 200 for a user). Each sandbox used to
 # charge a new session keyring to it: with the quota full, no sandbox could start. Now they
 # share one empty, read-only keyring: fill the quota (a session of our own, so the keys go with
@@ -687,6 +690,38 @@ PY
         "$(printf '%s\n' "$out" | awk '$3 == "--seccomp" { print $5, $6, $7, $8 }')"
 else
     t_skip "14 keys: the per-user key quota" "python3 not installed"
+fi
+
+# 14: the network helper holds nothing of the caller's session keyring. It used to be started
+# before the supervisor left that keyring: the caller's keys stayed charged to the user's quota
+# while the helper drained, and after the keys test above the next sandbox that had to make the
+# shared keyring (in a new user namespace) found the quota full. The caller's keyring is
+# referenced by every credential derived from it: a networked sandbox must add no reference to
+# those of one with --net none (its supervisor's, for the files it was executed from).
+if command -v python3 >/dev/null; then
+    wait_until 10 keys_below 50
+    out=$(python3 - "$SANDBOX" "$ROOTFS" <<'PY'
+import ctypes, subprocess, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall(250, 1, None)  # KEYCTL_JOIN_SESSION_KEYRING: a new anonymous one, ours alone
+ses = libc.syscall(250, 0, -3, 0)  # KEYCTL_GET_KEYRING_ID of the session keyring
+def refs():
+    for line in open("/proc/keys"):
+        if int(line.split()[0], 16) == ses:
+            return int(line.split()[2])
+counts = []
+for args in (["--net", "none"], []):
+    p = subprocess.Popen([sys.argv[1]] + args + [sys.argv[2], "sleep", "10"], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    time.sleep(1.5)
+    counts.append(refs() if p.poll() is None else "exited")
+    p.kill()
+    p.wait()
+print(*counts)
+PY
+)
+    t_match "14 keys: a networked sandbox adds no reference to the caller's session keyring" \
+        '^([0-9]+) \1$' "$out"
 fi
 
 # 8: registry squatting. Another user made the old fixed state directory /tmp/sandbox-UID
@@ -889,7 +924,6 @@ fi
 # 14: scale, the light version (contrib/bench/scale.sh runs 500): 20 networked, named sandboxes
 # of one user at once are all up together, all exit 0, spend no key of the user's quota each,
 # and leave no process and no state file.
-keys14() { awk -v u="$(id -u):" '$1 == u { split($4, q, "/"); print q[1]; f = 1 } END { if (!f) print 0 }' /proc/key-users; }
 mkdir -p "$T_WORK/gate14"
 keys0=$(keys14)
 # procs14: the user's sandbox processes (supervisors, helpers, inits) and what runs inside.
