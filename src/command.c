@@ -63,17 +63,6 @@ int command_execvpe(const char *name, char *const argv[], char *const envp[], co
 	return denied ? EXIT_NOEXEC : EXIT_NOTFOUND;
 }
 
-static void reset_signals(void)
-{
-	sigset_t none;
-
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
 /* The outgoing TCP fast path (fastconnect.h): the last filter, the one that stops connect(),
  * and its listener to the supervisor, which answers it from the host's network namespace.
  * When the filter cannot be had (a sandbox nested in ours: one listener per process), libslirp

@@ -232,14 +232,10 @@ int env_file_parse(const char *text, size_t len, char *const *caller, char ***ou
 		const char *why = NULL;
 		int r = env_file_line(text + pos, end - pos, caller, out, n, &why);
 
-		if (r == -EINVAL) {
-			snprintf(err, errlen, "line %zu: %s", lineno + 1, why);
-			return r;
-		}
-		if (r < 0) {
-			snprintf(err, errlen, "line %zu: %s", lineno + 1, strerror(-r));
-			return r;
-		}
+		if (r == -EINVAL)
+			return err_set(err, errlen, r, "line %zu: %s", lineno + 1, why);
+		if (r < 0)
+			return err_set(err, errlen, -r, "line %zu", lineno + 1);
 		pos = end + 1;
 	}
 	return 0;

@@ -69,12 +69,9 @@ static int check_std_fds(void)
  * --status-fd and --flow-log FDs, -1 when unset) stay. */
 static int close_inherited_fds(int keep1, int keep2)
 {
-	int hi = keep1 > keep2 ? keep1 : keep2;
+	int keep[] = { keep1, keep2 };
 
-	for (int fd = 3; fd < hi; fd++)
-		if (fd != keep1 && fd != keep2)
-			close(fd);
-	return close_fds_from(hi < 3 ? 3 : hi + 1);
+	return close_fds_except(3, keep, ARRAY_SIZE(keep));
 }
 
 /* --flow-log: a FILE is opened (appended to) by the caller, as the caller; an FD must be open.

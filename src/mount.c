@@ -697,15 +697,7 @@ static int pivot(int rootfd, char *err, size_t errlen)
 {
 	if (fchdir(rootfd) < 0)
 		return err_set(err, errlen, errno, "pivot_root: enter the new root");
-	/* pivot_root(".", ".") stacks the old root on the new one; detaching "." then drops it
-	 * without needing a directory for it in the rootfs. */
-	if (syscall(SYS_pivot_root, ".", ".") < 0)
-		return err_set(err, errlen, errno, "pivot_root");
-	if (umount2(".", MNT_DETACH) < 0)
-		return err_set(err, errlen, errno, "pivot_root: detach the old root");
-	if (chdir("/") < 0)
-		return err_set(err, errlen, errno, "pivot_root: chdir /");
-	return 0;
+	return pivot_root_here(err, errlen);
 }
 
 int mount_setup_root(const struct mountplan *plan, char *err, size_t errlen)

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -41,14 +40,13 @@ static int net_recv_tap(int sock)
 
 /* ---- the helper process ---- */
 
-/* Close every fd but stderr and the nkeep fds of keep (ascending, all >= 3), and point 0 and 1
- * at /dev/null. The helper was forked from the supervisor, which may hold the pty master, the
- * status fd, a registry lock...: none of those may stay open in a process that outlives nothing
- * but must not keep them alive or expose them to libslirp's code. */
+/* Close every fd but stderr and the nkeep fds of keep, and point 0 and 1 at /dev/null: stdin and
+ * stdout may be the user's terminal, which libslirp's code has no business reaching. The
+ * supervisor opens its own fds O_CLOEXEC and closed what it inherited, so the rest is defence in
+ * depth against a descriptor that slipped through without the flag. */
 static int net_helper_fds(const int *keep, size_t nkeep)
 {
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	unsigned from = 3;
 
 	if (null < 0)
 		return -errno;
@@ -64,39 +62,16 @@ static int net_helper_fds(const int *keep, size_t nkeep)
 		if (!kept)
 			close(null);
 	}
-	/* close_range (5.9+) in the gaps around the kept fds; the kernel cannot fail it for
-	 * valid ranges. Fall back to closing one by one up to the fd limit. */
-	for (size_t i = 0; i <= nkeep; i++) {
-		unsigned to = i < nkeep ? (unsigned)keep[i] - 1 : ~0U;
-
-		if (from <= to && syscall(SYS_close_range, from, to, 0) < 0) {
-			long max = sysconf(_SC_OPEN_MAX);
-
-			if (max > 0 && to > (unsigned)max)
-				to = (unsigned)max;
-			for (unsigned fd = from; fd <= to && fd != ~0U; fd++)
-				close((int)fd);
-		}
-		if (i < nkeep)
-			from = (unsigned)keep[i] + 1;
-	}
-	return 0;
+	return close_fds_except(3, keep, nkeep);
 }
 
-/* The supervisor's signal handlers and mask mean nothing here, and a handler inherited across
- * fork would run supervisor code in the helper. */
+/* exec keeps the ignored signals and the blocked mask of the supervisor (which blocks the ones
+ * it forwards, for its signalfd): a network that ignores SIGTERM or never sees it is not ours. */
 static void net_helper_signals(void)
 {
-	sigset_t all;
-
-	for (int s = 1; s < NSIG; s++) {
-		if (s != SIGKILL && s != SIGSTOP)
-			signal(s, SIG_DFL);
-	}
+	reset_signals();
 	/* A peer closing a socket must not kill the network: errors come back as EPIPE. */
 	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
 }
 
 void net_helper_main(const struct net_helper_plan *plan, int ctl, int tapsk)

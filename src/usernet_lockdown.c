@@ -93,14 +93,9 @@ static int lockdown_newroot(const char *resolv_text, char *err, size_t errlen)
 	r = lockdown_write("etc/resolv.conf", resolv_text);
 	if (r < 0)
 		return err_set(err, errlen, -r, "write etc/resolv.conf");
-	/* pivot_root(".", "."): the old root ends up on top of the new one, and detaching it
-	 * leaves only the tmpfs, with no directory to name for the old root. */
-	if (syscall(SYS_pivot_root, ".", ".") < 0)
-		return err_set(err, errlen, errno, "pivot_root");
-	if (umount2(".", MNT_DETACH) < 0)
-		return err_set(err, errlen, errno, "detach the old root");
-	if (chdir("/") < 0)
-		return err_set(err, errlen, errno, "chdir /");
+	r = pivot_root_here(err, errlen);
+	if (r < 0)
+		return r;
 	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		  NULL) < 0)
 		return err_set(err, errlen, errno, "remount the new root read-only");

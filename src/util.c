@@ -13,6 +13,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 
 int err_set(char *err, size_t errlen, int e, const char *fmt, ...)
@@ -161,15 +162,74 @@ int parse_size(const char *s, unsigned long long *out)
 	return 0;
 }
 
-int close_fds_from(int from)
+/* Close fds lo..hi: close_range(2), which needs no /proc (that matters after pivot_root), or one
+ * by one on a kernel without it. */
+static int close_span(unsigned lo, unsigned hi)
 {
-	/* close_range(2) needs no /proc, which matters after pivot_root. */
-	if (syscall(SYS_close_range, (unsigned)from, ~0U, 0) == 0)
+	long max;
+
+	if (lo > hi)
+		return 0;
+	if (syscall(SYS_close_range, lo, hi, 0) == 0)
 		return 0;
 	if (errno != ENOSYS)
 		return -errno;
-	for (int fd = from; fd < 65536; fd++)
-		close(fd);
+	max = sysconf(_SC_OPEN_MAX);
+	if (max < 65536)
+		max = 65536;
+	for (unsigned long fd = lo; fd <= hi && fd < (unsigned long)max; fd++)
+		close((int)fd);
+	return 0;
+}
+
+int close_fds_except(int from, const int *keep, size_t nkeep)
+{
+	unsigned lo = (unsigned)from;
+
+	for (;;) {
+		/* The next kept fd at or above lo: close up to it, step over it. */
+		unsigned next = ~0U;
+		bool found = false;
+		int r;
+
+		for (size_t i = 0; i < nkeep; i++) {
+			if (keep[i] >= 0 && (unsigned)keep[i] >= lo && (unsigned)keep[i] <= next) {
+				next = (unsigned)keep[i];
+				found = true;
+			}
+		}
+		if (!found)
+			return close_span(lo, ~0U);
+		if (next > lo && (r = close_span(lo, next - 1)) < 0)
+			return r;
+		lo = next + 1;
+	}
+}
+
+int close_fds_from(int from)
+{
+	return close_fds_except(from, NULL, 0);
+}
+
+void reset_signals(void)
+{
+	sigset_t none;
+
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+int pivot_root_here(char *err, size_t errlen)
+{
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return err_set(err, errlen, errno, "pivot_root");
+	if (umount2(".", MNT_DETACH) < 0)
+		return err_set(err, errlen, errno, "pivot_root: detach the old root");
+	if (chdir("/") < 0)
+		return err_set(err, errlen, errno, "pivot_root: chdir /");
 	return 0;
 }
 

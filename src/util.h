@@ -88,6 +88,15 @@ void strv_free(char **v);
 void helper_path(const char *name, char *buf, size_t len);
 /* Close every fd >= from. 0 or -errno. */
 int close_fds_from(int from);
+/* Close every fd >= from but the nkeep fds in keep (any order). 0 or -errno. */
+int close_fds_except(int from, const int *keep, size_t nkeep);
+/* Every signal back to its default action, none blocked: what a process about to run other
+ * code (COMMAND, libslirp) must not inherit from the one that forked it. */
+void reset_signals(void);
+/* Make the current directory, a mount point, the root: pivot_root(".", ".") stacks the old root
+ * on the new one and detaching "." drops it, with no directory in the new root to name for it;
+ * then chdir("/"). 0 or -errno with the step in err. */
+int pivot_root_here(char *err, size_t errlen);
 /* The namespaces a sandbox has: user, mount, pid, uts, ipc, cgroup, and net when it has its
  * own (the supervisor creates them, exec joins them). */
 unsigned long long sandbox_ns_flags(bool own_net);

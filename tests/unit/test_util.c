@@ -285,6 +285,65 @@ static void test_close_fds_from(void **state)
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* The kept fds survive in any order, with neighbours on both sides closed. */
+static void test_close_fds_except(void **state)
+{
+	(void)state;
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int keep[] = { 205, 201, -1, 205 };
+		int null = open("/dev/null", O_RDONLY);
+		if (null < 0 || null >= 200)
+			_exit(10);
+		for (int fd = 200; fd < 208; fd++)
+			if (dup2(null, fd) != fd)
+				_exit(11);
+		if (close_fds_except(200, keep, 4) != 0)
+			_exit(12);
+		for (int fd = 200; fd < 208; fd++) {
+			bool open_now = fcntl(fd, F_GETFD) >= 0;
+			if (open_now != (fd == 201 || fd == 205))
+				_exit(13);
+		}
+		if (fcntl(null, F_GETFD) < 0)
+			_exit(14); /* below the bound */
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* Dispositions back to the default and the mask emptied, SIGKILL/SIGSTOP left alone. */
+static void test_reset_signals(void **state)
+{
+	(void)state;
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		sigset_t set, now;
+		struct sigaction sa;
+		sigemptyset(&set);
+		sigaddset(&set, SIGTERM);
+		signal(SIGINT, SIG_IGN);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		reset_signals();
+		if (sigaction(SIGINT, NULL, &sa) < 0 || sa.sa_handler != SIG_DFL)
+			_exit(10);
+		if (sigprocmask(SIG_SETMASK, NULL, &now) < 0 || sigismember(&now, SIGTERM))
+			_exit(11);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static void test_fd_flags(void **state)
 {
 	(void)state;
@@ -415,7 +474,8 @@ int main(void)
 		cmocka_unit_test(test_parse_uint),	   cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_io_small),	   cmocka_unit_test(test_io_large),
 		cmocka_unit_test(test_io_errors),	   cmocka_unit_test(test_write_file_at),
-		cmocka_unit_test(test_close_fds_from),	   cmocka_unit_test(test_fd_flags),
+		cmocka_unit_test(test_close_fds_from),	   cmocka_unit_test(test_close_fds_except),
+		cmocka_unit_test(test_reset_signals),	   cmocka_unit_test(test_fd_flags),
 		cmocka_unit_test(test_cleanup_and_steal), cmocka_unit_test(test_err_set),
 		cmocka_unit_test(test_err_prefix),	   cmocka_unit_test(test_err_append),
 	};
