@@ -14,13 +14,16 @@ if ! command -v podman >/dev/null 2>&1; then
 fi
 make_rootfs
 
+# Every podman and sandbox-oci call runs under `timeout` (generous: a podman run takes a second
+# or two): a hang becomes one failing test (exit 124), not the whole CI budget.
+T_CALL=60
 # Podman's storage and run state of this test only; its files belong to subordinate ids, so
 # they are removed from inside podman's user namespace.
 export HOME=$T_WORK/home XDG_RUNTIME_DIR=
 mkdir -p "$HOME"
-PODMAN=(podman --root "$T_WORK/storage" --runroot "$T_WORK/run" --tmpdir "$T_WORK/tmp"
+PODMAN=(timeout -k 5 "$T_CALL" podman --root "$T_WORK/storage" --runroot "$T_WORK/run" --tmpdir "$T_WORK/tmp"
         --runtime "$OCI" --cgroup-manager cgroupfs --events-backend none)
-trap '"${PODMAN[@]}" rm -af -t 0 >/dev/null 2>&1; podman unshare rm -rf "$T_WORK/storage" "$T_WORK/run" 2>/dev/null; t_cleanup' EXIT
+trap '"${PODMAN[@]}" rm -af -t 0 >/dev/null 2>&1; timeout -k 5 "$T_CALL" podman unshare rm -rf "$T_WORK/storage" "$T_WORK/run" 2>/dev/null; t_cleanup' EXIT
 IMAGE=localhost/sandbox-oci-test:busybox
 # Owned by root in the tarball: a user without a subordinate range maps no other id.
 tar -C "$ROOTFS" --numeric-owner --owner=0 --group=0 -cf "$T_WORK/busybox.tar" . &&
@@ -68,7 +71,9 @@ fi
 
 # --- run -it on a pseudo-terminal ----------------------------------------------------------
 if command -v script >/dev/null 2>&1; then
-    out=$(script -qec "$(printf '%q ' "${PODMAN[@]}") run -it --rm $IMAGE sh -c 'tty; exit 4'" /dev/null </dev/null)
+    # timeout around script, not podman: timeout's own process group would not be the pty's
+    # foreground one, and podman -it would stop at its first read of the terminal.
+    out=$(timeout -k 5 "$T_CALL" script -qec "$(printf '%q ' "${PODMAN[@]:4}") run -it --rm $IMAGE sh -c 'tty; exit 4'" /dev/null </dev/null)
     rc=$?
     t_match "podman run -it: a pty from the console socket" "/dev/pts/0" "$out"
     t_eq "podman run -it: exit status" "4" "$rc"
@@ -116,7 +121,7 @@ json.dump(c, open(path, "w"))
 PY
 }
 R=$T_WORK/ocistate
-oci() { unshare -r "$OCI" --root "$R" "$@"; }
+oci() { timeout -k 5 "$T_CALL" unshare -r "$OCI" --root "$R" "$@"; }
 config '["sh","-c","echo out; hostname; exit 5"]' ''
 out=$(oci run --bundle "$B" t1 2>&1)
 t_eq "sandbox-oci run: output and hostname" "out oci-test" "$(echo $out)"
@@ -125,7 +130,7 @@ t_eq "sandbox-oci run: exit status" "5" "$?"
 
 # create/start/state/kill/delete need one process holding the user namespace: a shell in it.
 config '["sh","-c","echo started >&2; exec sleep 100"]' ''
-out=$(unshare -r bash -c '
+out=$(timeout -k 5 "$T_CALL" unshare -r bash -c '
     OCI=$0 R=$1 B=$2
     o() { "$OCI" --root "$R" "$@"; }
     o create --bundle "$B" --pid-file "$R.pid" t2 || exit 1
@@ -156,5 +161,5 @@ config '["true"]' '{"linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}]
 t_match "resource limits are refused (cgroups are disabled)" "linux.resources.memory: not supported \(cgroups are disabled\)" \
     "$(oci run --bundle "$B" t3 2>&1)"
 t_check "a refused create leaves no state behind" test ! -e "$R/t3"
-t_match "--systemd-cgroup is refused clearly" "^sandbox-oci: --systemd-cgroup: not supported" "$("$OCI" --systemd-cgroup state x 2>&1)"
-t_match "features" '"seccomp":\{"enabled":true' "$("$OCI" features)"
+t_match "--systemd-cgroup is refused clearly" "^sandbox-oci: --systemd-cgroup: not supported" "$(timeout -k 5 "$T_CALL" "$OCI" --systemd-cgroup state x 2>&1)"
+t_match "features" '"seccomp":\{"enabled":true' "$(timeout -k 5 "$T_CALL" "$OCI" features)"
