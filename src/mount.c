@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "copytree.h"
 #include "etcfiles.h"
 #include "log.h"
 #include "util.h"
@@ -199,6 +200,37 @@ static int step_cgroup(int rootfd, const struct mstep *s, char *err, size_t errl
 	return 0;
 }
 
+/* tmpcopyup: the new tmpfs is filled with the directory's content, and takes its owner and
+ * (unless the mount gave a mode) its mode, before it is attached: nothing sees it half full. */
+static int tmpfs_copyup(int rootfd, const struct mstep *s, const char *const *opts, char *err, size_t errlen)
+{
+	_cleanup_close_ int target = mount_open_in_root(rootfd, s->dst, true, false);
+	_cleanup_close_ int dir = -1, mnt = -1, top = -1;
+	struct stat st;
+	int r;
+
+	if (target < 0)
+		return err_set(err, errlen, -target, "mount %s: destination", s->dst);
+	dir = openat(target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0 || fstat(dir, &st) < 0)
+		return err_set(err, errlen, errno, "mount %s: tmpcopyup: open the directory", s->dst);
+	mnt = new_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err, errlen);
+	if (mnt < 0)
+		return err_prefix(err, errlen, mnt, "mount %s: ", s->dst);
+	/* fsmount's fd is O_PATH: the copy needs a readable one of the new root. */
+	top = openat(mnt, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (top < 0)
+		return err_set(err, errlen, errno, "mount %s: tmpcopyup: open the tmpfs", s->dst);
+	r = copytree(dir, top, err, errlen);
+	if (r < 0)
+		return err_prefix(err, errlen, r, "mount %s: ", s->dst);
+	if (fchown(top, st.st_uid, st.st_gid) < 0 || (!s->mode && fchmod(top, st.st_mode & 07777) < 0))
+		return err_set(err, errlen, errno, "mount %s: tmpcopyup: owner and mode", s->dst);
+	if (attach(mnt, target) < 0)
+		return err_set(err, errlen, errno, "mount %s: attach tmpfs", s->dst);
+	return 0;
+}
+
 static int step_tmpfs(int rootfd, const struct mstep *s, char *err, size_t errlen)
 {
 	char size[32], mode[16];
@@ -218,6 +250,8 @@ static int step_tmpfs(int rootfd, const struct mstep *s, char *err, size_t errle
 	snprintf(size, sizeof(size), "%llu", s->size);
 	if (s->size == 0)
 		opts[2] = NULL;
+	if (s->copyup)
+		return tmpfs_copyup(rootfd, s, opts, err, errlen);
 	return mount_new_fs_at(rootfd, s->dst, "tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err, errlen);
 }
 

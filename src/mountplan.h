@@ -32,7 +32,8 @@ struct mstep {
 	const char *src;
 	char *dst;                 /* normalized absolute path inside the sandbox (owned) */
 	unsigned long long size;   /* MSTEP_TMPFS; MSTEP_DEV: its /dev/shm */
-	int mode;                  /* MSTEP_TMPFS: permission bits of its root; MSTEP_CHMOD: the mode */
+	int mode;                  /* MSTEP_TMPFS: permission bits of its root (0 with copyup: the
+				    * directory's); MSTEP_CHMOD: the mode */
 	enum etc_file etc;         /* MSTEP_ETC */
 	bool optional;             /* MASK/RO_PATH/ETC: skip when dst is absent */
 	bool create;               /* create dst (as a directory, or a file for file binds) if absent */
@@ -42,6 +43,8 @@ struct mstep {
 	const char *data;          /* MSTEP_FILE: its bytes (the config's) */
 	size_t len;
 	bool unless_symlink;       /* MSTEP_TMPFS: skip when dst is absent or a symlink (/var/run) */
+	bool copyup;               /* MSTEP_TMPFS: starts with the content, owner and mode of the
+				    * directory it covers (OCI tmpcopyup) */
 };
 
 /* Host mode's /run, /var/run and runtime directory tmpfs mounts: sockets, pid files. */

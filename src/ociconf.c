@@ -894,13 +894,13 @@ static bool has_option(const struct oci_mount *m, const char *opt)
 
 /* Options whose effect the sandbox's own mount steps already have (nosuid, nodev, noexec on
  * its filesystems; private propagation everywhere), or that change nothing it can observe
- * (atime policies), or that it reads itself (bind, ro, size, mode). */
+ * (atime policies), or that it reads itself (bind, ro, size, mode, tmpcopyup). */
 static bool option_known(const char *o)
 {
 	static const char *const plain[] = { "nosuid", "nodev",	   "noexec",	 "suid",	"dev",	       "exec",
 					     "ro",     "rw",	   "bind",	 "rbind",	"private",     "rprivate",
 					     "slave",  "rslave",   "relatime",	 "norelatime",	"strictatime", "noatime",
-					     "nodiratime", "newinstance", NULL };
+					     "nodiratime", "newinstance", "tmpcopyup", NULL };
 	static const char *const keyed[] = { "mode=", "size=", "ptmxmode=", "gid=", "nr_inodes=", NULL };
 
 	for (const char *const *p = plain; *p; p++)
@@ -955,6 +955,9 @@ static int plan_mount(const struct oci_config *c, size_t i, struct mountplan *pl
 	for (char **o = m->options; o && *o; o++)
 		if (!option_known(*o))
 			return refuse(err, errlen, path, "option '%.32s' not supported", *o);
+	bool copyup = has_option(m, "tmpcopyup");
+	if (copyup && (bind || strcmp(type, "tmpfs") != 0 || strcmp(norm, "/dev") == 0))
+		return refuse(err, errlen, path, "option 'tmpcopyup' only for a tmpfs (not /dev)");
 	if (bind) {
 		if (!m->src || m->src[0] != '/')
 			return refuse(err, errlen, path, "bind source must be an absolute path");
@@ -979,7 +982,9 @@ static int plan_mount(const struct oci_config *c, size_t i, struct mountplan *pl
 		s = mountplan_add(plan, MSTEP_TMPFS, norm);
 		if (s) {
 			s->create = true;
-			s->mode = 0755;
+			/* tmpcopyup without mode=: the directory's mode, as runc (/tmp stays 1777). */
+			s->copyup = copyup;
+			s->mode = copyup ? 0 : 0755;
 			int r = tmpfs_options(m, s, path, err, errlen);
 			if (r < 0)
 				return r;

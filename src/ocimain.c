@@ -384,7 +384,7 @@ static int cmd_features(void)
 	fputs("{\"ociVersionMin\":\"1.0.0\",\"ociVersionMax\":\"1.1.0\","
 	      "\"hooks\":[\"prestart\",\"createRuntime\",\"poststart\",\"poststop\"],"
 	      "\"mountOptions\":[\"bind\",\"rbind\",\"ro\",\"rw\",\"nosuid\",\"nodev\",\"noexec\",\"private\",\"rprivate\","
-	      "\"relatime\",\"strictatime\",\"noatime\"],"
+	      "\"relatime\",\"strictatime\",\"noatime\",\"tmpcopyup\"],"
 	      "\"linux\":{\"namespaces\":[\"pid\",\"network\",\"mount\",\"ipc\",\"uts\",\"user\",\"cgroup\"],"
 	      "\"cgroup\":{\"v1\":false,\"v2\":false,\"systemd\":false,\"systemdUser\":false},"
 	      "\"seccomp\":{\"enabled\":true,\"actions\":[\"SCMP_ACT_ALLOW\",\"SCMP_ACT_ERRNO\",\"SCMP_ACT_KILL\","

@@ -25,6 +25,11 @@ PODMAN=(timeout -k 5 "$T_CALL" podman --root "$T_WORK/storage" --runroot "$T_WOR
         --runtime "$OCI" --cgroup-manager cgroupfs --events-backend none)
 trap '"${PODMAN[@]}" rm -af -t 0 >/dev/null 2>&1; timeout -k 5 "$T_CALL" podman unshare rm -rf "$T_WORK/storage" "$T_WORK/run" 2>/dev/null; t_cleanup' EXIT
 IMAGE=localhost/sandbox-oci-test:busybox
+# What --tmpfs /srv/seed must find copied into its tmpfs (tmpcopyup): a file of mode 640, one a
+# level down, a symlink, a fifo, in a directory of mode 1770.
+mkdir -p "$ROOTFS/srv/seed/sub" && echo seeded >"$ROOTFS/srv/seed/a" && echo deep >"$ROOTFS/srv/seed/sub/b" &&
+    ln -s a "$ROOTFS/srv/seed/link" && mkfifo "$ROOTFS/srv/seed/fifo" && chmod 640 "$ROOTFS/srv/seed/a" &&
+    chmod 1770 "$ROOTFS/srv/seed"
 # Owned by root in the tarball: a user without a subordinate range maps no other id.
 tar -C "$ROOTFS" --numeric-owner --owner=0 --group=0 -cf "$T_WORK/busybox.tar" . &&
     "${PODMAN[@]}" import -q "$T_WORK/busybox.tar" "$IMAGE" >/dev/null 2>"$T_WORK/import.err" ||
@@ -92,6 +97,21 @@ else
     t_notok "podman run -p: a published port" "$(cat "$T_WORK/err")"
 fi
 [ -n "$id" ] && "${PODMAN[@]}" rm -f -t 0 "$id" >/dev/null 2>&1
+
+# --- --read-only, --tmpfs (tmpcopyup) ----------------------------------------------------
+"${PODMAN[@]}" run --rm --read-only --tmpfs /srv/seed "$IMAGE" sh -c '
+    touch /etc/x 2>/dev/null && echo rw || echo ro
+    touch /tmp/t /var/tmp/t /run/t && stat -c %a /tmp /var/tmp
+    cat /srv/seed/a /srv/seed/sub/b; readlink /srv/seed/link; test -p /srv/seed/fifo && echo fifo
+    stat -c "%a %u" /srv/seed /srv/seed/a; grep -c " /srv/seed tmpfs " /proc/mounts
+    echo changed >/srv/seed/a && cat /srv/seed/a' >"$T_WORK/out" 2>&1
+t_eq "podman run --read-only: the root is read-only" "ro" "$(line 1)"
+t_eq "--read-only: /tmp and /var/tmp are writable tmpfs with the image's mode" "1777 1777" "$(echo $(line 2; line 3))"
+t_eq "--tmpfs: the image's files, a level down, a symlink and a fifo are copied in" "seeded deep a fifo" \
+    "$(echo $(sed -n 4,7p "$T_WORK/out"))"
+t_eq "--tmpfs: the directory's and the files' modes and owners are kept" "1770 0 640 0 1" "$(echo $(sed -n 8,10p "$T_WORK/out"))"
+t_eq "--tmpfs: writable under --read-only" "changed" "$(line 11)"
+t_eq "--tmpfs: the image is not changed" "seeded" "$("${PODMAN[@]}" run --rm "$IMAGE" cat /srv/seed/a 2>&1)"
 
 # --- sandbox-oci's own command line, in a user namespace of unshare -r -----------------------
 if ! unshare -r true 2>/dev/null; then

@@ -184,6 +184,10 @@ static void test_mount_refusals(void **state)
 		{ "[{\"destination\":\"/x\",\"type\":\"bind\",\"source\":\"rel\"}]", "bind source must be an absolute path" },
 		{ "[{\"destination\":\"/\",\"type\":\"tmpfs\"}]", "below /" },
 		{ "[{\"destination\":\"/dev/pts\",\"type\":\"devpts\"}]", "devpts only at /dev/pts after a tmpfs /dev" },
+		{ "[{\"destination\":\"/x\",\"type\":\"bind\",\"source\":\"/y\",\"options\":[\"bind\",\"tmpcopyup\"]}]",
+		  "option 'tmpcopyup' only for a tmpfs" },
+		{ "[{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"options\":[\"tmpcopyup\"]}]",
+		  "option 'tmpcopyup' only for a tmpfs (not /dev)" },
 	};
 	char json[1024], err[256];
 	struct oci_config c;
@@ -199,6 +203,34 @@ static void test_mount_refusals(void **state)
 			fail_msg("case %zu: '%s' does not say '%s'", i, err, bad[i].reason);
 		ociconf_free(&c);
 	}
+}
+
+/* podman's --tmpfs and --read-only: tmpcopyup; without mode= the directory's mode is kept. */
+static void test_tmpcopyup(void **state)
+{
+	static const char json[] =
+		"{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"r\",\"readonly\":true},\"mounts\":["
+		"{\"destination\":\"/tmp\",\"type\":\"tmpfs\",\"source\":\"tmpfs\","
+		"\"options\":[\"rw\",\"rprivate\",\"nosuid\",\"nodev\",\"tmpcopyup\"]},"
+		"{\"destination\":\"/x\",\"type\":\"tmpfs\",\"options\":[\"tmpcopyup\",\"mode=700\"]},"
+		"{\"destination\":\"/y\",\"type\":\"tmpfs\"}]}";
+	struct oci_config c;
+	struct mountplan plan;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(ociconf_parse(json, strlen(json), &c, err, sizeof(err)), 0);
+	assert_int_equal(ociconf_mountplan(&c, "/r", &plan, err, sizeof(err)), 0);
+	assert_true(plan.ro);
+	assert_int_equal(plan.n, 3);
+	assert_true(plan.steps[0].copyup);
+	assert_int_equal(plan.steps[0].mode, 0);
+	assert_true(plan.steps[1].copyup);
+	assert_int_equal(plan.steps[1].mode, 0700);
+	assert_false(plan.steps[2].copyup);
+	assert_int_equal(plan.steps[2].mode, 0755);
+	mountplan_free(&plan);
+	ociconf_free(&c);
 }
 
 static void test_process_json(void **state)
@@ -287,7 +319,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_podman_config), cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_mount_refusals), cmocka_unit_test(test_process_json),
+		cmocka_unit_test(test_mount_refusals), cmocka_unit_test(test_tmpcopyup), cmocka_unit_test(test_process_json),
 		cmocka_unit_test(test_state),	      cmocka_unit_test(test_seccomp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
