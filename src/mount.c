@@ -23,6 +23,7 @@
 #include "copytree.h"
 #include "etcfiles.h"
 #include "log.h"
+#include "marks.h"
 #include "util.h"
 
 static int openat2_in_root(int rootfd, const char *path, int flags)
@@ -35,6 +36,10 @@ static int openat2_in_root(int rootfd, const char *path, int flags)
 
 	return fd < 0 ? -errno : (int)fd;
 }
+
+/* The journal of the mount points made in the rootfs on disk while the steps run (marks.h), or
+ * -1 (no journal, or the root is an overlay or the host's: nothing made there stays). */
+static int marks_journal = -1;
 
 int mount_open_in_root(int rootfd, const char *path, bool create, bool as_file)
 {
@@ -55,6 +60,8 @@ int mount_open_in_root(int rootfd, const char *path, bool create, bool as_file)
 	pfd = mount_open_in_root(rootfd, parent[0] ? parent : "/", true, false);
 	if (pfd < 0)
 		return pfd;
+	/* Recorded before it exists: a crash never leaves a mark the journal does not know. */
+	off_t undo = marks_record(marks_journal, rootfd, pfd, name, as_file ? 'f' : 'd');
 	/* Both refuse to follow a symlink in the last component: a dangling link stays EEXIST. */
 	if (as_file) {
 		r = openat(pfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644);
@@ -63,8 +70,12 @@ int mount_open_in_root(int rootfd, const char *path, bool create, bool as_file)
 	} else {
 		r = mkdirat(pfd, name, 0755);
 	}
-	if (r < 0 && errno != EEXIST)
-		return -errno;
+	if (r < 0) {
+		int e = errno;
+		marks_undo(marks_journal, undo); /* not made by us: never to be removed */
+		if (e != EEXIST)
+			return -e;
+	}
 	return openat2_in_root(rootfd, path, O_PATH);
 }
 
@@ -521,8 +532,10 @@ static int step_symlink(int rootfd, const struct mstep *s, char *err, size_t err
 	pfd = mount_open_in_root(rootfd, parent[0] ? parent : "/", true, false);
 	if (pfd < 0)
 		return err_set(err, errlen, -pfd, "--symlink %s: parent directory", s->dst);
+	off_t undo = marks_record(marks_journal, rootfd, pfd, name + 1, 'l');
 	if (symlinkat(s->src, pfd, name + 1) == 0)
 		return 0;
+	marks_undo(marks_journal, undo);
 	if (errno != EEXIST)
 		return err_set(err, errlen, errno, "--symlink %s", s->dst);
 	/* Already there with the same target (bwrap's rule): nothing to do. */
@@ -772,6 +785,9 @@ int mount_setup_root(const struct mountplan *plan, char *err, size_t errlen)
 		r = rootfd;
 		goto out;
 	}
+	/* Only a rootfs written in place keeps what is made in it. */
+	if (!plan->host_mode && !plan->overlay && !shield && !plan->nimage_layers)
+		marks_journal = plan->marks_fd;
 	if (plan->ro) {
 		/* The mount points first, while the root can still take them (only the system
 		 * ones on a plain rootfs; every one in a shield's upper layer). */
@@ -808,6 +824,10 @@ out:
 	if (nest_layer >= 0)
 		close(nest_layer);
 	nest_layer = -1;
+	marks_journal = -1;
+	/* The child's copy: the supervisor holds the journal (and its lock) on its own. */
+	if (plan->marks_fd >= 0)
+		close(plan->marks_fd);
 	for (size_t i = 0; i < plan->n; i++)
 		if (srcfds[i] >= 0)
 			close(srcfds[i]);

@@ -160,6 +160,7 @@ int mountplan_build(const struct config *cfg, struct mountplan *plan, char *err,
 	plan->nimage_layers = cfg->nimage_layers;
 	plan->ro = cfg->ro;
 	plan->overlay_size = cfg->tmp_size;
+	plan->marks_fd = -1;
 	plan->net = cfg->net;
 	plan->hostname = cfg->hostname ? cfg->hostname : DEFAULT_HOSTNAME;
 	plan->dns = cfg->dns;

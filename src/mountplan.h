@@ -61,6 +61,7 @@ struct mountplan {
 	size_t nimage_layers;            /* then the lower layers of the overlay, not rootfs */
 	bool ro;                         /* the root read-only once its mount points exist */
 	unsigned long long overlay_size; /* the overlay's upper layer (a tmpfs), bytes */
+	int marks_fd;                    /* the journal of mount points made in the rootfs (marks.h), or -1 */
 	/* What the generated /etc files say. */
 	enum net_mode net;
 	const char *hostname;

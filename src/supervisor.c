@@ -34,6 +34,7 @@
 #include "fastconnect.h"
 #include "init.h"
 #include "log.h"
+#include "marks.h"
 #include "mountplan.h"
 #include "net.h"
 #include "netaddr.h"
@@ -66,6 +67,7 @@ struct supervisor {
 	const struct command_plan *cmd;
 	struct cgroup cg;        /* --memory, --pids, --cpus */
 	struct stat netns;       /* the sandbox's network namespace, for the fast connect path */
+	struct marks marks;      /* the mount points made in the rootfs, to remove at the end */
 };
 
 static int check_rootfs(const struct config *cfg)
@@ -480,6 +482,26 @@ static void plan_network(const struct config *cfg, struct net_plan *n)
 	};
 }
 
+/* Before the child can make mount points in a rootfs written in place, a journal of them
+ * (marks.h); every start first removes those that dead sandboxes left. */
+static void start_marks(struct supervisor *s, struct mountplan *plan)
+{
+	const struct config *cfg = s->cfg;
+	char err[512];
+
+	if (cfg->host_mode || cfg->overlay || cfg->ro || cfg->nimage_layers) {
+		_cleanup_close_ int state = registry_open_dir(false, err, sizeof(err));
+		if (state >= 0)
+			marks_sweep(state);
+		return;
+	}
+	if (marks_begin(&s->marks, cfg->rootfs, err, sizeof(err)) < 0) {
+		warnx("warning: the mount points made in %s will stay there: %s", cfg->rootfs, err);
+		return;
+	}
+	plan->marks_fd = s->marks.journal;
+}
+
 static void explain_clone_failure(int e)
 {
 	if (e == EPERM || e == ENOSPC || e == EUSERS)
@@ -491,7 +513,8 @@ static void explain_clone_failure(int e)
 int supervisor_run(const struct config *cfg)
 {
 	struct supervisor s = { .cfg = cfg, .pidfd = -1, .chan = -1, .sigfd = -1, .timerfd = -1,
-				.reg_dir = -1, .reg_lock = -1, .cg = { .dirfd = -1, .netfd = -1, .topfd = -1, .parentfd = -1 } };
+				.reg_dir = -1, .reg_lock = -1, .cg = { .dirfd = -1, .netfd = -1, .topfd = -1, .parentfd = -1 },
+				.marks = MARKS_INIT };
 	struct child_args args = { .hostname = cfg->hostname, .net_sock = -1 };
 	struct cgroup_limits limits = { .memory = cfg->memory, .pids = cfg->pids, .cpus = cfg->cpus,
 					.net_helper = cfg->net == NET_SLIRP };
@@ -547,6 +570,7 @@ int supervisor_run(const struct config *cfg)
 	/* Before anything starts: a duplicate name is refused at once. */
 	if (lock_name(&s) < 0)
 		goto out;
+	start_marks(&s, &plan);
 	if (cgroup_setup(&limits, &s.cg, err, sizeof(err)) < 0) {
 		warnx("%s", err);
 		goto out;
@@ -639,6 +663,7 @@ out:
 		close(s.timerfd);
 	/* Nothing runs in it any more: the pid namespace died with its init. */
 	cgroup_remove(&s.cg);
+	marks_end(&s.marks);
 	if (s.reg_lock >= 0)
 		registry_unregister(s.reg_dir, cfg->name, s.reg_lock);
 	if (s.reg_dir >= 0)

@@ -155,3 +155,39 @@ t_eq "--dev-bind: a device node works" "ok" \
     "$(sb --net none --tmpfs /d --dev-bind /dev/null /d/null "$ROOTFS" sh -c 'echo x >/d/null && echo ok' 2>&1)"
 sb_run --net none --tmpfs /d --bind /dev/null /d/null "$ROOTFS" sh -c 'echo x >/d/null'
 t_check "--bind: a device node does not work (nodev)" test "$SB_RC" -ne 0
+
+# Never our marks in ROOTFS: the mount points a run had to make (dev proc sys tmp, and the
+# destinations of --bind, --tmpfs, --dir, --file, --symlink) are gone when it ends; COMMAND's
+# own writes stay. A directory holding only a static busybox, run as `cd DIR; sandbox . ...`.
+listing() { (cd "$1" && find . -printf '%p %y %m\n' | sort && stat -c '%a %u %g %h' .); }
+scratch=$T_WORK/scratch
+mkdir -p "$scratch" "$T_WORK/victim/keep"
+cp "$(command -v busybox)" "$scratch/busybox"
+before=$(listing "$scratch")
+sb_run --net none --bind "$T_WORK/host" /mnt/h/deep --tmpfs /var/t --dir /opt/d --file "$T_WORK/file" /etc/f \
+    --symlink /opt/d /lnk "$scratch" /busybox sh -c 'cd /; /busybox ls -d dev proc sys tmp mnt/h/deep var/t opt/d etc/f lnk | /busybox wc -l'
+t_eq "marks: the mount points exist inside" "0 9" "$SB_RC $SB_OUT"
+t_eq "marks: the rootfs is as it was, listing and top directory" "$before" "$(listing "$scratch")"
+t_eq "marks: sandbox . from inside the directory leaves nothing either" "$before" \
+    "$(cd "$scratch" && sb --net none . /busybox true && listing "$scratch")"
+t_eq "marks: nothing is left in the state directory" "" "$(ls -A "/tmp/sandbox-$(id -u)/marks" 2>/dev/null)"
+sb --net none --dir /made "$scratch" /busybox sh -c '/busybox mkdir /by-command /proc-not && echo x >/made/f'
+t_check "marks: a directory COMMAND made stays" test -d "$scratch/by-command"
+t_check "marks: a made mount point COMMAND wrote into stays, with its file" test -f "$scratch/made/f"
+rm -rf "$scratch/by-command" "$scratch/proc-not" "$scratch/made"
+# Hostile: COMMAND swaps a made mount point for a symlink to a host directory holding an empty
+# directory of the name we made below it. The cleanup never follows it.
+sb --net none --dir /h/x/keep "$scratch" /busybox sh -c "/busybox rm -r /h/x && /busybox ln -s $T_WORK/victim /h/x"
+t_check "marks: a mount point COMMAND replaced by a symlink is not followed" test -d "$T_WORK/victim/keep"
+t_check "marks: and the symlink, COMMAND's write, stays" test -L "$scratch/h/x"
+rm -rf "$scratch/h"
+# SIGKILL of the supervisor: the marks stay until the next start of that user cleans them up.
+"$SANDBOX" --net none "$scratch" /busybox sleep 4242 </dev/null >/dev/null 2>&1 &
+pid=$!
+wait_until 10 test -d "$scratch/proc"
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+wait_until 10 sh -c '! pgrep -f "busybox sleep 4242" >/dev/null'
+t_check "marks: a killed supervisor leaves them" test -d "$scratch/proc"
+sb --net none / true
+t_eq "marks: the next start (host mode) removes them" "$before" "$(listing "$scratch")"
