@@ -496,7 +496,8 @@ static void start_marks(struct supervisor *s, struct mountplan *plan)
 		return;
 	}
 	if (marks_begin(&s->marks, cfg->rootfs, err, sizeof(err)) < 0) {
-		warnx("warning: the mount points made in %s will stay there: %s", cfg->rootfs, err);
+		/* As before the journal existed; a line on stderr would change COMMAND's output. */
+		debug("the mount points made in %s will stay there: %s", cfg->rootfs, err);
 		return;
 	}
 	plan->marks_fd = s->marks.journal;
