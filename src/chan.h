@@ -14,6 +14,8 @@ enum chan_msg_type {
 	CHAN_MSG_NET_OK,   /* supervisor -> child: the network helper is up, ports bound */
 	CHAN_MSG_TAP,      /* child -> network helper: the tap device, by SCM_RIGHTS */
 	CHAN_MSG_CONNECT,  /* COMMAND -> supervisor: its connect() notification fd, by SCM_RIGHTS */
+	CHAN_MSG_USERNS,   /* child -> network helper: its user namespace, for the published */
+	CHAN_MSG_NETNS,    /*   ports' forwarder, and its network namespace (portfwd.h) */
 };
 
 struct chan_msg {

@@ -66,6 +66,29 @@ static int net_allow_ping(char *err, size_t errlen)
 	return 0;
 }
 
+/* For the published ports' forwarder (portfwd.h): our user and network namespaces, after the
+ * tap. Opened here, where /proc is still the host's and shows this process. */
+static int net_send_namespaces(int sock, char *err, size_t errlen)
+{
+	static const struct {
+		const char *path;
+		uint32_t type;
+	} ns[] = { { "/proc/self/ns/user", CHAN_MSG_USERNS }, { "/proc/self/ns/net", CHAN_MSG_NETNS } };
+
+	for (size_t i = 0; i < ARRAY_SIZE(ns); i++) {
+		_cleanup_close_ int fd = open(ns[i].path, O_RDONLY | O_CLOEXEC);
+		struct chan_msg m = { .type = ns[i].type };
+		int r;
+
+		if (fd < 0)
+			return err_set(err, errlen, errno, "open %s", ns[i].path);
+		r = chan_send_fd(sock, &m, fd);
+		if (r < 0)
+			return err_set(err, errlen, -r, "pass %s to the network helper", ns[i].path);
+	}
+	return 0;
+}
+
 int net_child_setup(const struct net_plan *plan, int child_sock, char *err, size_t errlen)
 {
 	_cleanup_close_ int sock = child_sock;
@@ -143,6 +166,8 @@ int net_child_setup(const struct net_plan *plan, int child_sock, char *err, size
 	r = chan_send_fd(sock, &m, tap);
 	if (r < 0)
 		return err_set(err, errlen, -r, "pass the tap to the network helper");
+	if (plan->fast_ports && publish_count_tcp(plan->publish, plan->npublish) > 0)
+		return net_send_namespaces(sock, err, errlen);
 	return 0;
 }
 
@@ -164,7 +189,7 @@ __attribute__((noreturn)) static void exec_helper(const struct net_plan *plan, i
 {
 	struct net_ready_msg msg = { 0 };
 	char path[4096], mtu[16], logfd[16];
-	const char **argv = calloc(10 + 2 * plan->npublish + 2 * plan->nnet_allow, sizeof(*argv));
+	const char **argv = calloc(12 + 2 * plan->npublish + 2 * plan->nnet_allow, sizeof(*argv));
 	char *const envp[] = { NULL };
 	size_t k = 0;
 	int hi_ctl, hi_tap, hi_log = -1, e;
@@ -186,6 +211,10 @@ __attribute__((noreturn)) static void exec_helper(const struct net_plan *plan, i
 	argv[k++] = mtu;
 	if (plan->allow_host_loopback)
 		argv[k++] = "--allow-host-loopback";
+	if (!plan->fast_ports) {
+		argv[k++] = "--net-fast";
+		argv[k++] = "off";
+	}
 	for (size_t i = 0; i < plan->npublish; i++) {
 		argv[k++] = "-p";
 		argv[k++] = plan->publish[i].spec;

@@ -48,6 +48,7 @@ struct net_plan {
 	int prefix6;
 	bool allow_host_loopback;       /* the helper: the gateway reaches the host's loopback */
 	bool fast_connect;              /* COMMAND's connect() answered by the supervisor (fastconnect.h) */
+	bool fast_ports;                /* the helper: TCP -p by the forwarder (portfwd.h) */
 	const struct publish *publish;  /* the helper: -p, each with its spec (borrowed) */
 	size_t npublish;
 	const char *const *net_allow;   /* the helper: --net-allow DESTs, validated (borrowed) */

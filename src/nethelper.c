@@ -16,6 +16,7 @@
 
 #include "chan.h"
 #include "log.h"
+#include "portfwd.h"
 #include "usernet.h"
 #include "usernet_lockdown.h"
 #include "util.h"
@@ -72,6 +73,8 @@ static void net_helper_signals(void)
 	reset_signals();
 	/* A peer closing a socket must not kill the network: errors come back as EPIPE. */
 	signal(SIGPIPE, SIG_IGN);
+	/* The published ports' forwarder is reaped by the kernel: the helper never waits. */
+	signal(SIGCHLD, SIG_IGN);
 }
 
 void net_helper_main(const struct net_helper_plan *plan, int ctl, int tapsk)
@@ -81,6 +84,7 @@ void net_helper_main(const struct net_helper_plan *plan, int ctl, int tapsk)
 	static char resolv[4096];
 	int keep[3] = { ctl, tapsk, plan->flow_log_fd };
 	size_t nkeep = plan->flow_log_fd >= 0 ? 3 : 2;
+	struct portfwd pf = PORTFWD_INIT;
 	struct net_ready_msg msg;
 	char why[256];
 	int r, tap;
@@ -121,7 +125,16 @@ void net_helper_main(const struct net_helper_plan *plan, int ctl, int tapsk)
 	if (r < 0)
 		goto fail;
 	for (size_t i = 0; i < plan->npublish; i++) {
+		if (plan->fast_ports && !plan->publish[i].udp)
+			continue; /* the forwarder's */
 		r = usernet_publish(&u, &plan->publish[i], msg.text, sizeof(msg.text));
+		if (r < 0)
+			goto fail;
+	}
+	/* Before the isolation: the forwarder must still be in the user namespace that owns the
+	 * sandbox's, to join it later. */
+	if (plan->fast_ports) {
+		r = portfwd_start(plan->publish, plan->npublish, &pf, msg.text, sizeof(msg.text));
 		if (r < 0)
 			goto fail;
 	}
@@ -139,6 +152,12 @@ void net_helper_main(const struct net_helper_plan *plan, int ctl, int tapsk)
 		if (tap != -EPIPE)
 			warn_errno(-tap, "network: receive the tap");
 		_exit(tap == -EPIPE ? 0 : 1);
+	}
+	if (pf.pid > 0) {
+		r = portfwd_pass_namespaces(&pf, tapsk);
+		/* EPIPE: the child failed after the tap and reports that itself. */
+		if (r < 0 && r != -EPIPE)
+			warn_errno(-r, "network: published ports: pass the sandbox's namespaces");
 	}
 	close(tapsk);
 	r = fd_set_nonblock(tap, true);

@@ -22,6 +22,7 @@ enum { NETHELPER_CTL_FD = 3, NETHELPER_TAP_FD = 4, NETHELPER_FLOW_LOG_FD = 5 };
 struct net_helper_plan {
 	unsigned mtu;
 	bool allow_host_loopback;
+	bool fast_ports; /* published TCP ports by the forwarder (portfwd.h), not libslirp */
 	const struct publish *publish;
 	size_t npublish;
 	char *const *net_allow; /* --net-allow DESTs, validated */

@@ -1,7 +1,7 @@
 /* netmain.c: sandbox-net, the network helper program. The supervisor runs it with the control
  * socket at fd 3 and the socket that brings the tap at fd 4:
- *     sandbox-net --mtu N [--allow-host-loopback] [-p SPEC]... [--net-allow DEST]...
- *                 [--flow-log-fd N]
+ *     sandbox-net --mtu N [--allow-host-loopback] [--net-fast on|off] [-p SPEC]...
+ *                 [--net-allow DEST]... [--flow-log-fd N]
  * It is not meant to be run by hand. */
 #include "config.h"
 
@@ -31,6 +31,7 @@ static void parse(int argc, char **argv, struct net_helper_plan *plan, struct pu
 	memset(plan, 0, sizeof(*plan));
 	plan->mtu = DEFAULT_MTU;
 	plan->flow_log_fd = -1;
+	plan->fast_ports = true;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--mtu") == 0 && i + 1 < argc &&
 		    parse_uint(argv[i + 1], MAX_MTU, &v) == 0 && v >= MIN_MTU) {
@@ -38,6 +39,9 @@ static void parse(int argc, char **argv, struct net_helper_plan *plan, struct pu
 			i++;
 		} else if (strcmp(argv[i], "--selftest-forbidden") == 0) {
 			plan->selftest_forbidden = true;
+		} else if (strcmp(argv[i], "--net-fast") == 0 && i + 1 < argc &&
+			   (strcmp(argv[i + 1], "on") == 0 || strcmp(argv[i + 1], "off") == 0)) {
+			plan->fast_ports = strcmp(argv[++i], "on") == 0;
 		} else if (strcmp(argv[i], "--allow-host-loopback") == 0) {
 			plan->allow_host_loopback = true;
 		} else if (strcmp(argv[i], "--net-allow") == 0 && i + 1 < argc &&

@@ -7,6 +7,8 @@
 
 #include "publish.h"
 
+#include "netaddr.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -134,4 +136,52 @@ int publish_parse(const char *spec, struct publish *out, char *err, size_t errle
 
 	*out = p;
 	return 0;
+}
+
+void publish_addrs(const struct publish *p, struct publish_addrs *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (p->family == AF_INET6) {
+		struct sockaddr_in6 *h = (struct sockaddr_in6 *)&out->host;
+		struct sockaddr_in6 *s = (struct sockaddr_in6 *)&out->sandbox;
+
+		h->sin6_family = AF_INET6;
+		h->sin6_addr = p->host_addr.v6;
+		h->sin6_port = htons(p->host_port);
+		s->sin6_family = AF_INET6;
+		inet_pton(AF_INET6, NETADDR_GUEST6, &s->sin6_addr);
+		s->sin6_port = htons(p->sandbox_port);
+		out->host_len = out->sandbox_len = sizeof(struct sockaddr_in6);
+	} else {
+		struct sockaddr_in *h = (struct sockaddr_in *)&out->host;
+		struct sockaddr_in *s = (struct sockaddr_in *)&out->sandbox;
+
+		h->sin_family = AF_INET;
+		h->sin_addr = p->host_addr.v4;
+		h->sin_port = htons(p->host_port);
+		s->sin_family = AF_INET;
+		inet_pton(AF_INET, NETADDR_GUEST4, &s->sin_addr);
+		s->sin_port = htons(p->sandbox_port);
+		out->host_len = out->sandbox_len = sizeof(struct sockaddr_in);
+	}
+}
+
+void publish_describe(const struct publish *p, char *buf, size_t len)
+{
+	char text[INET6_ADDRSTRLEN];
+
+	if (!buf || !len)
+		return;
+	inet_ntop(p->family, &p->host_addr, text, sizeof(text));
+	snprintf(buf, len, p->family == AF_INET6 ? "publish [%s]:%u/%s" : "publish %s:%u/%s", text,
+		 p->host_port, p->udp ? "udp" : "tcp");
+}
+
+size_t publish_count_tcp(const struct publish *p, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		k += !p[i].udp;
+	return k;
 }

@@ -474,6 +474,7 @@ static void plan_network(const struct config *cfg, struct net_plan *n)
 		 * guard, which a switched connection would bypass. */
 		.fast_connect = cfg->net == NET_SLIRP && cfg->net_fast && cfg->seccomp == SECCOMP_DEFAULT &&
 				cfg->nnet_allow == 0 && !cfg->flow_log,
+		.fast_ports = cfg->net_fast,
 		.publish = cfg->publish,
 		.npublish = cfg->npublish,
 		.net_allow = cfg->net_allow,

@@ -254,46 +254,17 @@ static int usernet_relisten(const struct sockaddr_storage *addr)
 
 int usernet_publish(struct usernet *u, const struct publish *p, char *err, size_t errlen)
 {
-	struct sockaddr_storage host, guest;
-	socklen_t hlen, glen;
-	char text[INET6_ADDRSTRLEN], what[INET6_ADDRSTRLEN + 32];
+	struct publish_addrs a;
+	char what[INET6_ADDRSTRLEN + 32];
 	int flags = p->udp ? SLIRP_HOSTFWD_UDP : 0;
 	int r;
 
-	memset(&host, 0, sizeof(host));
-	memset(&guest, 0, sizeof(guest));
-	inet_ntop(p->family, &p->host_addr, text, sizeof(text));
-	snprintf(what, sizeof(what), p->family == AF_INET6 ? "publish [%s]:%u/%s" : "publish %s:%u/%s",
-		 text, p->host_port, p->udp ? "udp" : "tcp");
-
-	if (p->family == AF_INET6) {
-		struct sockaddr_in6 *h = (struct sockaddr_in6 *)&host;
-		struct sockaddr_in6 *g = (struct sockaddr_in6 *)&guest;
-
-		h->sin6_family = AF_INET6;
-		h->sin6_addr = p->host_addr.v6;
-		h->sin6_port = htons(p->host_port);
-		hlen = sizeof(*h);
-		/* An IPv6 listener reaches the sandbox over IPv6, and [::] does not also take
-		 * the port on IPv4, so "-p 8080:80 -p [::]:8080:80" can coexist. */
-		g->sin6_family = AF_INET6;
-		inet_pton(AF_INET6, NETADDR_GUEST6, &g->sin6_addr);
-		g->sin6_port = htons(p->sandbox_port);
-		glen = sizeof(*g);
+	publish_addrs(p, &a);
+	publish_describe(p, what, sizeof(what));
+	/* An IPv6 listener reaches the sandbox over IPv6, and [::] does not also take the port on
+	 * IPv4, so "-p 8080:80 -p [::]:8080:80" can coexist. */
+	if (p->family == AF_INET6)
 		flags |= SLIRP_HOSTFWD_V6ONLY;
-	} else {
-		struct sockaddr_in *h = (struct sockaddr_in *)&host;
-		struct sockaddr_in *g = (struct sockaddr_in *)&guest;
-
-		h->sin_family = AF_INET;
-		h->sin_addr = p->host_addr.v4;
-		h->sin_port = htons(p->host_port);
-		hlen = sizeof(*h);
-		g->sin_family = AF_INET;
-		inet_pton(AF_INET, NETADDR_GUEST4, &g->sin_addr);
-		g->sin_port = htons(p->sandbox_port);
-		glen = sizeof(*g);
-	}
 
 	if (p->udp) {
 		r = usernet_guard_add_udp_port(&u->guard, p->sandbox_port);
@@ -302,13 +273,13 @@ int usernet_publish(struct usernet *u, const struct publish *p, char *err, size_
 				       USERNET_GUARD_PORTS);
 	}
 	errno = 0;
-	if (slirp_add_hostxfwd(u->slirp, (struct sockaddr *)&host, hlen, (struct sockaddr *)&guest,
-			       glen, flags) < 0) {
+	if (slirp_add_hostxfwd(u->slirp, (struct sockaddr *)&a.host, a.host_len,
+			       (struct sockaddr *)&a.sandbox, a.sandbox_len, flags) < 0) {
 		/* libslirp keeps the errno of the failed socket/bind/listen. */
 		return err_set(err, errlen, errno ? errno : EADDRINUSE, "%s", what);
 	}
 	if (!p->udp) {
-		r = usernet_relisten(&host);
+		r = usernet_relisten(&a.host);
 		if (r < 0)
 			return err_set(err, errlen, -r, "%s: raise the listen backlog", what);
 	}

@@ -156,9 +156,6 @@ static const char *const lockdown_allowed[] = {
 	"clock_gettime", "gettimeofday", "time", "getrandom", "futex", "getpid", "gettid",
 	"openat", "newfstatat", "fstat", "stat", "statx", "lseek",
 	"rt_sigreturn", "restart_syscall", "exit", "exit_group",
-#ifdef SANDBOX_SANITIZED
-	"sigaltstack", /* AddressSanitizer's runtime takes down its signal stack in _exit */
-#endif
 };
 
 /* Step 5: the sandbox's default filter, then the helper's own allow list over it. The helper
@@ -167,7 +164,7 @@ static const char *const lockdown_allowed[] = {
  * editor) and so own the account, or open listeners on the host. A call outside the list kills
  * it (the supervisor then says "network helper died: signal 31"). Only the native ABI: any
  * other (i386, x32) is killed as a bad architecture. */
-static int lockdown_seccomp(char *err, size_t errlen)
+static int lockdown_seccomp(const char *const *allowed, size_t nallowed, char *err, size_t errlen)
 {
 	__attribute__((cleanup(lockdown_ctx_release))) scmp_filter_ctx ctx = NULL;
 	int r;
@@ -181,14 +178,21 @@ static int lockdown_seccomp(char *err, size_t errlen)
 	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	if (r < 0)
 		return err_set(err, errlen, -r, "seccomp bad-arch action");
-	for (size_t i = 0; i < sizeof(lockdown_allowed) / sizeof(lockdown_allowed[0]); i++) {
-		int nr = seccomp_syscall_resolve_name(lockdown_allowed[i]);
+	for (size_t i = 0; i < nallowed; i++) {
+		int nr = seccomp_syscall_resolve_name(allowed[i]);
 		if (nr == __NR_SCMP_ERROR)
 			continue; /* not on this architecture (e.g. time, stat on arm64) */
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
 		if (r < 0)
 			return err_set(err, errlen, -r, "seccomp rule");
 	}
+#ifdef SANDBOX_SANITIZED
+	/* AddressSanitizer's runtime takes down its signal stack in _exit, in every list's
+	 * process (the helper's and the published ports' forwarder's). */
+	r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sigaltstack), 0);
+	if (r < 0)
+		return err_set(err, errlen, -r, "seccomp rule");
+#endif
 	/* Two calls only with one argument: FIONREAD (libslirp sizes a UDP datagram with it), and
 	 * clearing the death signal when the loop starts draining after the sandbox ended. */
 	r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
@@ -226,7 +230,7 @@ int usernet_lockdown_isolate(const char *resolv_text, char *err, size_t errlen)
 	return lockdown_newroot(resolv_text, err, errlen);
 }
 
-int usernet_lockdown(char *err, size_t errlen)
+int usernet_lockdown_with(const char *const *allowed, size_t nallowed, char *err, size_t errlen)
 {
 	int r = lockdown_drop_caps(err, errlen);
 
@@ -234,5 +238,10 @@ int usernet_lockdown(char *err, size_t errlen)
 		return r;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return err_set(err, errlen, errno, "set no_new_privs");
-	return lockdown_seccomp(err, errlen);
+	return lockdown_seccomp(allowed, nallowed, err, errlen);
+}
+
+int usernet_lockdown(char *err, size_t errlen)
+{
+	return usernet_lockdown_with(lockdown_allowed, ARRAY_SIZE(lockdown_allowed), err, errlen);
 }

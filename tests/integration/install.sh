@@ -22,6 +22,7 @@ mkdir -p "$T_WORK/dirs/rootfs-a" "$T_WORK/dirs/rootfs-b"
 : >"$T_WORK/dirs/afile"
 
 t_eq "completion: an option prefix" "--hostname" "$(comp sandbox --hostn)"
+t_eq "completion: the values of --net-fast" "on off" "$(comp sandbox --net-fast '')"
 t_eq "completion: the values of --net, from --help" "slirp none host" "$(comp sandbox --net '')"
 t_eq "completion: the values of --map" "auto self subid keep-id" "$(comp sandbox --map '')"
 t_eq "completion: capabilities, upper-cased" "NET_BIND_SERVICE NET_BROADCAST" "$(comp sandbox --cap-add net_b)"

@@ -289,6 +289,55 @@ static int icmp_ping(const char *host)
 	return 0;
 }
 
+/* Serve one connection at a time: read to EOF (the client's half-close), then answer
+ * "peer ADDR, N bytes" on the still open other half, and close. */
+static int tcp_peer(int port)
+{
+	int l = listen_on(SOCK_STREAM, port, NULL);
+	printf("listening\n");
+	for (;;) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		char buf[4096], addr[INET6_ADDRSTRLEN] = "?";
+		size_t total = 0;
+		ssize_t n;
+		int c = accept(l, (struct sockaddr *)&ss, &sl);
+		if (c < 0)
+			continue;
+		if (ss.ss_family == AF_INET)
+			inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, addr, sizeof(addr));
+		else if (ss.ss_family == AF_INET6)
+			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, addr, sizeof(addr));
+		while ((n = read(c, buf, sizeof(buf))) > 0)
+			total += (size_t)n;
+		n = snprintf(buf, sizeof(buf), "peer %s, %zu bytes", addr, total);
+		if (write(c, buf, (size_t)n) != n)
+			perror("nettool: write");
+		close(c);
+	}
+	return 0;
+}
+
+/* Send MSG, half-close (SHUT_WR), then print what comes back until EOF. */
+static int tcp_halfclose(const char *host, int port, const char *msg)
+{
+	int s = connect_to(SOCK_STREAM, host, port);
+	char buf[4096];
+	size_t got = 0;
+	ssize_t n;
+	if (write(s, msg, strlen(msg)) < 0)
+		die("write");
+	if (shutdown(s, SHUT_WR) < 0)
+		die("shutdown");
+	while (got < sizeof(buf) - 1 && (n = read(s, buf + got, sizeof(buf) - 1 - got)) > 0)
+		got += (size_t)n;
+	if (n < 0)
+		die("read");
+	buf[got] = '\0';
+	printf("%s\n", buf);
+	return 0;
+}
+
 /* N connections at once, each asks "ping I" and expects it back. Prints how many answered. */
 static int tcp_many(const char *host, int port, int count)
 {
@@ -489,6 +538,10 @@ int main(int argc, char **argv)
 		return tcp_info(argv[2], atoi(argv[3]));
 	if (!strcmp(m, "tcp-info-thread") && argc == 4)
 		return tcp_info_in_thread(argv[2], atoi(argv[3]));
+	if (!strcmp(m, "tcp-peer") && argc == 3)
+		return tcp_peer(atoi(argv[2]));
+	if (!strcmp(m, "tcp-halfclose") && argc == 5)
+		return tcp_halfclose(argv[2], atoi(argv[3]), argv[4]);
 	if (!strcmp(m, "tcp-many") && argc == 5)
 		return tcp_many(argv[2], atoi(argv[3]), atoi(argv[4]));
 	if (!strcmp(m, "send") && argc == 5) {
@@ -533,8 +586,9 @@ int main(int argc, char **argv)
 	if (!strcmp(m, "frag") && argc == 3)
 		return frag(argv[2]);
 	fprintf(stderr, "usage: nettool tcp-echo|udp-echo PORT [ADDR] | tcp-ask|udp-ask HOST PORT MSG |\n"
-			"  tcp-ask-nb HOST PORT MSG | tcp-info[-thread] HOST PORT |\n"
-			"  icmp-ping HOST | tcp-many HOST PORT N | send HOST PORT BYTES | recv HOST PORT |\n"
+			"  tcp-ask-nb HOST PORT MSG | tcp-info[-thread] HOST PORT | tcp-peer PORT |\n"
+			"  tcp-halfclose HOST PORT MSG | icmp-ping HOST | tcp-many HOST PORT N |\n"
+			"  send HOST PORT BYTES | recv HOST PORT |\n"
 			"  serve-sink PORT [ADDR] |\n"
 			"  serve-source PORT BYTES [ADDR] | dns-server PORT ADDR IP | dns-query SERVER PORT NAME |\n"
 			"  udp-size HOST PORT SIZE | udp-flood HOST PORT SIZE COUNT | frag DST\n");

@@ -158,6 +158,55 @@ static void test_out_untouched_and_small_buffer(void **state)
 	assert_int_equal(publish_parse(NULL, &p, err, sizeof(err)), -EINVAL);
 }
 
+/* Where a published port leads: the listener's address, and the sandbox's own address of the
+ * same family with SANDBOX_PORT (what libslirp and the fast path both connect to). */
+static void test_addrs(void **state)
+{
+	struct publish p;
+	struct publish_addrs a;
+	char err[200], text[INET6_ADDRSTRLEN];
+
+	(void)state;
+	assert_int_equal(publish_parse("0.0.0.0:8080:80", &p, err, sizeof(err)), 0);
+	publish_addrs(&p, &a);
+	assert_int_equal(a.host_len, sizeof(struct sockaddr_in));
+	assert_int_equal(a.sandbox_len, sizeof(struct sockaddr_in));
+	assert_int_equal(ntohs(((struct sockaddr_in *)&a.host)->sin_port), 8080);
+	assert_int_equal(((struct sockaddr_in *)&a.host)->sin_addr.s_addr, htonl(INADDR_ANY));
+	assert_int_equal(ntohs(((struct sockaddr_in *)&a.sandbox)->sin_port), 80);
+	inet_ntop(AF_INET, &((struct sockaddr_in *)&a.sandbox)->sin_addr, text, sizeof(text));
+	assert_string_equal(text, "10.0.2.100");
+
+	assert_int_equal(publish_parse("[::1]:8443:443", &p, err, sizeof(err)), 0);
+	publish_addrs(&p, &a);
+	assert_int_equal(a.host.ss_family, AF_INET6);
+	assert_int_equal(a.sandbox.ss_family, AF_INET6);
+	assert_int_equal(ntohs(((struct sockaddr_in6 *)&a.host)->sin6_port), 8443);
+	assert_int_equal(ntohs(((struct sockaddr_in6 *)&a.sandbox)->sin6_port), 443);
+	inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&a.sandbox)->sin6_addr, text, sizeof(text));
+	assert_string_equal(text, "fd00::100");
+}
+
+static void test_describe_and_count(void **state)
+{
+	struct publish p[3];
+	char err[200], text[80];
+
+	(void)state;
+	assert_int_equal(publish_parse("8080:80", &p[0], err, sizeof(err)), 0);
+	assert_int_equal(publish_parse("[::1]:53:53/udp", &p[1], err, sizeof(err)), 0);
+	assert_int_equal(publish_parse("10.1.2.3:1:2/tcp", &p[2], err, sizeof(err)), 0);
+	publish_describe(&p[0], text, sizeof(text));
+	assert_string_equal(text, "publish 127.0.0.1:8080/tcp");
+	publish_describe(&p[1], text, sizeof(text));
+	assert_string_equal(text, "publish [::1]:53/udp");
+	publish_describe(&p[2], text, 12);
+	assert_string_equal(text, "publish 10.");
+	assert_int_equal(publish_count_tcp(p, 3), 2);
+	assert_int_equal(publish_count_tcp(&p[1], 1), 0);
+	assert_int_equal(publish_count_tcp(p, 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -165,6 +214,8 @@ int main(void)
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_message_exact),
 		cmocka_unit_test(test_out_untouched_and_small_buffer),
+		cmocka_unit_test(test_addrs),
+		cmocka_unit_test(test_describe_and_count),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,538 @@
+/* portfwd.c: the published TCP ports' forwarder (see portfwd.h). */
+#include "config.h"
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "portfwd.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "chan.h"
+#include "log.h"
+#include "usernet_lockdown.h"
+#include "util.h"
+
+#ifndef IP_BIND_ADDRESS_NO_PORT
+#define IP_BIND_ADDRESS_NO_PORT 24
+#endif
+
+/* What the forwarder's loop calls once locked down, and nothing else: no open, no exec, no
+ * namespace call, no listen: it can only accept on the listeners it was given and connect from
+ * inside the sandbox's network namespace. */
+static const char *const portfwd_allowed[] = {
+	"epoll_wait", "epoll_pwait", "epoll_ctl", "accept", "accept4", "socket", "bind",
+	"connect", "setsockopt", "getsockopt", "shutdown", "close", "splice", "pipe2", "write",
+	"recvmsg", "brk", "mmap", "munmap", "mremap", "madvise", "mprotect", "futex", "getpid",
+	"gettid", "clock_gettime", "rt_sigreturn", "restart_syscall", "exit", "exit_group",
+};
+
+/* What an epoll event points at: the first member of each of these. */
+enum pf_kind { PF_LISTENER, PF_HOST, PF_INSIDE };
+
+struct pf_listener {
+	enum pf_kind kind;
+	int fd;
+	struct publish_addrs addrs;
+};
+
+struct pf_conn;
+struct pf_end {
+	enum pf_kind kind; /* PF_HOST or PF_INSIDE */
+	struct pf_conn *conn;
+};
+
+/* One direction: bytes read from one socket wait in the pipe for the other. */
+struct pf_half {
+	int pipe[2];
+	size_t queued; /* bytes in the pipe */
+	bool eof;      /* the source said EOF */
+	bool done;     /* EOF passed on (shutdown of the destination's write side) */
+};
+
+/* fd[0] is the host's side, fd[1] the sandbox's; half[i] moves fd[i] -> fd[1 - i]. */
+struct pf_conn {
+	int fd[2];
+	struct pf_half half[2];
+	struct pf_end end[2];
+	bool connecting; /* the inside connect() is in progress */
+	bool dead;       /* closed in this round; freed after it */
+	struct pf_conn *next_dead;
+};
+
+struct pf_state {
+	int ep;
+	struct pf_listener *listeners;
+	size_t nlisteners;
+	size_t nconns, max_conns;
+	bool paused; /* at max_conns: the listeners are out of the epoll set */
+	struct pf_conn *dead;
+};
+
+/* ---- the helper's side ---- */
+
+static int pf_listen(const struct publish *p, struct pf_listener *l, char *err, size_t errlen)
+{
+	char what[INET6_ADDRSTRLEN + 32];
+	int one = 1;
+
+	publish_addrs(p, &l->addrs);
+	publish_describe(p, what, sizeof(what));
+	l->kind = PF_LISTENER;
+	l->fd = socket(p->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (l->fd < 0)
+		return err_set(err, errlen, errno, "%s: socket", what);
+	/* As libslirp's listeners: a port in TIME_WAIT can be published again at once, and an
+	 * IPv6 listener does not also take the port on IPv4. */
+	if (setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    (p->family == AF_INET6 &&
+	     setsockopt(l->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0))
+		return err_set(err, errlen, errno, "%s: setsockopt", what);
+	if (bind(l->fd, (struct sockaddr *)&l->addrs.host, l->addrs.host_len) < 0 ||
+	    listen(l->fd, SOMAXCONN) < 0)
+		return err_set(err, errlen, errno, "%s", what);
+	return 0;
+}
+
+/* Close every fd from 3 up but sock and the listeners: the forwarder was forked from the helper,
+ * whose control socket, tap socket and libslirp sockets are none of its business. */
+static int pf_close_others(int sock, const struct pf_listener *l, size_t n)
+{
+	_cleanup_free_ int *keep = calloc(n + 1, sizeof(*keep));
+
+	if (!keep)
+		return -ENOMEM;
+	keep[0] = sock;
+	for (size_t i = 0; i < n; i++)
+		keep[i + 1] = l[i].fd;
+	return close_fds_except(3, keep, n + 1);
+}
+
+/* The helper passes the two namespace fds as two messages, in this order. */
+static const uint32_t pf_ns_types[2] = { CHAN_MSG_USERNS, CHAN_MSG_NETNS };
+
+/* Receive them. 0, -EPIPE at EOF, or -errno. */
+static int pf_recv_ns(int sock, int fds[2])
+{
+	for (int i = 0; i < 2; i++) {
+		struct chan_msg m;
+		int r;
+
+		memset(&m, 0, sizeof(m));
+		r = chan_recv_full(sock, &m, &fds[i], NULL);
+		if (r == 0 && (m.type != pf_ns_types[i] || fds[i] < 0))
+			r = -EBADMSG;
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int portfwd_pass_namespaces(struct portfwd *pf, int from)
+{
+	int fds[2] = { -1, -1 };
+	int r = pf->sock < 0 ? -EBADF : pf_recv_ns(from, fds);
+
+	for (int i = 0; i < 2 && r == 0; i++) {
+		struct chan_msg m = { .type = pf_ns_types[i] };
+		r = chan_send_fd(pf->sock, &m, fds[i]);
+	}
+	for (int i = 0; i < 2; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+	}
+	if (pf->sock >= 0)
+		close(pf->sock);
+	pf->sock = -1;
+	return r;
+}
+
+/* ---- the forwarder: connections ---- */
+
+static void pf_add(struct pf_state *st, int fd, uint32_t events, void *ptr)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = ptr };
+
+	(void)epoll_ctl(st->ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static void pf_listeners_set(struct pf_state *st, bool on)
+{
+	for (size_t i = 0; i < st->nlisteners; i++) {
+		if (on)
+			pf_add(st, st->listeners[i].fd, EPOLLIN, &st->listeners[i]);
+		else
+			(void)epoll_ctl(st->ep, EPOLL_CTL_DEL, st->listeners[i].fd, NULL);
+	}
+	st->paused = !on;
+}
+
+/* Close a socket so that its peer sees a RST, not an orderly end: an error on one side must
+ * not look like a complete transfer on the other. */
+static void pf_close_reset(int fd)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	if (fd < 0)
+		return;
+	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(fd);
+}
+
+/* End a connection; with reset, both peers get a RST. Freed after the round of events, which
+ * may still name it. */
+static void pf_conn_close(struct pf_state *st, struct pf_conn *c, bool reset)
+{
+	if (c->dead)
+		return;
+	for (int i = 0; i < 2; i++) {
+		if (reset)
+			pf_close_reset(c->fd[i]);
+		else if (c->fd[i] >= 0)
+			close(c->fd[i]);
+		for (int k = 0; k < 2; k++) {
+			if (c->half[i].pipe[k] >= 0)
+				close(c->half[i].pipe[k]);
+		}
+	}
+	c->dead = true;
+	c->next_dead = st->dead;
+	st->dead = c;
+	st->nconns--;
+	if (st->paused && st->nconns < st->max_conns)
+		pf_listeners_set(st, true);
+}
+
+/* Move what one direction can move now. Edge-triggered: it goes on until the source is empty
+ * (EAGAIN with an empty pipe) or the destination is full (EAGAIN), either of which brings a new
+ * event. 1: waiting, 0: this direction is finished (EOF passed on), -errno: failed. */
+static int pf_pump(struct pf_conn *c, int i)
+{
+	struct pf_half *h = &c->half[i];
+	int src = c->fd[i], dst = c->fd[1 - i];
+
+	if (h->done)
+		return 0;
+	for (;;) {
+		bool moved = false;
+		ssize_t n;
+
+		if (!h->eof) {
+			n = splice(src, NULL, h->pipe[1], NULL, 1 << 20,
+				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n > 0) {
+				h->queued += (size_t)n;
+				moved = true;
+			} else if (n == 0) {
+				h->eof = true;
+			} else if (errno != EAGAIN && errno != EINTR) {
+				return -errno;
+			}
+		}
+		if (h->queued > 0) {
+			n = splice(h->pipe[0], NULL, dst, NULL, h->queued,
+				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n > 0) {
+				h->queued -= (size_t)n;
+				moved = true;
+			} else if (n < 0 && errno == EAGAIN) {
+				return 1;
+			} else if (n < 0 && errno != EINTR) {
+				return -errno;
+			}
+		}
+		if (h->eof && h->queued == 0) {
+			/* Half-close: the peer's EOF goes on as ours, the other direction lives on. */
+			if (shutdown(dst, SHUT_WR) < 0 && errno != ENOTCONN)
+				return -errno;
+			h->done = true;
+			return 0;
+		}
+		if (!moved)
+			return 1;
+	}
+}
+
+static void pf_conn_event(struct pf_state *st, struct pf_end *e, uint32_t events)
+{
+	struct pf_conn *c = e->conn;
+	int r0, r1;
+
+	if (c->dead)
+		return;
+	if (c->connecting) {
+		int soerr = 0;
+		socklen_t len = sizeof(soerr);
+
+		if (e->kind != PF_INSIDE)
+			return; /* the host's bytes wait in its socket until we are connected */
+		if (getsockopt(c->fd[1], SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
+			soerr = errno;
+		if (soerr != 0) {
+			/* Nothing listens inside: the host's client gets a RST, as a refused
+			 * connection would give it. */
+			pf_conn_close(st, c, true);
+			return;
+		}
+		if (!(events & EPOLLOUT))
+			return;
+		c->connecting = false;
+	}
+	r0 = pf_pump(c, 0);
+	r1 = pf_pump(c, 1);
+	if (r0 < 0 || r1 < 0)
+		pf_conn_close(st, c, true);
+	else if (r0 == 0 && r1 == 0)
+		pf_conn_close(st, c, false);
+}
+
+/* A socket inside the sandbox's network namespace (the forwarder lives there), from the
+ * sandbox's own address, connecting to the published port. -errno on failure. */
+static int pf_connect_inside(const struct publish_addrs *a, bool *in_progress)
+{
+	int one = 1;
+	struct sockaddr_storage src = a->sandbox;
+	_cleanup_close_ int fd = socket(a->sandbox.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	/* The source is the sandbox's address itself (the kernel would choose it too, since the
+	 * destination is local): the server sees a peer that is not 127.0.0.1, and the reply
+	 * stays on the namespace's loopback. The port is left to connect(), so the four-tuple
+	 * and not the bind decides which ports can be shared. */
+	if (src.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&src)->sin6_port = 0;
+	else
+		((struct sockaddr_in *)&src)->sin_port = 0;
+	(void)setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&src, a->sandbox_len) < 0)
+		return -errno;
+	*in_progress = false;
+	if (connect(fd, (struct sockaddr *)&a->sandbox, a->sandbox_len) < 0) {
+		if (errno != EINPROGRESS)
+			return -errno;
+		*in_progress = true;
+	}
+	return steal_fd(&fd);
+}
+
+static void pf_accept_one(struct pf_state *st, struct pf_listener *l, int host)
+{
+	struct pf_conn *c = calloc(1, sizeof(*c));
+	int one = 1, inside;
+	bool in_progress = false;
+
+	if (!c) {
+		pf_close_reset(host);
+		return;
+	}
+	c->fd[0] = host;
+	c->fd[1] = -1;
+	for (int i = 0; i < 2; i++)
+		c->half[i].pipe[0] = c->half[i].pipe[1] = -1;
+	(void)setsockopt(host, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	inside = pf_connect_inside(&l->addrs, &in_progress);
+	if (inside < 0 || pipe2(c->half[0].pipe, O_NONBLOCK | O_CLOEXEC) < 0 ||
+	    pipe2(c->half[1].pipe, O_NONBLOCK | O_CLOEXEC) < 0) {
+		/* Counted first so that closing it balances. */
+		c->fd[1] = inside;
+		st->nconns++;
+		pf_conn_close(st, c, true);
+		return;
+	}
+	c->fd[1] = inside;
+	c->connecting = in_progress;
+	for (int i = 0; i < 2; i++) {
+		c->end[i].kind = i == 0 ? PF_HOST : PF_INSIDE;
+		c->end[i].conn = c;
+		pf_add(st, c->fd[i], EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &c->end[i]);
+	}
+	st->nconns++;
+	if (st->nconns >= st->max_conns)
+		pf_listeners_set(st, false);
+}
+
+static void pf_accept(struct pf_state *st, struct pf_listener *l)
+{
+	/* A bounded batch, so one busy port cannot starve the others' connections. */
+	for (int k = 0; k < 64 && !st->paused; k++) {
+		int host = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (host < 0)
+			return; /* EAGAIN, or a client that went away before we took it */
+		pf_accept_one(st, l, host);
+	}
+}
+
+__attribute__((noreturn)) static void pf_loop(struct pf_state *st)
+{
+	struct epoll_event evs[64];
+
+	pf_listeners_set(st, true);
+	for (;;) {
+		int n = epoll_wait(st->ep, evs, ARRAY_SIZE(evs), -1);
+
+		if (n < 0 && errno != EINTR) {
+			warn_errno(errno, "network: published ports: epoll_wait");
+			_exit(1);
+		}
+		for (int i = 0; i < n; i++) {
+			enum pf_kind *kind = evs[i].data.ptr;
+
+			if (*kind == PF_LISTENER)
+				pf_accept(st, (struct pf_listener *)kind);
+			else
+				pf_conn_event(st, (struct pf_end *)kind, evs[i].events);
+		}
+		while (st->dead) {
+			struct pf_conn *c = st->dead;
+			st->dead = c->next_dead;
+			free(c);
+		}
+	}
+}
+
+/* ---- the forwarder: start ---- */
+
+/* How many connections the fd limit allows (each takes two sockets and two pipes), raising the
+ * soft limit to the hard one first. */
+static size_t pf_max_conns(size_t nlisteners)
+{
+	struct rlimit rl;
+	size_t fit;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 64;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1 << 20)
+		rl.rlim_cur = 1 << 20;
+	fit = rl.rlim_cur > 16 + nlisteners ? (rl.rlim_cur - 16 - nlisteners) / 6 : 1;
+	return fit < PORTFWD_MAX_CONNS ? (fit ? fit : 1) : PORTFWD_MAX_CONNS;
+}
+
+/* Join the sandbox's namespaces: the user namespace first, which its owner (us) may join and
+ * then holds every capability in, which setns into its network namespace needs. */
+static int pf_join(int sock, char *err, size_t errlen)
+{
+	int ns[2] = { -1, -1 }, r;
+
+	r = pf_recv_ns(sock, ns);
+	if (r == 0)
+		r = setns(ns[0], CLONE_NEWUSER) < 0 ? -errno : 0;
+	if (r == 0 && setns(ns[1], CLONE_NEWNET) < 0)
+		r = -errno;
+	for (int i = 0; i < 2; i++) {
+		if (ns[i] >= 0)
+			close(ns[i]);
+	}
+	if (r == -EPIPE)
+		_exit(0); /* the sandbox's child ended before its network was set up */
+	if (r < 0)
+		return err_set(err, errlen, -r, "join the sandbox's network namespace");
+	return 0;
+}
+
+__attribute__((noreturn)) static void pf_main(pid_t helper, int sock, struct pf_listener *l,
+					      size_t n)
+{
+	static struct pf_state st;
+	char why[256];
+	int r;
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != helper)
+		_exit(1);
+	(void)prctl(PR_SET_NAME, "sandbox-portfwd", 0, 0, 0);
+	if (pf_close_others(sock, l, n) < 0 || chdir("/") < 0)
+		_exit(1);
+	r = pf_join(sock, why, sizeof(why));
+	if (r < 0)
+		goto fail;
+	close(sock);
+	st.listeners = l;
+	st.nlisteners = n;
+	st.max_conns = pf_max_conns(n);
+	st.ep = epoll_create1(EPOLL_CLOEXEC);
+	if (st.ep < 0) {
+		r = err_set(why, sizeof(why), errno, "epoll_create1");
+		goto fail;
+	}
+	/* Not ptraceable nor readable through /proc by anyone in the sandbox's user namespace,
+	 * which it has just joined. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+		r = err_set(why, sizeof(why), errno, "set non-dumpable");
+		goto fail;
+	}
+	r = usernet_lockdown_with(portfwd_allowed, ARRAY_SIZE(portfwd_allowed), why, sizeof(why));
+	if (r < 0)
+		goto fail;
+	pf_loop(&st);
+fail:
+	warnx("network: published ports: %s", why);
+	_exit(1);
+}
+
+int portfwd_start(const struct publish *pub, size_t n, struct portfwd *pf, char *err,
+		  size_t errlen)
+{
+	struct pf_listener *l = calloc(n ? n : 1, sizeof(*l));
+	size_t nl = 0;
+	pid_t helper = getpid(), pid;
+	int sk[2], r = 0;
+
+	pf->pid = -1;
+	pf->sock = -1;
+	if (!l)
+		return err_set(err, errlen, ENOMEM, "published ports");
+	for (size_t i = 0; i < n && r == 0; i++) {
+		if (pub[i].udp)
+			continue;
+		l[nl].fd = -1;
+		r = pf_listen(&pub[i], &l[nl], err, errlen);
+		nl++;
+	}
+	if (r == 0 && nl > 0 && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sk) < 0)
+		r = err_set(err, errlen, errno, "published ports: socketpair");
+	if (r == 0 && nl > 0) {
+		pid = fork();
+		if (pid == 0) {
+			close(sk[0]);
+			pf_main(helper, sk[1], l, nl);
+		}
+		if (pid < 0) {
+			r = err_set(err, errlen, errno, "published ports: fork the forwarder");
+			close(sk[0]);
+		} else {
+			pf->pid = pid;
+			pf->sock = sk[0];
+		}
+		close(sk[1]);
+	}
+	/* The forwarder holds the listeners now: the helper's copies would keep a port open
+	 * after the forwarder is gone, so a client would hang instead of being refused. */
+	for (size_t i = 0; i < nl; i++) {
+		if (l[i].fd >= 0)
+			close(l[i].fd);
+	}
+	free(l);
+	return r;
+}
