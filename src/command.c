@@ -115,11 +115,14 @@ void command_exec(const struct command_ctx *ctx)
 	if (!envp)
 		die_errno(ENOMEM, "environment");
 	/* Only 0, 1 and 2 go to COMMAND (the channel to the supervisor, moved to 3, is closed
-	 * before the exec). */
+	 * before the exec), and the fds an OCI caller asked to keep. */
 	if (ctx->fast_connect && ctx->chan != 3 && dup2(ctx->chan, 3) < 0)
 		die_errno(errno, "fast connect: keep the channel");
-	if (close_fds_from(ctx->fast_connect ? 4 : 3) < 0)
+	if (close_fds_from(ctx->fast_connect ? 4 : 3 + ctx->keep_fds) < 0)
 		die_errno(errno, "close inherited file descriptors");
+	for (int fd = 3; fd < 3 + ctx->keep_fds; fd++)
+		if (fd_set_cloexec(fd, false) < 0)
+			die_errno(errno, "--preserve-fds: keep fd %d", fd);
 	if (security_apply(p, err, sizeof(err)) < 0)
 		die("%s", err);
 	if (ctx->fast_connect)

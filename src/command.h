@@ -11,6 +11,7 @@ struct command_ctx {
 	bool linger_for_tcp; /* init: let the network helper flush COMMAND's last TCP bytes */
 	bool fast_connect;   /* the outgoing TCP fast path: hand a connect() listener out on chan */
 	int chan;            /* init's channel to the supervisor (set by init_run), when fast_connect */
+	int keep_fds;        /* fds 3..3+keep_fds-1 go to COMMAND too (sandbox-oci --preserve-fds) */
 };
 
 /* Never returns: exec COMMAND, or print one line and _exit 125 (setup), 126 (not executable)

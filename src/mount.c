@@ -323,10 +323,12 @@ static int dev_shadow_layer(int rootfd, const char *dst, char *err, size_t errle
 		return err_set(err, errlen, -target, "mount %s: destination", dst);
 	if (attach(layer, target) < 0)
 		return err_set(err, errlen, errno, "mount %s: attach the nesting layer", dst);
+	/* A new procfs needs a pid namespace our user namespace owns: an OCI container without a
+	 * pid namespace (podman --pid=host) has the host's /proc bound instead, and no nesting. */
 	snprintf(path, sizeof(path), "%s/proc", dst);
-	r = mount_new_fs_at(rootfd, path, "proc", NULL, hidden, err, errlen);
+	r = mount_new_fs_at(rootfd, path, "proc", NULL, hidden, ignored, sizeof(ignored));
 	if (r < 0)
-		return r;
+		debug("%s", ignored);
 	/* A new sysfs needs a network namespace of our own: none with --net host. */
 	snprintf(path, sizeof(path), "%s/sys", dst);
 	(void)mount_new_fs_at(rootfd, path, "sysfs", NULL, hidden, ignored, sizeof(ignored));
@@ -818,6 +820,11 @@ int mount_setup_root(const struct mountplan *plan, char *err, size_t errlen)
 	if (nest_layer >= 0 && make_readonly(nest_layer, false) < 0) {
 		r = err_set(err, errlen, errno, "mount /dev: the nesting layer read-only");
 		goto out;
+	}
+	if (plan->before_pivot) {
+		r = plan->before_pivot(plan->before_pivot_data, err, errlen);
+		if (r < 0)
+			goto out;
 	}
 	r = pivot(rootfd, err, errlen);
 out:

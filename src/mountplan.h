@@ -69,6 +69,10 @@ struct mountplan {
 	size_t ndns;
 	const struct add_host *add_hosts; /* --add-host: extra hosts lines (borrowed) */
 	size_t nadd_hosts;
+	/* Called once every step has run, before pivot_root, in the new mount namespace with the
+	 * old root still in view (sandbox-oci's createContainer hooks). 0, or -errno with err set. */
+	int (*before_pivot)(void *data, char *err, size_t errlen);
+	void *before_pivot_data;
 };
 
 /* Lexically normalize an absolute path: collapse "//", drop ".", resolve ".." (never above

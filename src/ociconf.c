@@ -684,10 +684,6 @@ static int parse_hooks(json_object *root, struct oci_config *c, char *err, size_
 			if (!hk->path || hk->path[0] != '/')
 				return refuse(err, errlen, path, "path must be absolute");
 			hk->timeout = (int)timeout;
-			/* These run inside the container's namespaces, which this runtime does
-			 * not do. */
-			if (k == OCI_HOOK_CREATE_CONTAINER || k == OCI_HOOK_START_CONTAINER)
-				return refuse(err, errlen, path, "not supported");
 		}
 	}
 	return 0;

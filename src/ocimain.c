@@ -56,14 +56,14 @@ static const char usage_text[] =
 	"The OCI runtime of sandbox (runtime-spec 1.x, runc's command line), rootless, without cgroups.\n"
 	"\n"
 	"Commands:\n"
-	"  create --bundle DIR [--pid-file F] [--console-socket S] ID\n"
+	"  create --bundle DIR [--pid-file F] [--console-socket S] [--preserve-fds N] ID\n"
 	"  start ID              let a created container run its process\n"
-	"  run [--bundle DIR] [--pid-file F] [--console-socket S] [--detach] ID\n"
+	"  run [--bundle DIR] [--pid-file F] [--console-socket S] [--preserve-fds N] [--detach] ID\n"
 	"  state ID              its state as JSON\n"
 	"  kill [--all] ID [SIGNAL]\n"
 	"  delete [--force] ID\n"
 	"  exec [--process F | --cwd D --env N=V --user U] [--tty] [--detach] [--pid-file F]\n"
-	"       [--console-socket S] ID [COMMAND ARG...]\n"
+	"       [--console-socket S] [--preserve-fds N] ID [COMMAND ARG...]\n"
 	"  list                  the containers under --root\n"
 	"  features              what this runtime supports, as JSON\n"
 	"\n"
@@ -194,13 +194,25 @@ static const char *take_id(int argc, char **argv, const char *cmd, bool more)
 	return argv[optind++];
 }
 
-/* --preserve-fds N: fds 3..3+N-1 for the process. COMMAND gets only 0, 1 and 2 (command.c). */
-static bool preserve_fds_ok(const char *arg)
+/* --preserve-fds N: fds 3..3+N-1 (open here, as the caller passed them) go to the process
+ * too. -1 when N is not a number or one of those fds is not open. */
+static int preserve_fds_parse(const char *arg)
 {
-	if (strcmp(arg, "0") == 0)
-		return true;
-	warnx("--preserve-fds %s: not supported (only 0)", arg);
-	return false;
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || n < 0 || n > 1024) {
+		warnx("--preserve-fds %s: not a number of file descriptors (0 to 1024)", arg);
+		return -1;
+	}
+	for (int fd = 3; fd < 3 + (int)n; fd++)
+		if (fcntl(fd, F_GETFD) < 0) {
+			warnx("--preserve-fds %s: fd %d is not open", arg, fd);
+			return -1;
+		}
+	return (int)n;
 }
 
 static int cmd_create(const struct oci_ctx *ctx, int argc, char **argv, bool run)
@@ -236,7 +248,8 @@ static int cmd_create(const struct oci_ctx *ctx, int argc, char **argv, bool run
 			/* The keyring follows the seccomp setting (security.c). */
 			break;
 		case OPT_PRESERVE_FDS:
-			if (!preserve_fds_ok(optarg))
+			o.preserve_fds = preserve_fds_parse(optarg);
+			if (o.preserve_fds < 0)
 				return EXIT_USAGE;
 			break;
 		case 'd':
@@ -306,7 +319,8 @@ static int cmd_exec(const struct oci_ctx *ctx, int argc, char **argv)
 			o.user = optarg;
 			break;
 		case OPT_PRESERVE_FDS:
-			if (!preserve_fds_ok(optarg)) {
+			o.preserve_fds = preserve_fds_parse(optarg);
+			if (o.preserve_fds < 0) {
 				free(o.env);
 				return EXIT_USAGE;
 			}
@@ -382,7 +396,7 @@ static int cmd_simple(const struct oci_ctx *ctx, const char *cmd, int argc, char
 static int cmd_features(void)
 {
 	fputs("{\"ociVersionMin\":\"1.0.0\",\"ociVersionMax\":\"1.1.0\","
-	      "\"hooks\":[\"prestart\",\"createRuntime\",\"poststart\",\"poststop\"],"
+	      "\"hooks\":[\"prestart\",\"createRuntime\",\"createContainer\",\"startContainer\",\"poststart\",\"poststop\"],"
 	      "\"mountOptions\":[\"bind\",\"rbind\",\"ro\",\"rw\",\"nosuid\",\"nodev\",\"noexec\",\"private\",\"rprivate\","
 	      "\"relatime\",\"strictatime\",\"noatime\",\"tmpcopyup\"],"
 	      "\"linux\":{\"namespaces\":[\"pid\",\"network\",\"mount\",\"ipc\",\"uts\",\"user\",\"cgroup\"],"

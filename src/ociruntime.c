@@ -400,7 +400,33 @@ struct create_job {
 	int fifo_dir;          /* ROOT/ID */
 	int console;           /* the console socket, or -1 */
 	int chan;              /* the child's end */
+	int preserve_fds;
+	const char *id, *bundle; /* for the hooks' state */
+	pid_t pid;             /* the child's pid as the caller sees it (set in the child) */
 };
+
+/* createContainer: in the container's namespaces, its mounts made, before pivot_root (the
+ * hooks' paths are the caller's). */
+static int create_container_hooks(void *data, char *err, size_t errlen)
+{
+	const struct create_job *j = data;
+
+	if (run_hooks(j->conf, OCI_HOOK_CREATE_CONTAINER, j->id, OCI_CREATED, j->pid, j->bundle) < 0)
+		return err_set(err, errlen, -EINVAL, "config.json: hooks.createContainer: failed");
+	return 0;
+}
+
+/* Our pid in the caller's pid namespace: its /proc is still mounted at /proc. */
+static pid_t outer_pid(void)
+{
+	char buf[32];
+	ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return (pid_t)atoi(buf);
+}
 
 static void write_proc_value(int chan, const char *path, const char *value)
 {
@@ -427,10 +453,10 @@ static void apply_sysctls(const struct create_job *j)
 	}
 }
 
-__attribute__((noreturn)) static void create_child(const struct create_job *j)
+__attribute__((noreturn)) static void create_child(struct create_job *j)
 {
 	const struct oci_config *conf = j->conf;
-	struct command_ctx ctx = { .plan = j->cmd, .tty_slave = -1 };
+	struct command_ctx ctx = { .plan = j->cmd, .tty_slave = -1, .keep_fds = j->preserve_fds };
 	struct chan_msg m = { 0 };
 	char err[512];
 	int fifo, r;
@@ -438,6 +464,7 @@ __attribute__((noreturn)) static void create_child(const struct create_job *j)
 	/* Until GO: the parent may die, or fail to write our maps. */
 	if (chan_recv(j->chan, &m) < 0 || m.type != CHAN_MSG_GO)
 		_exit(EXIT_FAIL);
+	j->pid = outer_pid();
 	for (size_t i = 0; i < conf->nnamespaces; i++)
 		if (j->nsfds[i] >= 0 && conf->namespaces[i].type != CLONE_NEWPID &&
 		    setns(j->nsfds[i], conf->namespaces[i].type) < 0)
@@ -479,6 +506,10 @@ __attribute__((noreturn)) static void create_child(const struct create_job *j)
 	while (w < 0 && errno == EINTR);
 	if (w < 0)
 		die_errno(errno, "wait for start: open %s", FIFO);
+	/* startContainer: start was called, the command not yet run (paths in the container).
+	 * A failure ends the process before the byte start waits for: start fails. */
+	if (run_hooks(conf, OCI_HOOK_START_CONTAINER, j->id, OCI_CREATED, j->pid, j->bundle) < 0)
+		_exit(EXIT_FAIL);
 	r = write_all(w, "0", 1);
 	if (r < 0)
 		die_errno(errno, "wait for start: write %s", FIFO);
@@ -602,7 +633,7 @@ int ociruntime_create(const struct oci_ctx *ctx, const struct oci_create_opts *o
 	struct oci_config conf = { 0 };
 	struct mountplan plan = { 0 };
 	struct sock_fprog prog = { 0 };
-	struct create_job j = { .fifo_dir = -1, .console = -1, .chan = -1 };
+	struct create_job j = { .fifo_dir = -1, .console = -1, .chan = -1, .preserve_fds = o->preserve_fds };
 	struct oci_state st = { 0 };
 	_cleanup_free_ char *text = NULL, *bundle = NULL, *rootfs = NULL;
 	_cleanup_close_ int root = -1, pidfd = -1;
@@ -701,6 +732,12 @@ int ociruntime_create(const struct oci_ctx *ctx, const struct oci_create_opts *o
 	}
 	j.conf = &conf;
 	j.plan = &plan;
+	j.id = o->id;
+	j.bundle = bundle;
+	if (conf.nhooks[OCI_HOOK_CREATE_CONTAINER]) {
+		plan.before_pivot = create_container_hooks;
+		plan.before_pivot_data = &j;
+	}
 	j.cmd = &conf.process.plan;
 	j.chan = sv[1];
 	pid = clone_pidfd(flags, &pidfd, -1);
@@ -763,7 +800,11 @@ int ociruntime_create(const struct oci_ctx *ctx, const struct oci_create_opts *o
 	code = 0;
 	if (o->run) {
 		code = do_start(j.fifo_dir, &conf, &st, o->id);
-		if (code == 0 && !o->detach) {
+		if (code != 0) {
+			made_dir = true;
+			goto kill;
+		}
+		if (!o->detach) {
 			int status;
 			if (waitpid(pid, &status, 0) < 0) {
 				warn_errno(errno, "wait for the container");
@@ -1061,7 +1102,7 @@ int ociruntime_exec(const struct oci_ctx *ctx, const struct oci_exec_opts *o)
 		goto out;
 	}
 	if (pid == 0) {
-		struct command_ctx cctx = { .plan = &p.plan, .tty_slave = -1 };
+		struct command_ctx cctx = { .plan = &p.plan, .tty_slave = -1, .keep_fds = o->preserve_fds };
 		if (ociconf_namespace(&conf, CLONE_NEWUSER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
 			die_errno(errno, "become root of the user namespace");
 		if (console >= 0) {

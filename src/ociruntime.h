@@ -16,6 +16,7 @@ struct oci_create_opts {
 	const char *console_socket; /* or NULL */
 	bool run;                   /* `run`: start it too and wait (unless detach) */
 	bool detach;
+	int preserve_fds;           /* fds 3..3+N-1 go to the process */
 };
 
 struct oci_exec_opts {
@@ -28,6 +29,7 @@ struct oci_exec_opts {
 	char **env;                 /* --env NAME=VALUE, NULL-terminated or NULL */
 	const char *user;           /* --user UID[:GID] */
 	bool tty, detach;
+	int preserve_fds;           /* fds 3..3+N-1 go to the process */
 };
 
 int ociruntime_create(const struct oci_ctx *ctx, const struct oci_create_opts *o);

@@ -65,6 +65,9 @@ else
     t_eq "podman exec: output, in the container's pid namespace" "in exec 1" "$(echo $out)"
     "${PODMAN[@]}" exec "$id" sh -c 'exit 7'
     t_eq "podman exec: exit status" "7" "$?"
+    echo kept >"$T_WORK/fd3"
+    t_eq "podman exec --preserve-fds 1: fd 3 reaches the process" "kept" \
+        "$("${PODMAN[@]}" exec --preserve-fds 1 "$id" sh -c 'cat <&3' 3<"$T_WORK/fd3" 2>&1)"
     wait_until 5 sh -c '"$@" logs "$0" | grep -q started' "$id" "${PODMAN[@]}"
     t_eq "podman logs" "started" "$("${PODMAN[@]}" logs "$id")"
     "${PODMAN[@]}" stop -t 10 "$id" >/dev/null
@@ -112,6 +115,23 @@ t_eq "--tmpfs: the image's files, a level down, a symlink and a fifo are copied 
 t_eq "--tmpfs: the directory's and the files' modes and owners are kept" "1770 0 640 0 1" "$(echo $(sed -n 8,10p "$T_WORK/out"))"
 t_eq "--tmpfs: writable under --read-only" "changed" "$(line 11)"
 t_eq "--tmpfs: the image is not changed" "seeded" "$("${PODMAN[@]}" run --rm "$IMAGE" cat /srv/seed/a 2>&1)"
+
+# --- --pid=host; --pid and --network of another container (namespaces joined by path) --------
+out=$("${PODMAN[@]}" run --rm --pid=host "$IMAGE" sh -c 'test $$ -ne 1 && test -e /proc/$1/status && echo host' sh $$ 2>&1)
+t_eq "podman run --pid=host: the host's processes in /proc" "host" "$out"
+id=$("${PODMAN[@]}" run -d "$IMAGE" sh -c 'mkdir /www && echo joined >/www/i && exec httpd -f -p 8080 -h /www' 2>"$T_WORK/err")
+if [ -n "$id" ]; then
+    out=$("${PODMAN[@]}" run --rm --pid "container:$id" --network "container:$id" "$IMAGE" sh -c '
+        ps -o args | grep -c "^[h]ttpd"; i=0
+        until wget -q -O - http://127.0.0.1:8080/i 2>/dev/null; do i=$((i+1)); [ $i -lt 50 ] || break; sleep 0.1; done' 2>&1)
+    t_eq "podman run --pid container:X --network container:X: its processes and its loopback" "1 joined" "$(echo $out)"
+else
+    t_notok "podman run --pid container:X --network container:X" "$(cat "$T_WORK/err")"
+fi
+[ -n "$id" ] && "${PODMAN[@]}" rm -f -t 0 "$id" >/dev/null 2>&1
+echo kept >"$T_WORK/fd3"
+t_eq "podman run --preserve-fds 1: fd 3 reaches the container" "kept" \
+    "$("${PODMAN[@]}" run --rm --preserve-fds 1 "$IMAGE" sh -c 'cat <&3' 3<"$T_WORK/fd3" 2>&1)"
 
 # --- sandbox-oci's own command line, in a user namespace of unshare -r -----------------------
 if ! unshare -r true 2>/dev/null; then
@@ -170,6 +190,29 @@ t_match "create --pid-file" "pidfile" "$out"
 t_match "delete of a running container without --force is refused" "is running \(stop it first, or --force\)" "$out"
 t_match "kill, then state: stopped" '"status":"stopped"' "$out"
 t_match "delete removes it" "sandbox-oci: container t2: does not exist" "$out"
+
+# Hooks: createContainer runs in the container's namespaces with the caller's paths, before
+# pivot_root; startContainer in the container, paths and all, before the command; both get the
+# state JSON on stdin. A failing startContainer hook fails the start.
+config '["sh","-c","cat /tmp/sc"]' "{\"hooks\": {
+    \"createContainer\": [{\"path\": \"/bin/sh\", \"env\": [\"PATH=/usr/bin:/bin\"],
+        \"args\": [\"sh\", \"-c\", \"cat /proc/sys/kernel/hostname >$T_WORK/cc; cat >>$T_WORK/cc\"]}],
+    \"startContainer\": [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"echo ran >/tmp/sc\"]}]}}"
+out=$(oci run --bundle "$B" t4 2>&1)
+t_eq "startContainer hook: run in the container before the command" "ran" "$out"
+t_eq "createContainer hook: in the container's uts namespace, with the caller's paths" "oci-test" "$(head -n 1 "$T_WORK/cc" 2>&1)"
+t_match "createContainer hook: the state JSON on stdin" '"id":"t4","status":"created","pid":[1-9]' "$(tail -n 1 "$T_WORK/cc" 2>&1)"
+config '["echo","not reached"]' '{"hooks": {"startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "exit 3"]}]}}'
+out=$(oci run --bundle "$B" t4 2>&1; echo "rc=$?")
+t_match "a failing startContainer hook: the start fails, the command does not run" \
+    "^sandbox-oci: hook startContainer: /bin/sh: failed \(exit 3\).*rc=1$" "$(echo $out)"
+t_check "a failed run leaves no state behind" test ! -e "$R/t4"
+
+# --preserve-fds N: fds 3.. reach the process.
+t_eq "run --preserve-fds 1: fd 3 reaches the process" "kept" \
+    "$(config '["sh","-c","cat <&3"]' ''; oci run --preserve-fds 1 --bundle "$B" t5 3<"$T_WORK/fd3" 2>&1)"
+t_match "--preserve-fds of a closed fd is refused" "^sandbox-oci: --preserve-fds 2: fd 4 is not open" \
+    "$(oci run --preserve-fds 2 --bundle "$B" t5 3<"$T_WORK/fd3" 4<&- 2>&1)"
 
 config '["true"]' '{"linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}], "intelRdt": {"closID": "x"}}}'
 out=$(oci run --bundle "$B" t3 2>&1)

@@ -152,8 +152,10 @@ static void test_refusals(void **state)
 		{ "{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"r\"},\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
 		  "\"listenerPath\":\"/s\"}}}",
 		  "linux.seccomp.listenerPath: not supported" },
-		{ "{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"r\"},\"hooks\":{\"createContainer\":[{\"path\":\"/bin/true\"}]}}",
-		  "hooks.createContainer[0]: not supported" },
+		{ "{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"r\"},\"hooks\":{\"createContainer\":[{\"path\":\"true\"}]}}",
+		  "hooks.createContainer[0]: path must be absolute" },
+		{ "{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"r\"},\"linux\":{\"namespaces\":[{\"type\":\"user\",\"path\":\"/x\"}]}}",
+		  "joining an existing user namespace" },
 		{ "{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"r\"},\"hostname\":\"h\"}", "hostname: needs a uts namespace" },
 		{ "{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"r\"},\"linux\":{\"rootfsPropagation\":\"shared\"}}",
 		  "rootfsPropagation" },
@@ -230,6 +232,30 @@ static void test_tmpcopyup(void **state)
 	assert_false(plan.steps[2].copyup);
 	assert_int_equal(plan.steps[2].mode, 0755);
 	mountplan_free(&plan);
+	ociconf_free(&c);
+}
+
+/* Every kind of hook of the spec is taken, createContainer and startContainer too. */
+static void test_hooks(void **state)
+{
+	static const char json[] =
+		"{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"r\"},\"hooks\":{"
+		"\"createContainer\":[{\"path\":\"/a\",\"args\":[\"a\",\"x\"],\"timeout\":5}],"
+		"\"startContainer\":[{\"path\":\"/b\",\"env\":[\"K=v\"]},{\"path\":\"/c\"}],"
+		"\"prestart\":[],\"poststop\":[{\"path\":\"/d\"}]}}";
+	struct oci_config c;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(ociconf_parse(json, strlen(json), &c, err, sizeof(err)), 0);
+	assert_int_equal(c.nhooks[OCI_HOOK_CREATE_CONTAINER], 1);
+	assert_string_equal(c.hooks[OCI_HOOK_CREATE_CONTAINER][0].args[1], "x");
+	assert_int_equal(c.hooks[OCI_HOOK_CREATE_CONTAINER][0].timeout, 5);
+	assert_int_equal(c.nhooks[OCI_HOOK_START_CONTAINER], 2);
+	assert_string_equal(c.hooks[OCI_HOOK_START_CONTAINER][0].env[0], "K=v");
+	assert_string_equal(c.hooks[OCI_HOOK_START_CONTAINER][1].path, "/c");
+	assert_int_equal(c.nhooks[OCI_HOOK_PRESTART], 0);
+	assert_int_equal(c.nhooks[OCI_HOOK_POSTSTOP], 1);
 	ociconf_free(&c);
 }
 
@@ -319,7 +345,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_podman_config), cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_mount_refusals), cmocka_unit_test(test_tmpcopyup), cmocka_unit_test(test_process_json),
+		cmocka_unit_test(test_mount_refusals), cmocka_unit_test(test_tmpcopyup), cmocka_unit_test(test_hooks),
+		cmocka_unit_test(test_process_json),
 		cmocka_unit_test(test_state),	      cmocka_unit_test(test_seccomp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
