@@ -8,7 +8,8 @@
  *      namespace (a host socket, one we installed, is never given back to the kernel: see
  *      host_socket_answer), neither bound nor connected;
  *   3. the address from its memory (process_vm_readv), then ID_VALID again before trusting it;
- *   4. the route (fastconnect_route.c): refuse, libslirp, or a host destination;
+ *   4. the route (fastconnect_route.c): refuse, libslirp, or a host destination that the egress
+ *      policy's address entries allow (anything else it leaves to libslirp's guard);
  *   5. a host socket with the same options, connected without blocking; the caller waits (a
  *      non-blocking caller at most NONBLOCK_WAIT_MS, then libslirp takes its call);
  *   6. established: SECCOMP_IOCTL_NOTIF_ADDFD with SETFD puts it at the caller's fd number,
@@ -58,6 +59,7 @@ struct pending {
 struct handler {
 	int listener;
 	bool allow_host_loopback;
+	struct net_policy policy; /* --net-allow's entries; it never learns names (see fastconnect_route) */
 	dev_t netns_dev; /* the sandbox's network namespace */
 	ino_t netns_ino;
 	long long last_check; /* expire()'s last look, CLOCK_MONOTONIC ms */
@@ -360,8 +362,8 @@ static enum action judge(struct handler *h, const struct seccomp_notif *req, str
 	if (read_address(req->pid, req->data.args[1], req->data.args[2], &addr, &addrlen) < 0 ||
 	    !still_valid(h->listener, req->id) || addr.ss_family != family)
 		return ACT_CONTINUE;
-	switch (fastconnect_route((const struct sockaddr *)&addr, addrlen, h->allow_host_loopback, &p->dest,
-				  &p->destlen)) {
+	switch (fastconnect_route((const struct sockaddr *)&addr, addrlen, h->allow_host_loopback, &h->policy,
+				  &p->dest, &p->destlen)) {
 	case FASTCONNECT_SLIRP:
 		return ACT_CONTINUE;
 	case FASTCONNECT_REFUSE:
@@ -535,6 +537,18 @@ int fastconnect_start(int listener, const struct fastconnect_plan *plan, char *e
 		return err_set(err, errlen, ENOMEM, "fast connect: start");
 	h->listener = listener;
 	h->allow_host_loopback = plan->allow_host_loopback;
+	/* calloc's zeroes are the empty policy already: initialising it without --net-allow would
+	 * only touch 28 KiB of the supervisor's memory for nothing. */
+	if (plan->nnet_allow)
+		netpolicy_init(&h->policy);
+	for (size_t i = 0; i < plan->nnet_allow; i++) {
+		char why[256];
+
+		if (netpolicy_add(&h->policy, plan->net_allow[i], why, sizeof(why)) < 0) {
+			free(h);
+			return err_set(err, errlen, -EINVAL, "fast connect: --net-allow %s", why);
+		}
+	}
 	h->netns_dev = plan->netns_dev;
 	h->netns_ino = plan->netns_ino;
 	r = pthread_attr_init(&attr);

@@ -72,36 +72,62 @@ static enum fastconnect_verdict route6(const struct sockaddr_in6 *in, bool allow
 	return FASTCONNECT_SWITCH;
 }
 
-enum fastconnect_verdict fastconnect_route(const struct sockaddr *addr, size_t len, bool allow_host_loopback,
-					   struct sockaddr_storage *host, socklen_t *hostlen)
+/* A destination fastconnect_route would switch: does the policy let the host connect to it? Only
+ * an address entry can say yes here; a NAME's addresses are learnt in the network helper, so a
+ * destination only a NAME allows is refused here and goes to libslirp, where the guard knows. */
+static bool policy_allows(const struct net_policy *policy, const struct sockaddr_storage *dest)
 {
+	const void *addr;
+	uint16_t port;
+
+	if (!policy || !netpolicy_active(policy))
+		return true;
+	if (dest->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)dest;
+		addr = &in->sin_addr;
+		port = ntohs(in->sin_port);
+	} else {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)dest;
+		addr = &in6->sin6_addr;
+		port = ntohs(in6->sin6_port);
+	}
+	return netpolicy_verdict(policy, dest->ss_family, addr, port, IPPROTO_TCP, NULL) == NETPOLICY_ALLOW;
+}
+
+enum fastconnect_verdict fastconnect_route(const struct sockaddr *addr, size_t len, bool allow_host_loopback,
+					   const struct net_policy *policy, struct sockaddr_storage *host,
+					   socklen_t *hostlen)
+{
+	struct sockaddr_storage asked;
+	enum fastconnect_verdict v;
+
 	memset(host, 0, sizeof(*host));
 	*hostlen = 0;
+	memset(&asked, 0, sizeof(asked));
 	if (len >= sizeof(struct sockaddr_in) && addr->sa_family == AF_INET) {
-		struct sockaddr_in in, *out = (struct sockaddr_in *)host;
+		struct sockaddr_in *in = (struct sockaddr_in *)&asked, *out = (struct sockaddr_in *)host;
 		uint32_t a;
-		enum fastconnect_verdict v;
 
-		memcpy(&in, addr, sizeof(in));
-		if (in.sin_port == 0)
+		memcpy(in, addr, sizeof(*in));
+		if (in->sin_port == 0)
 			return FASTCONNECT_SLIRP;
-		v = route4(ntohl(in.sin_addr.s_addr), allow_host_loopback, &a);
+		v = route4(ntohl(in->sin_addr.s_addr), allow_host_loopback, &a);
 		out->sin_family = AF_INET;
-		out->sin_port = in.sin_port;
+		out->sin_port = in->sin_port;
 		out->sin_addr.s_addr = htonl(a);
 		*hostlen = sizeof(*out);
-		return v;
-	}
-	if (len >= sizeof(struct sockaddr_in6) && addr->sa_family == AF_INET6) {
-		struct sockaddr_in6 in;
-		enum fastconnect_verdict v;
+	} else if (len >= sizeof(struct sockaddr_in6) && addr->sa_family == AF_INET6) {
+		struct sockaddr_in6 *in = (struct sockaddr_in6 *)&asked;
 
-		memcpy(&in, addr, sizeof(in));
-		if (in.sin6_port == 0)
+		memcpy(in, addr, sizeof(*in));
+		if (in->sin6_port == 0)
 			return FASTCONNECT_SLIRP;
-		v = route6(&in, allow_host_loopback, (struct sockaddr_in6 *)host);
+		v = route6(in, allow_host_loopback, (struct sockaddr_in6 *)host);
 		*hostlen = sizeof(struct sockaddr_in6);
-		return v;
+	} else {
+		return FASTCONNECT_SLIRP;
 	}
-	return FASTCONNECT_SLIRP;
+	if (v == FASTCONNECT_SWITCH && !policy_allows(policy, &asked))
+		return FASTCONNECT_SLIRP;
+	return v;
 }

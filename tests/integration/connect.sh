@@ -42,9 +42,12 @@ t_eq "UDP still goes through libslirp" "hello-udp" \
     "$(fast --allow-host-loopback "$ROOTFS" nettool udp-ask 10.0.2.2 "$P" hello-udp 2>&1)"
 
 # --- refusals --------------------------------------------------------------------------------------
-refused() { # DESC nettool-ARGS...: refused, and within a second (timed inside: start-up does not count)
-    local d=$1; shift
-    sb_run --net-fast on "$ROOTFS" sh -c 'read a _ </proc/uptime; nettool "$@"; read b _ </proc/uptime
+refused() { # DESC [SANDBOX-OPTIONS...] -- nettool-ARGS...: refused, within a second (timed inside: start-up does not count)
+    local d=$1 opts=()
+    shift
+    while [ "$1" != -- ]; do opts+=("$1"); shift; done
+    shift
+    sb_run --net-fast on "${opts[@]}" "$ROOTFS" sh -c 'read a _ </proc/uptime; nettool "$@"; read b _ </proc/uptime
         awk -v a="$a" -v b="$b" "BEGIN { print \"ms \" int((b - a) * 1000) }"' sh "$@"
     if printf '%s\n' "$SB_ERR" | grep -q 'Connection refused' && [ "${SB_OUT#ms }" -lt 1000 ] 2>/dev/null; then
         t_ok "$d"
@@ -52,12 +55,34 @@ refused() { # DESC nettool-ARGS...: refused, and within a second (timed inside: 
         t_notok "$d" "out: $SB_OUT" "err: $SB_ERR"
     fi
 }
-refused "without --allow-host-loopback, 10.0.2.2 is refused within a second" tcp-ask 10.0.2.2 "$P" nope
-refused "... fd00::2 too" tcp-ask fd00::2 "$P6" nope
-refused "... and a non-blocking connect() too" tcp-ask-nb 10.0.2.2 "$P" nope
+refused "without --allow-host-loopback, 10.0.2.2 is refused within a second" -- tcp-ask 10.0.2.2 "$P" nope
+refused "... fd00::2 too" -- tcp-ask fd00::2 "$P6" nope
+refused "... and a non-blocking connect() too" -- tcp-ask-nb 10.0.2.2 "$P" nope
 Q=$(free_port)
 sb_run --net-fast on --allow-host-loopback "$ROOTFS" nettool tcp-ask 10.0.2.2 "$Q" nope
 t_match "a closed port on the host is refused through the fast path" 'Connection refused' "$SB_ERR"
+
+# --- with the egress policy --------------------------------------------------------------------
+# An address entry lets the fast path take the connection (the peer is the host's own 127.0.0.1);
+# anything else goes to libslirp, whose guard refuses it with a RST (netpolicy.sh: a destination
+# allowed by a NAME goes there too, and is carried).
+R=$(free_port)
+bg "$NETTOOL" tcp-echo "$R" 127.0.0.1 >/dev/null
+sleep 0.2
+H=--allow-host-loopback
+t_eq "--net-allow ADDR:PORT: an allowed destination takes the fast path" \
+    "peer 127.0.0.1 nodelay 1 keepalive 1 keepidle 8" \
+    "$(fast $H --net-allow 10.0.2.2:"$P" "$ROOTFS" nettool tcp-info 10.0.2.2 "$P" 2>&1)"
+t_eq "--net-allow ADDR/PREFIX: allowed by a prefix, too" "peer 127.0.0.1 nodelay 1 keepalive 1 keepidle 8" \
+    "$(fast $H --net-allow 10.0.2.0/24 "$ROOTFS" nettool tcp-info 10.0.2.2 "$P" 2>&1)"
+t_eq "--net-allow [ADDR]:PORT: IPv6, from the host's ::1" "peer ::1 nodelay 1 keepalive 1 keepidle 8" \
+    "$(fast $H --net-allow "[fd00::2]:$P6" "$ROOTFS" nettool tcp-info fd00::2 "$P6" 2>&1)"
+refused "--net-allow: a listening port it does not allow is refused within a second" \
+    $H --net-allow 10.0.2.2:"$P" -- tcp-ask 10.0.2.2 "$R" nope
+refused "... by a non-blocking connect() too" $H --net-allow 10.0.2.2:"$P" -- tcp-ask-nb 10.0.2.2 "$R" nope
+refused "... and an address outside the prefix" $H --net-allow 10.0.3.0/24 -- tcp-ask 10.0.2.2 "$R" nope
+t_eq "--flow-log: libslirp carries every flow, so its bytes are counted" "peer 10.0.2.2 nodelay 1 keepalive 1 keepidle 8" \
+    "$(fast $H --flow-log "$T_WORK/flows" "$ROOTFS" nettool tcp-info 10.0.2.2 "$P" 2>&1)"
 
 # --- volume ------------------------------------------------------------------------------------------
 GB=1000000000
@@ -84,6 +109,8 @@ t_eq "COMMAND gets no extra file descriptor" "0 1 2" \
     "$(fast "$ROOTFS" sh -c 'cd /proc/self/fd && echo [0-9]*' 2>&1 | sed 's/ 3$//')"
 t_eq "COMMAND runs under two filters: the default one and the connect() one" "2" \
     "$(fast "$ROOTFS" awk '/^Seccomp_filters:/ { print $2 }' /proc/self/status)"
+t_eq "--net-allow keeps the connect() filter" "2" \
+    "$(fast --net-allow 10.0.2.2 "$ROOTFS" awk '/^Seccomp_filters:/ { print $2 }' /proc/self/status)"
 t_eq "--net-fast off: only the default filter" "1" \
     "$(sb --net-fast off "$ROOTFS" awk '/^Seccomp_filters:/ { print $2 }' /proc/self/status)"
 t_eq "--seccomp none: no filter at all" "0" \

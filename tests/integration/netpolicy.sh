@@ -144,6 +144,13 @@ if ss -Huln 2>/dev/null | grep -q "$NP_DNS:53"; then
         "$(jq -r "select(.proto == \"tcp\" and .verdict == \"allowed\" and .port == $P) | .allowed_by" "$T_WORK/names.jsonl")"
     t_eq "--flow-log: the DNS query to 10.0.2.3 is a flow, allowed" "udp 10.0.2.3 53 allowed" \
         "$(jq -r 'select(.port == 53) | "\(.proto) \(.dst) \(.port) \(.verdict)"' "$T_WORK/names.jsonl")"
+    # The fast path (on by default) takes only what an address entry allows: the peer is then the
+    # host's 127.0.0.1, and 10.0.2.2 through libslirp, which alone learns the name's addresses.
+    got=$(sb_ns $H --net-allow svc.test:"$P" --net-allow 10.0.2.2:"$Q" "$ROOTFS" sh -c "
+        nettool dns-query 10.0.2.3 53 svc.test >/dev/null
+        nettool tcp-info 10.0.2.2 $P; nettool tcp-info 10.0.2.2 $Q" 2>&1 | cut -d' ' -f2)
+    t_eq "NAME: allowed through libslirp; an address entry's destination through the fast path" \
+        "10.0.2.2 127.0.0.1" "$(echo $got)"
     got=$(sb_ns $H --net-allow other.test "$ROOTFS" sh -c "
         nettool dns-query 10.0.2.3 53 svc.test
         nettool tcp-ask 10.0.2.2 $P x 2>&1 | grep -o 'Connection refused'" 2>&1)

@@ -77,8 +77,8 @@ static void test_routes(void **state)
 		const struct route_case *c = &cases[i];
 		struct sockaddr_storage in, host, want;
 		socklen_t len = make_addr(c->addr, c->port, &in), hostlen;
-		enum fastconnect_verdict v = fastconnect_route((struct sockaddr *)&in, len, c->allow_loopback, &host,
-							       &hostlen);
+		enum fastconnect_verdict v = fastconnect_route((struct sockaddr *)&in, len, c->allow_loopback, NULL,
+							       &host, &hostlen);
 
 		if (v != c->want)
 			fail_msg("%s port %d (loopback %s): verdict %d, want %d", c->addr, c->port,
@@ -98,14 +98,14 @@ static void test_odd_addresses(void **state)
 	socklen_t len = make_addr("192.0.2.1", 80, &in), hostlen;
 
 	(void)state;
-	assert_int_equal(fastconnect_route((struct sockaddr *)&in, len - 1, true, &host, &hostlen), FASTCONNECT_SLIRP);
+	assert_int_equal(fastconnect_route((struct sockaddr *)&in, len - 1, true, NULL, &host, &hostlen), FASTCONNECT_SLIRP);
 	len = make_addr("2001:db8::1", 80, &in);
-	assert_int_equal(fastconnect_route((struct sockaddr *)&in, len - 1, true, &host, &hostlen), FASTCONNECT_SLIRP);
+	assert_int_equal(fastconnect_route((struct sockaddr *)&in, len - 1, true, NULL, &host, &hostlen), FASTCONNECT_SLIRP);
 	in.ss_family = AF_UNIX;
-	assert_int_equal(fastconnect_route((struct sockaddr *)&in, sizeof(in), true, &host, &hostlen),
+	assert_int_equal(fastconnect_route((struct sockaddr *)&in, sizeof(in), true, NULL, &host, &hostlen),
 			 FASTCONNECT_SLIRP);
 	in.ss_family = AF_UNSPEC;
-	assert_int_equal(fastconnect_route((struct sockaddr *)&in, sizeof(in), true, &host, &hostlen),
+	assert_int_equal(fastconnect_route((struct sockaddr *)&in, sizeof(in), true, NULL, &host, &hostlen),
 			 FASTCONNECT_SLIRP);
 }
 
@@ -118,9 +118,58 @@ static void test_scope_dropped(void **state)
 	(void)state;
 	((struct sockaddr_in6 *)&in)->sin6_scope_id = 7;
 	((struct sockaddr_in6 *)&in)->sin6_flowinfo = htonl(5);
-	assert_int_equal(fastconnect_route((struct sockaddr *)&in, len, true, &host, &hostlen), FASTCONNECT_SWITCH);
+	assert_int_equal(fastconnect_route((struct sockaddr *)&in, len, true, NULL, &host, &hostlen), FASTCONNECT_SWITCH);
 	assert_int_equal(((struct sockaddr_in6 *)&host)->sin6_scope_id, 0);
 	assert_int_equal(((struct sockaddr_in6 *)&host)->sin6_flowinfo, 0);
+}
+
+struct policy_case {
+	const char *addr;
+	int port;
+	enum fastconnect_verdict want;
+};
+
+/* With --net-allow, only what an address entry allows is switched; a NAME's destinations (learnt
+ * only by the helper) and refused ones go to libslirp, whose guard decides; the host-loopback
+ * rule still refuses first. */
+static void test_policy(void **state)
+{
+	static const char *const allow[] = { "10.0.2.2:8080", "192.0.2.0/24:443", "[2001:db8::]/32",
+					     "svc.test:80" };
+	static const struct policy_case pcases[] = {
+		{ "10.0.2.2", 8080, FASTCONNECT_SWITCH },  /* by address: asked as the sandbox sees it */
+		{ "10.0.2.2", 8081, FASTCONNECT_SLIRP },   /* another port */
+		{ "::ffff:10.0.2.2", 8080, FASTCONNECT_SWITCH },
+		{ "192.0.2.77", 443, FASTCONNECT_SWITCH }, /* by prefix */
+		{ "192.0.3.1", 443, FASTCONNECT_SLIRP },
+		{ "2001:db8::1", 22, FASTCONNECT_SWITCH },
+		{ "2001:db9::1", 22, FASTCONNECT_SLIRP },
+		{ "198.51.100.1", 80, FASTCONNECT_SLIRP }, /* perhaps svc.test: only the helper knows */
+		{ "fd00::2", 8080, FASTCONNECT_SLIRP },    /* not allowed by the IPv4 entry */
+	};
+	struct net_policy *p = test_malloc(sizeof(*p));
+	char err[256];
+
+	(void)state;
+	netpolicy_init(p);
+	for (size_t i = 0; i < sizeof(allow) / sizeof(allow[0]); i++)
+		assert_int_equal(netpolicy_add(p, allow[i], err, sizeof(err)), 0);
+	for (size_t i = 0; i < sizeof(pcases) / sizeof(pcases[0]); i++) {
+		struct sockaddr_storage in, host;
+		socklen_t len = make_addr(pcases[i].addr, pcases[i].port, &in), hostlen;
+		enum fastconnect_verdict v = fastconnect_route((struct sockaddr *)&in, len, true, p, &host, &hostlen);
+
+		if (v != pcases[i].want)
+			fail_msg("%s port %d: verdict %d, want %d", pcases[i].addr, pcases[i].port, v, pcases[i].want);
+	}
+	{
+		struct sockaddr_storage in, host;
+		socklen_t len = make_addr("10.0.2.2", 8080, &in), hostlen;
+
+		assert_int_equal(fastconnect_route((struct sockaddr *)&in, len, false, p, &host, &hostlen),
+				 FASTCONNECT_REFUSE);
+	}
+	test_free(p);
 }
 
 int main(void)
@@ -129,6 +178,7 @@ int main(void)
 		cmocka_unit_test(test_routes),
 		cmocka_unit_test(test_odd_addresses),
 		cmocka_unit_test(test_scope_dropped),
+		cmocka_unit_test(test_policy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
