@@ -8,7 +8,8 @@
  * privilege), locks itself down, and from then on turns every accepted host connection into a
  * connection made inside the sandbox's network namespace from the sandbox's own address
  * (10.0.2.100, or fd00::100 for an IPv6 listener; never 127.0.0.1) to SANDBOX_PORT, and joins
- * the two with splice(2) through a pair of pipes: the bytes never pass libslirp or user space.
+ * the two with splice(2) through a pair of pipes (a small message by one recv and one send):
+ * the bytes never pass libslirp.
  *
  * The forwarder lives in the host's pid namespace (invisible to the sandbox), dies with the
  * helper (PR_SET_PDEATHSIG: its listeners close, so clients are refused, never left hanging),

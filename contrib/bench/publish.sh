@@ -11,7 +11,10 @@
 # Repetitions go round the configurations, so a machine getting busier hurts all alike.
 #
 # Usage: [SANDBOX=src/sandbox] contrib/bench/publish.sh, as an unprivileged user (root re-runs it
-# as BENCH_USER, see common.sh). Environment: SECS (5), REPS (3), WRK_OPTS (-t 2 -c 16).
+# as BENCH_USER, see common.sh). Environment: SECS (5), REPS (3), WRK_OPTS (-t 2 -c 16),
+# SANDBOX_BASE (another build's sandbox, e.g. main's: the row sandbox-base, its fast path, for
+# a change's before and after in one run), CONFIGS (the rows to run, default all that can),
+# PARTS ("iperf3 nginx").
 # Needs iperf3, nginx, wrk, jq, curl; slirp4netns with socat, and pasta, are optional.
 # Prints markdown tables; the tools' own output stays in the work directory (BENCH_WORK).
 . "$(dirname "$0")/common.sh"
@@ -19,14 +22,17 @@ become_user "$@"
 PKG+=([nginx]=nginx-light [wrk]=wrk [curl]=curl)
 need iperf3 nginx wrk jq curl
 set +e +o pipefail # a tool that fails leaves its cell empty, the rest goes on
-: "${SECS:=5}" "${REPS:=3}" "${WRK_OPTS:=-t 2 -c 16}"
+: "${SECS:=5}" "${REPS:=3}" "${WRK_OPTS:=-t 2 -c 16}" "${SANDBOX_BASE:=}" "${PARTS:=iperf3 nginx}"
 work_dir
 mkdir -p "$WORK/www" "$WORK/tmp" && chmod 755 "$WORK"
 head -c 1024 /dev/zero | tr '\0' x >"$WORK/www/index.html"
-CONFIGS="loopback"
-[ -n "$SANDBOX" ] && CONFIGS="$CONFIGS sandbox sandbox-slirp"
-command -v slirp4netns >/dev/null && command -v socat >/dev/null && CONFIGS="$CONFIGS slirp4netns"
-command -v pasta >/dev/null && CONFIGS="$CONFIGS pasta"
+if [ -z "${CONFIGS:-}" ]; then
+    CONFIGS="loopback"
+    [ -n "$SANDBOX" ] && CONFIGS="$CONFIGS sandbox sandbox-slirp"
+    [ -n "$SANDBOX_BASE" ] && CONFIGS="$CONFIGS sandbox-base"
+    command -v slirp4netns >/dev/null && command -v socat >/dev/null && CONFIGS="$CONFIGS slirp4netns"
+    command -v pasta >/dev/null && CONFIGS="$CONFIGS pasta"
+fi
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill_tree $p; done; [ -n "${BENCH_WORK:-}" ] || rm -rf "$WORK"' EXIT
 
@@ -64,6 +70,7 @@ serve() {
     loopback) "$@" & ;;
     sandbox) "$SANDBOX" --ro-bind "$WORK" "$WORK" -p "127.0.0.1:$port:$inner" / "$@" & ;;
     sandbox-slirp) "$SANDBOX" --ro-bind "$WORK" "$WORK" --net-fast off -p "127.0.0.1:$port:$inner" / "$@" & ;;
+    sandbox-base) "$SANDBOX_BASE" --ro-bind "$WORK" "$WORK" -p "127.0.0.1:$port:$inner" / "$@" & ;;
     slirp4netns)
         api=$WORK/slirp.sock
         rm -f "$api"
@@ -82,59 +89,65 @@ serve() {
     PIDS+=($SERVED)
 }
 
+has_part() { [[ " $PARTS " == *" $1 "* ]]; }
+
 # --- iperf3 -------------------------------------------------------------------------------------
 declare -A got url
 keep() { [ -n "$3" ] && got["$1 $2"]+="$3 "; true; }
-declare -A iport
-for config in $CONFIGS; do
-    port=$(free_port)
-    if [ "$config" = loopback ]; then inner=$port; else inner=5201; fi
-    serve "$config" "$port" "$inner" iperf3 -s -p "$inner" -B "$([ "$config" = loopback ] && echo 127.0.0.1 || echo 0.0.0.0)"
-    iport[$config]=$port
-done
-sleep 2
-for rep in $(seq "$REPS"); do
+if has_part iperf3; then
+    declare -A iport
     for config in $CONFIGS; do
-        for dir in in out; do # in: host -> sandbox; out: sandbox -> host (-R)
-            log "iperf3 $config $dir $rep"
-            raw=$WORK/iperf3-$config-$dir-$rep.json
-            iperf3 -c 127.0.0.1 -p "${iport[$config]}" -t "$SECS" -J $([ $dir = out ] && echo -R) >"$raw" 2>&1
-            keep "iperf3-$dir" "$config" "$(jq '.end.sum_received.bits_per_second / 1e9' "$raw" 2>/dev/null)"
+        port=$(free_port)
+        if [ "$config" = loopback ]; then inner=$port; else inner=5201; fi
+        serve "$config" "$port" "$inner" iperf3 -s -p "$inner" -B "$([ "$config" = loopback ] && echo 127.0.0.1 || echo 0.0.0.0)"
+        iport[$config]=$port
+    done
+    sleep 2
+    for rep in $(seq "$REPS"); do
+        for config in $CONFIGS; do
+            for dir in in out; do # in: host -> sandbox; out: sandbox -> host (-R)
+                log "iperf3 $config $dir $rep"
+                raw=$WORK/iperf3-$config-$dir-$rep.json
+                iperf3 -c 127.0.0.1 -p "${iport[$config]}" -t "$SECS" -J $([ $dir = out ] && echo -R) >"$raw" 2>&1
+                keep "iperf3-$dir" "$config" "$(jq '.end.sum_received.bits_per_second / 1e9' "$raw" 2>/dev/null)"
+            done
         done
     done
-done
-for p in "${PIDS[@]}"; do kill_tree "$p"; done
-PIDS=()
-sleep 1
+    for p in "${PIDS[@]}"; do kill_tree "$p"; done
+    PIDS=()
+    sleep 1
+fi
 
 # --- nginx and wrk ------------------------------------------------------------------------------
-for config in $CONFIGS; do
-    port=$(free_port)
-    if [ "$config" = loopback ]; then
-        nginx_conf "127.0.0.1:$port" "$WORK/tmp" >"$WORK/nginx-host.conf"
-        serve "$config" "$port" "$port" nginx -e stderr -c "$WORK/nginx-host.conf"
-    elif [ "${config#sandbox}" != "$config" ]; then
-        serve "$config" "$port" 8080 nginx -e stderr -c "$WORK/nginx-sandbox.conf"
-    else
-        mkdir -p "$WORK/tmp-$config"
-        nginx_conf 8080 "$WORK/tmp-$config" >"$WORK/nginx-$config.conf"
-        serve "$config" "$port" 8080 nginx -e stderr -c "$WORK/nginx-$config.conf"
-    fi 2>>"$WORK/nginx.log"
-    url[$config]=http://127.0.0.1:$port/index.html
-    for _ in $(seq 100); do curl -sf -o /dev/null "${url[$config]}" && break; sleep 0.1; done
-done
-for rep in $(seq "$REPS"); do
+if has_part nginx; then
     for config in $CONFIGS; do
-        log "wrk $config $rep"
-        read -r rps p50 p99 < <(wrk $WRK_OPTS -d "${SECS}s" --latency "${url[$config]}" | tee -a "$WORK/wrk.txt" | awk '
-            function ms(v) { return v ~ /us$/ ? v / 1000 : v ~ /ms$/ ? v + 0 : v * 1000 }
-            $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) } $1 == "Requests/sec:" { rps = $2 }
-            END { print rps + 0, p50 + 0, p99 + 0 }')
-        keep rps "$config" "$rps"
-        keep p50 "$config" "$p50"
-        keep p99 "$config" "$p99"
+        port=$(free_port)
+        if [ "$config" = loopback ]; then
+            nginx_conf "127.0.0.1:$port" "$WORK/tmp" >"$WORK/nginx-host.conf"
+            serve "$config" "$port" "$port" nginx -e stderr -c "$WORK/nginx-host.conf"
+        elif [ "${config#sandbox}" != "$config" ]; then
+            serve "$config" "$port" 8080 nginx -e stderr -c "$WORK/nginx-sandbox.conf"
+        else
+            mkdir -p "$WORK/tmp-$config"
+            nginx_conf 8080 "$WORK/tmp-$config" >"$WORK/nginx-$config.conf"
+            serve "$config" "$port" 8080 nginx -e stderr -c "$WORK/nginx-$config.conf"
+        fi 2>>"$WORK/nginx.log"
+        url[$config]=http://127.0.0.1:$port/index.html
+        for _ in $(seq 100); do curl -sf -o /dev/null "${url[$config]}" && break; sleep 0.1; done
     done
-done
+    for rep in $(seq "$REPS"); do
+        for config in $CONFIGS; do
+            log "wrk $config $rep"
+            read -r rps p50 p99 < <(wrk $WRK_OPTS -d "${SECS}s" --latency "${url[$config]}" | tee -a "$WORK/wrk.txt" | awk '
+                function ms(v) { return v ~ /us$/ ? v / 1000 : v ~ /ms$/ ? v + 0 : v * 1000 }
+                $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) } $1 == "Requests/sec:" { rps = $2 }
+                END { print rps + 0, p50 + 0, p99 + 0 }')
+            keep rps "$config" "$rps"
+            keep p50 "$config" "$p50"
+            keep p99 "$config" "$p99"
+        done
+    done
+fi
 
 # cell METRIC CONFIG: "median (min - max)".
 cell() {
@@ -144,14 +157,18 @@ cell() {
               m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
               printf "%s (%s - %s)\n", f(m), f(v[1]), f(v[NR]) }'
 }
-echo "### Published TCP port: iperf3 server inside, client on the host ($SECS s, median (min - max) of $REPS runs, Gbit/s)"
-echo
-echo "| configuration | host -> sandbox | sandbox -> host (-R) |"
-echo "|---|---:|---:|"
-for c in $CONFIGS; do echo "| $c | $(cell iperf3-in "$c") | $(cell iperf3-out "$c") |"; done
-echo
-echo "### Published TCP port: nginx inside, wrk $WRK_OPTS on the host ($REPS runs of $SECS s)"
-echo
-echo "| configuration | requests/s | latency p50 ms | latency p99 ms |"
-echo "|---|---:|---:|---:|"
-for c in $CONFIGS; do echo "| $c | $(cell rps "$c") | $(cell p50 "$c") | $(cell p99 "$c") |"; done
+if has_part iperf3; then
+    echo "### Published TCP port: iperf3 server inside, client on the host ($SECS s, median (min - max) of $REPS runs, Gbit/s)"
+    echo
+    echo "| configuration | host -> sandbox | sandbox -> host (-R) |"
+    echo "|---|---:|---:|"
+    for c in $CONFIGS; do echo "| $c | $(cell iperf3-in "$c") | $(cell iperf3-out "$c") |"; done
+    echo
+fi
+if has_part nginx; then
+    echo "### Published TCP port: nginx inside, wrk $WRK_OPTS on the host ($REPS runs of $SECS s)"
+    echo
+    echo "| configuration | requests/s | latency p50 ms | latency p99 ms |"
+    echo "|---|---:|---:|---:|"
+    for c in $CONFIGS; do echo "| $c | $(cell rps "$c") | $(cell p50 "$c") | $(cell p99 "$c") |"; done
+fi
