@@ -9,10 +9,18 @@
 
 #include "mountplan.h"
 #include "netaddr.h"
-#include "options.h"
+#include "netmode.h"
 
 /* Debian's convention for the host's own name when it has no fixed address. */
 #define ETCFILES_LOCAL_NAME_ADDR "127.0.1.1"
+
+/* --add-host NAME:IP, split; both point into the argument (not NUL-terminated). */
+struct add_host {
+	const char *name;
+	size_t name_len;
+	const char *addr; /* without [] around an IPv6 address */
+	size_t addr_len;
+};
 
 /* NET_SLIRP: the forwarder at 10.0.2.3. NET_HOST: host_text (the host's own resolv.conf, may be
  * NULL when it has none) copied as it is, since the sandbox shares the host's network. NET_NONE:

@@ -24,6 +24,7 @@
 #include "etcfiles.h"
 #include "log.h"
 #include "marks.h"
+#include "options.h"
 #include "util.h"
 
 static int openat2_in_root(int rootfd, const char *path, int flags)

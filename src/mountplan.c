@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "options.h"
 #include "util.h"
 
 /* What container runtimes hide or make read-only in /proc and /sys (runc/podman defaults). */

@@ -1,10 +1,16 @@
-/* mountplan.h: the config turned into an ordered list of mount steps (pure). mount.c runs them. */
+/* mountplan.h: the sandbox's filesystem as an ordered list of mount steps (pure), built from the
+ * options (mountplan_build) or from config.json (ociconf.c). mount.c runs them. */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "options.h"
+#include "netmode.h"
+
+/* The plan's types know nothing of the option parser: the OCI runtime builds a plan from
+ * config.json with mountplan_add. Only mountplan_build reads the options. */
+struct add_host; /* etcfiles.h */
+struct config;   /* options.h */
 
 enum mstep_kind {
 	MSTEP_PROC,    /* a new procfs for the pid namespace */

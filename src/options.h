@@ -7,12 +7,12 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "netmode.h"
 #include "publish.h"
 #include "rlimit.h"
 
 enum cmd_kind { CMD_RUN, CMD_EXEC, CMD_LIST, CMD_DOCTOR, CMD_HELP, CMD_VERSION };
 enum map_mode { MAP_AUTO, MAP_SELF, MAP_SUBID, MAP_KEEP_ID };
-enum net_mode { NET_SLIRP, NET_NONE, NET_HOST };
 enum seccomp_mode { SECCOMP_DEFAULT, SECCOMP_NONE };
 /* /sys/fs/cgroup inside, when the host has cgroup v2: the sandbox's own cgroup. */
 enum cgroupfs_mode { CGROUPFS_RO, CGROUPFS_RW, CGROUPFS_NONE };
@@ -50,13 +50,7 @@ struct env_setting {
 	const char *value; /* ENV_SET: NULL to copy from the caller's environment */
 };
 
-/* --add-host NAME:IP, split; both point into the argument (not NUL-terminated). */
-struct add_host {
-	const char *name;
-	size_t name_len;
-	const char *addr; /* without [] around an IPv6 address */
-	size_t addr_len;
-};
+struct add_host; /* etcfiles.h */
 
 struct cap_change {
 	bool add;

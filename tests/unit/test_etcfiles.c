@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "etcfiles.h"
+#include "options.h"
 
 /* Lines of text that are not comments, joined by '|', to compare without the header wording. */
 static void body(const char *text, char *out, size_t len)
