@@ -6,12 +6,11 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "netaddr.h"
+#include "util.h"
 
 #define DNS_PORT 53
 #define DNS_HDR 12
@@ -27,18 +26,10 @@
 
 static const char usage[] = "expected ADDR[/PREFIX][:PORT[-PORT]] or NAME[:PORT[-PORT]]";
 
-__attribute__((format(printf, 4, 5))) static int np_fail(char *err, size_t errlen, const char *spec,
-							  const char *fmt, ...)
+/* Every parse error names the destination it is about, quoted: "SPEC": WHY. */
+static int np_quoted(char *err, size_t errlen, int r, const char *spec)
 {
-	char why[160];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	if (err && errlen)
-		snprintf(err, errlen, "\"%.*s\": %s", SPEC_MAX, spec, why);
-	return -EINVAL;
+	return err_prefix(err, errlen, r, "\"%.*s\": ", SPEC_MAX, spec ? spec : "");
 }
 
 void netpolicy_init(struct net_policy *p)
@@ -147,8 +138,7 @@ static int np_name(const char *s, struct netpolicy_allow *a, const char **why)
 }
 
 /* host[/prefix] of family (AF_UNSPEC: IPv4 address, else a NAME when there is no prefix). */
-static int np_host(const char *spec, char *host, int family, struct netpolicy_allow *a,
-		   char *err, size_t errlen)
+static int np_host(char *host, int family, struct netpolicy_allow *a, char *err, size_t errlen)
 {
 	char *slash = strchr(host, '/');
 	unsigned long prefix;
@@ -161,26 +151,27 @@ static int np_host(const char *spec, char *host, int family, struct netpolicy_al
 	} else if (family != AF_UNSPEC && inet_pton(AF_INET6, host, a->addr) == 1) {
 		a->family = AF_INET6;
 	} else if (family == AF_INET6) {
-		return np_fail(err, errlen, spec, "'%s' is not an IPv6 address", host);
+		return err_set(err, errlen, -EINVAL, "'%s' is not an IPv6 address", host);
 	} else if (slash) {
-		return np_fail(err, errlen, spec, "'%s' is not an IPv4 address (a prefix needs one)",
+		return err_set(err, errlen, -EINVAL, "'%s' is not an IPv4 address (a prefix needs one)",
 			       host);
 	} else if (np_name(host, a, &why) < 0) {
-		return np_fail(err, errlen, spec, "%s", why);
+		return err_set(err, errlen, -EINVAL, "%s", why);
 	} else {
 		return 0;
 	}
 	a->prefix = a->family == AF_INET ? 32 : 128;
 	if (slash) {
 		if (np_number(slash + 1, strlen(slash + 1), a->prefix, &prefix) < 0)
-			return np_fail(err, errlen, spec, "the prefix must be 0-%u", a->prefix);
+			return err_set(err, errlen, -EINVAL, "the prefix must be 0-%u", a->prefix);
 		a->prefix = (unsigned)prefix;
 	}
 	np_mask(a->addr, a->family == AF_INET ? 4 : 16, a->prefix);
 	return 0;
 }
 
-int netpolicy_parse(const char *spec, struct netpolicy_allow *out, char *err, size_t errlen)
+/* netpolicy_parse without the quoted spec in front of the reason. */
+static int np_parse(const char *spec, struct netpolicy_allow *out, char *err, size_t errlen)
 {
 	char buf[SPEC_MAX + 1];
 	char *host = buf, *ports = NULL;
@@ -192,9 +183,9 @@ int netpolicy_parse(const char *spec, struct netpolicy_allow *out, char *err, si
 	a.port_lo = 1;
 	a.port_hi = 65535;
 	if (!spec || !*spec)
-		return np_fail(err, errlen, spec ? spec : "", "%s", usage);
+		return err_set(err, errlen, -EINVAL, "%s", usage);
 	if (strlen(spec) > SPEC_MAX)
-		return np_fail(err, errlen, spec, "longer than %d characters", SPEC_MAX);
+		return err_set(err, errlen, -EINVAL, "longer than %d characters", SPEC_MAX);
 	strcpy(buf, spec);
 
 	if (buf[0] == '[') {
@@ -202,7 +193,7 @@ int netpolicy_parse(const char *spec, struct netpolicy_allow *out, char *err, si
 		char *close = strchr(buf, ']'), *rest;
 
 		if (!close)
-			return np_fail(err, errlen, spec, "missing ']' after the IPv6 address");
+			return err_set(err, errlen, -EINVAL, "missing ']' after the IPv6 address");
 		*close = '\0';
 		host = buf + 1;
 		rest = close + 1;
@@ -213,7 +204,7 @@ int netpolicy_parse(const char *spec, struct netpolicy_allow *out, char *err, si
 			size_t n = colon ? (size_t)(colon - rest) : strlen(rest);
 
 			if (strchr(host, '/'))
-				return np_fail(err, errlen, spec, "two prefixes");
+				return err_set(err, errlen, -EINVAL, "two prefixes");
 			memmove(close, rest, n);
 			close[n] = '\0';
 			rest = colon ? colon : close + n;
@@ -225,7 +216,7 @@ int netpolicy_parse(const char *spec, struct netpolicy_allow *out, char *err, si
 		if (rest && *rest == ':')
 			ports = rest + 1;
 		else if (rest && *rest)
-			return np_fail(err, errlen, spec, "unexpected '%s' after ']'", rest);
+			return err_set(err, errlen, -EINVAL, "unexpected '%s' after ']'", rest);
 	} else {
 		char *colon = strchr(buf, ':');
 
@@ -237,12 +228,19 @@ int netpolicy_parse(const char *spec, struct netpolicy_allow *out, char *err, si
 		}
 	}
 	if (ports && np_ports(ports, &a) < 0)
-		return np_fail(err, errlen, spec, "the port must be PORT or PORT-PORT, 1-65535, low to high");
-	r = np_host(spec, host, family, &a, err, errlen);
+		return err_set(err, errlen, -EINVAL, "the port must be PORT or PORT-PORT, 1-65535, low to high");
+	r = np_host(host, family, &a, err, errlen);
 	if (r < 0)
 		return r;
 	*out = a;
 	return 0;
+}
+
+int netpolicy_parse(const char *spec, struct netpolicy_allow *out, char *err, size_t errlen)
+{
+	int r = np_parse(spec, out, err, errlen);
+
+	return r < 0 ? np_quoted(err, errlen, r, spec) : 0;
 }
 
 int netpolicy_add(struct net_policy *p, const char *spec, char *err, size_t errlen)
@@ -253,8 +251,8 @@ int netpolicy_add(struct net_policy *p, const char *spec, char *err, size_t errl
 	if (r < 0)
 		return r;
 	if (p->nallow >= NETPOLICY_MAX_ALLOW) {
-		np_fail(err, errlen, spec, "more than %d destinations", NETPOLICY_MAX_ALLOW);
-		return -ENOSPC;
+		err_set(err, errlen, -ENOSPC, "more than %d destinations", NETPOLICY_MAX_ALLOW);
+		return np_quoted(err, errlen, -ENOSPC, spec);
 	}
 	p->allow[p->nallow++] = a;
 	return 0;

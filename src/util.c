@@ -34,21 +34,32 @@ int err_set(char *err, size_t errlen, int e, const char *fmt, ...)
 
 int err_prefix(char *err, size_t errlen, int r, const char *fmt, ...)
 {
-	char where[256];
-	size_t n;
+	size_t n, kept;
 	va_list ap;
+	char first;
+	int len;
 
 	if (!err || !errlen)
 		return r;
+	/* Formatted in place, however long (a quoted --net-allow spec is 300 bytes): the reason
+	 * moves right by the prefix's length, its tail cut to fit. */
 	va_start(ap, fmt);
-	vsnprintf(where, sizeof(where), fmt, ap);
+	len = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	n = strlen(where);
-	if (n >= errlen)
-		n = errlen - 1;
-	memmove(err + n, err, errlen - n - 1);
-	err[errlen - 1] = '\0';
-	memcpy(err, where, n);
+	if (len <= 0)
+		return r;
+	n = (size_t)len < errlen - 1 ? (size_t)len : errlen - 1;
+	kept = strnlen(err, errlen - 1);
+	if (kept > errlen - 1 - n)
+		kept = errlen - 1 - n;
+	memmove(err + n, err, kept);
+	err[n + kept] = '\0';
+	/* vsnprintf ends the prefix with a NUL on the reason's first byte: put that back. */
+	first = err[n];
+	va_start(ap, fmt);
+	vsnprintf(err, n + 1, fmt, ap);
+	va_end(ap);
+	err[n] = first;
 	return r;
 }
 

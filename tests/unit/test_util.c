@@ -452,6 +452,22 @@ static void test_err_prefix(void **state)
 	assert_int_equal(err_prefix(err, 8, -EINVAL, "a very long prefix: "), -EINVAL);
 	assert_string_equal(err, "a very ");
 	assert_int_equal(err_prefix(NULL, 0, -EIO, "x"), -EIO);
+	/* A prefix longer than any staging buffer arrives whole, the reason after it. */
+	{
+		char big[600], word[400];
+
+		memset(word, 'w', sizeof(word) - 1);
+		word[sizeof(word) - 1] = '\0';
+		err_set(big, sizeof(big), -EINVAL, "why");
+		err_prefix(big, sizeof(big), -EINVAL, "\"%s\": ", word);
+		assert_int_equal(strlen(big), 1 + 399 + 3 + 3);
+		assert_string_equal(big + 1 + 399, "\": why");
+		/* the reason cut, the prefix whole */
+		err_set(big, sizeof(big), -EINVAL, "%s", word);
+		err_prefix(big, sizeof(big), -EINVAL, "%s: ", word);
+		assert_int_equal(strlen(big), sizeof(big) - 1);
+		assert_int_equal(strncmp(big + 399, ": www", 5), 0);
+	}
 }
 
 static void test_err_append(void **state)
