@@ -46,6 +46,7 @@
 #include "ocistate.h"
 #include "registry.h"
 #include "tty.h"
+#include "ucount.h"
 #include "util.h"
 
 #define FIFO "exec.fifo"
@@ -403,6 +404,7 @@ struct create_job {
 	int preserve_fds;
 	const char *id, *bundle; /* for the hooks' state */
 	pid_t pid;             /* the child's pid as the caller sees it (set in the child) */
+	struct ucount_limits caller_limits; /* with a user namespace of ours: the caller's */
 };
 
 /* createContainer: in the container's namespaces, its mounts made, before pivot_root (the
@@ -464,13 +466,24 @@ __attribute__((noreturn)) static void create_child(struct create_job *j)
 	/* Until GO: the parent may die, or fail to write our maps. */
 	if (chan_recv(j->chan, &m) < 0 || m.type != CHAN_MSG_GO)
 		_exit(EXIT_FAIL);
+	/* As the sandbox's child, once the maps are written: nothing in the container may read
+	 * our memory or /proc/PID/exe, nor ptrace us, before COMMAND's exec replaces us (runc
+	 * CVE-2019-5736). */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		chan_fail(j->chan, errno, "prctl PR_SET_DUMPABLE");
 	j->pid = outer_pid();
 	for (size_t i = 0; i < conf->nnamespaces; i++)
 		if (j->nsfds[i] >= 0 && conf->namespaces[i].type != CLONE_NEWPID &&
 		    setns(j->nsfds[i], conf->namespaces[i].type) < 0)
 			chan_fail(j->chan, errno, "join namespace %s", conf->namespaces[i].path);
-	if (ociconf_namespace(conf, CLONE_NEWUSER) && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
-		chan_fail(j->chan, errno, "become root of the user namespace");
+	if (ociconf_namespace(conf, CLONE_NEWUSER)) {
+		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+			chan_fail(j->chan, errno, "become root of the user namespace");
+		/* A user namespace we made gets a share of the caller's limits, as a sandbox's
+		 * does, so a container cannot take all of them (ucount.h). */
+		if (ucount_apply_share(&j->caller_limits, err, sizeof(err)) < 0)
+			chan_fail(j->chan, 0, "%s", err);
+	}
 	if (conf->hostname && sethostname(conf->hostname, strlen(conf->hostname)) < 0)
 		chan_fail(j->chan, errno, "hostname %s", conf->hostname);
 	if (conf->domainname && setdomainname(conf->domainname, strlen(conf->domainname)) < 0)
@@ -734,6 +747,8 @@ int ociruntime_create(const struct oci_ctx *ctx, const struct oci_create_opts *o
 	j.plan = &plan;
 	j.id = o->id;
 	j.bundle = bundle;
+	if (ociconf_namespace(&conf, CLONE_NEWUSER))
+		ucount_read(&j.caller_limits);
 	if (conf.nhooks[OCI_HOOK_CREATE_CONTAINER]) {
 		plan.before_pivot = create_container_hooks;
 		plan.before_pivot_data = &j;
@@ -1091,6 +1106,11 @@ int ociruntime_exec(const struct oci_ctx *ctx, const struct oci_exec_opts *o)
 	int flags = 0;
 	for (size_t i = 0; i < conf.nnamespaces; i++)
 		flags |= conf.namespaces[i].type;
+	/* Before we are in the container's namespaces, for us and the child: see create_child. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+		warn_errno(errno, "prctl PR_SET_DUMPABLE");
+		goto out;
+	}
 	if (setns(pidfd, flags) < 0) {
 		warn_errno(errno, "container %s: join its namespaces", o->id);
 		goto out;

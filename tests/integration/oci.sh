@@ -214,6 +214,25 @@ t_eq "run --preserve-fds 1: fd 3 reaches the process" "kept" \
 t_match "--preserve-fds of a closed fd is refused" "^sandbox-oci: --preserve-fds 2: fd 4 is not open" \
     "$(oci run --preserve-fds 2 --bundle "$B" t5 3<"$T_WORK/fd3" 4<&- 2>&1)"
 
+# A user namespace sandbox-oci makes gets half the caller's /proc/sys/user limits, as a
+# sandbox's does; and the runtime's process is not dumpable there: a createContainer hook, in
+# that namespace, cannot read its memory (/proc/PID/environ, PID from the state) before
+# COMMAND replaces it.
+cat >"$T_WORK/dumphook" <<EOF
+pid=\$(sed -n 's/.*"pid":\([0-9]*\).*/\1/p')
+cat /proc/\$pid/environ >/dev/null 2>&1 && echo readable >$T_WORK/dump || echo hidden >$T_WORK/dump
+EOF
+config '["cat","/proc/sys/user/max_user_namespaces"]' "{\"hostname\": null, \"linux\": {
+    \"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"mount\"}, {\"type\": \"user\"}],
+    \"uidMappings\": [{\"containerID\": 0, \"hostID\": 0, \"size\": 1}],
+    \"gidMappings\": [{\"containerID\": 0, \"hostID\": 0, \"size\": 1}]},
+  \"hooks\": {\"createContainer\": [{\"path\": \"/bin/sh\", \"env\": [\"PATH=/usr/bin:/bin\"],
+    \"args\": [\"sh\", \"$T_WORK/dumphook\"]}]}}"
+out=$(timeout -k 5 "$T_CALL" unshare -r sh -c 'echo 20 >/proc/sys/user/max_user_namespaces && exec "$@"' sh \
+    "$OCI" --root "$R" run --bundle "$B" t6 2>&1)
+t_eq "a user namespace of its own: half the caller's max_user_namespaces (10 of 20)" "10" "$out"
+t_eq "the runtime's process is not dumpable inside the container's user namespace" "hidden" "$(cat "$T_WORK/dump" 2>&1)"
+
 config '["true"]' '{"linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}], "intelRdt": {"closID": "x"}}}'
 out=$(oci run --bundle "$B" t3 2>&1)
 t_eq "an unsupported member is refused by name" "sandbox-oci: config.json: linux.intelRdt: not supported" "$out"
