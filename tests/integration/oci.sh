@@ -23,7 +23,10 @@ export HOME=$T_WORK/home XDG_RUNTIME_DIR=
 mkdir -p "$HOME"
 PODMAN=(timeout -k 5 "$T_CALL" podman --root "$T_WORK/storage" --runroot "$T_WORK/run" --tmpdir "$T_WORK/tmp"
         --runtime "$OCI" --cgroup-manager cgroupfs --events-backend none)
-trap '"${PODMAN[@]}" rm -af -t 0 >/dev/null 2>&1; timeout -k 5 "$T_CALL" podman unshare rm -rf "$T_WORK/storage" "$T_WORK/run" 2>/dev/null; t_cleanup' EXIT
+# podman's pause process (catatonit, holding its user namespace) outlives podman: without the
+# kill every run of this test left one per user behind.
+trap '"${PODMAN[@]}" rm -af -t 0 >/dev/null 2>&1; "${PODMAN[@]}" unshare rm -rf "$T_WORK/storage" "$T_WORK/run" 2>/dev/null
+      [ -s "$T_WORK/tmp/pause.pid" ] && kill "$(cat "$T_WORK/tmp/pause.pid")" 2>/dev/null; t_cleanup' EXIT
 IMAGE=localhost/sandbox-oci-test:busybox
 # What --tmpfs /srv/seed must find copied into its tmpfs (tmpcopyup): a file of mode 640, one a
 # level down, a symlink, a fifo, in a directory of mode 1770.
