@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "status.h"
@@ -469,11 +470,30 @@ static bool dir_is_ours(const char *path, uid_t uid, mode_t forbidden)
 	return fd >= 0 && fstat(fd, &st) == 0 && st.st_uid == uid && (st.st_mode & forbidden) == 0;
 }
 
+/* Whether path, or its nearest existing ancestor, is on a read-only mount: a home that a
+ * host-mode sandbox shows read-only, where a nested sandbox could keep no state. */
+static bool on_readonly_mount(const char *path)
+{
+	char p[PATH_MAX];
+	struct statvfs sv;
+
+	snprintf(p, sizeof(p), "%s", path);
+	for (;;) {
+		if (statvfs(p, &sv) == 0)
+			return (sv.f_flag & ST_RDONLY) != 0;
+		char *slash = strrchr(p, '/');
+		if (errno != ENOENT || !slash || slash == p)
+			return false;
+		*slash = '\0';
+	}
+}
+
 /* Where the state directory lives (the directory it is made in, and its name there):
  * $XDG_RUNTIME_DIR/sandbox when that is a runtime directory of ours (pam_systemd makes it
  * 0700); else under XDG's state home, $XDG_STATE_HOME or ~/.local/state, where no other user
  * can take the name first as they can a fixed name in /tmp; /tmp/sandbox-UID only for a user
- * without a home of their own. When in_home, the base is made on demand. */
+ * without a home of their own, or whose state home is on a read-only mount (inside a
+ * host-mode sandbox, whose /tmp is its own). When in_home, the base is made on demand. */
 static void state_location(uid_t uid, char *base, size_t baselen, char *sub, size_t sublen, bool *in_home)
 {
 	const char *xdg = getenv("XDG_RUNTIME_DIR"), *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
@@ -482,16 +502,20 @@ static void state_location(uid_t uid, char *base, size_t baselen, char *sub, siz
 	snprintf(sub, sublen, "sandbox");
 	if (xdg && xdg[0] == '/' && dir_is_ours(xdg, uid, 077)) {
 		snprintf(base, baselen, "%s", xdg);
-	} else if (state && state[0] == '/') {
+		return;
+	}
+	if (state && state[0] == '/') {
 		snprintf(base, baselen, "%s", state);
 		*in_home = true;
 	} else if (home && home[0] == '/' && dir_is_ours(home, uid, 0)) {
 		snprintf(base, baselen, "%s/.local/state", strcmp(home, "/") ? home : "");
 		*in_home = true;
-	} else {
-		snprintf(base, baselen, "/tmp");
-		snprintf(sub, sublen, "sandbox-%u", (unsigned)uid);
 	}
+	if (*in_home && !on_readonly_mount(base))
+		return;
+	*in_home = false;
+	snprintf(base, baselen, "/tmp");
+	snprintf(sub, sublen, "sandbox-%u", (unsigned)uid);
 }
 
 int registry_open_dir(bool create, char *err, size_t errlen)

@@ -62,8 +62,15 @@ sb_run --net none "$ROOTFS" sh -c 'echo 1 >/sys/kernel/profiling || touch /sys/x
 t_check "/sys is read-only" test "$SB_RC" -ne 0
 sb_run --net none "$ROOTFS" sh -c 'echo b >/proc/sysrq-trigger'
 t_check "/proc/sysrq-trigger refuses writes" test "$SB_RC" -ne 0
-t_eq "/proc is the sandbox's own (the host's pids are not in it)" "no" \
-    "$(sb --net none "$ROOTFS" sh -c "test -e /proc/$$ && echo yes || echo no")"
+# A host process with a name of its own must not be in the sandbox's /proc (not a pid number:
+# nested, this script's own pid is small enough to be one of the sandbox's).
+pidmark=sandbox-pidmark-$RANDOM
+(exec -a "$pidmark" sleep 30) &
+markpid=$!
+t_eq "/proc is the sandbox's own (the host's pids are not in it)" "0" \
+    "$(sb --net none "$ROOTFS" sh -c 'cat /proc/[0-9]*/cmdline' | tr '\0' '\n' | grep -cx "$pidmark")"
+kill "$markpid"
+wait "$markpid" 2>/dev/null
 
 sb_run --net none --tmp-size 1m "$ROOTFS" sh -c 'head -c 2000000 /dev/zero >/tmp/big'
 t_check "--tmp-size 1m: writing 2 MB to /tmp fails" test "$SB_RC" -ne 0

@@ -61,6 +61,18 @@ if [ "$(wc -c </proc/interrupts)" -gt 0 ]; then
         "$(sb --net none / "$IN" --net none / sh -c 'wc -c </proc/interrupts' </dev/null 2>&1)"
 fi
 
+# Inside host mode the home is read-only: the inner sandbox keeps its state (names, the marks
+# journal) in the outer's own /tmp, so a named inner sandbox is listed and the mount points it
+# made in a rootfs directory are gone after it (no XDG_RUNTIME_DIR, as in a session-less login).
+mkdir "$NEST/scratch" && cp "$(command -v busybox)" "$NEST/scratch/busybox"
+out=$(sb --net none --bind "$NEST/scratch" "$NEST/scratch" / env -u XDG_RUNTIME_DIR sh -c '
+    "$1" --net none --name nested-name "$2" /busybox sleep 30 </dev/null >/dev/null 2>&1 &
+    for i in $(seq 100); do "$1" list | grep -q "^nested-name " && break; sleep 0.1; done
+    "$1" list | grep -c "^nested-name "; kill $!; wait
+    "$1" --net none "$2" /busybox true; ls -A "$2" | tr "\n" " "' sh "$IN" "$NEST/scratch" </dev/null 2>&1)
+t_eq "a read-only home: the inner named sandbox is listed, its mount points are gone after it" \
+    "1 busybox " "$(printf '%s\n' "$out" | tr '\n' ' ' | sed 's/  */ /g')"
+
 # This project's own tests under a sandbox, as `sandbox --bind "$PWD" "$PWD" / make check` runs
 # them: basic.sh (its sandboxes nested) inside a host-mode sandbox, straight as the user there.
 cp -r "$top_srcdir" "$NEST/src" || { t_notok "copy the test scripts out of /tmp"; exit 0; }
