@@ -2,6 +2,7 @@
 # connect.sh: the outgoing TCP fast path (--net-fast): COMMAND's connect() made from the host,
 # with real traffic only to the host's loopback (as 10.0.2.2 / fd00::2) and inside the sandbox.
 . "$(dirname "$0")/lib.sh"
+t_need_tun
 make_rootfs
 build_nettool "$T_WORK"
 cp "$NETTOOL" "$ROOTFS/bin/nettool"

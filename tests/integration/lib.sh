@@ -185,6 +185,7 @@ build_nettool() {
 # net_setup: for the network tests, a rootfs with nettool in /bin; bg CMD... runs a service in
 # the background, stop_bg ends them all (so does the exit).
 net_setup() {
+    t_need_tun
     make_rootfs
     build_nettool "$T_WORK"
     cp "$NETTOOL" "$ROOTFS/bin/nettool"
@@ -193,6 +194,16 @@ net_setup() {
 }
 bg() { "$@" & BG+=($!); }
 stop_bg() { [ ${#BG[@]} -gt 0 ] && kill "${BG[@]}" 2>/dev/null; wait "${BG[@]}" 2>/dev/null; BG=(); }
+
+# t_need_tun: the slirp network needs /dev/net/tun. Where none can be opened (a sandbox inside a
+# sandbox that was not given one), the whole script is one skip that says so: its servers would
+# otherwise wait for connections that a sandbox that never started cannot make.
+t_need_tun() {
+    { : <>/dev/net/tun; } 2>/dev/null && return
+    t_skip "$(basename "$0"): the slirp network" \
+        "no usable /dev/net/tun here (inside a sandbox: give the outer one --dev-bind /dev/net/tun /dev/net/tun)"
+    exit 0
+}
 
 # wait_until SECONDS CMD...: poll CMD every 50 ms.
 wait_until() {
