@@ -18,6 +18,8 @@ comp() {
         2>"$T_WORK/comp.err"
     [ -s "$T_WORK/comp.err" ] && echo "ERR: $(head -1 "$T_WORK/comp.err")"
 }
+# Paths come in the directory's order (a tmpfs lists the newest first); bash sorts them to show.
+sorted() { tr ' ' '\n' | sort | paste -sd' '; }
 mkdir -p "$T_WORK/dirs/rootfs-a" "$T_WORK/dirs/rootfs-b"
 : >"$T_WORK/dirs/afile"
 
@@ -28,14 +30,14 @@ t_eq "completion: the values of --map" "auto self subid keep-id" "$(comp sandbox
 t_eq "completion: capabilities, upper-cased" "NET_BIND_SERVICE NET_BROADCAST" "$(comp sandbox --cap-add net_b)"
 t_eq "completion: the sub-commands" "exec" "$(comp sandbox ex)"
 t_eq "completion: ROOTFS is a directory" "$T_WORK/dirs/rootfs-a $T_WORK/dirs/rootfs-b" \
-    "$(comp sandbox --net none "$T_WORK/dirs/r")"
+    "$(comp sandbox --net none "$T_WORK/dirs/r" | sorted)"
 t_eq "completion: --bind SRC is a host path" "$T_WORK/dirs/afile" "$(comp sandbox --bind "$T_WORK/dirs/af")"
 t_eq "completion: --ro-bind-try, --dev-bind and --file SRC are host paths" \
     "$T_WORK/dirs/afile|$T_WORK/dirs/afile|$T_WORK/dirs/afile" \
     "$(comp sandbox --ro-bind-try "$T_WORK/dirs/af")|$(comp sandbox --dev-bind "$T_WORK/dirs/af")|$(comp sandbox --file "$T_WORK/dirs/af")"
 t_eq "completion: --bind DST is not completed from the host" "" "$(comp sandbox --bind /x "$T_WORK/dirs/af")"
 t_eq "completion: after --bind's two arguments, ROOTFS again" "$T_WORK/dirs/rootfs-a $T_WORK/dirs/rootfs-b" \
-    "$(comp sandbox --bind /x /y "$T_WORK/dirs/r")"
+    "$(comp sandbox --bind /x /y "$T_WORK/dirs/r" | sorted)"
 t_match "completion: after ROOTFS, COMMAND from PATH" "(^| )bash( |$)" "$(comp sandbox --ro "$T_WORK/dirs/rootfs-a" bas)"
 t_eq "completion: exec's options" "--workdir" "$(comp sandbox exec --wo)"
 t_eq "completion: list's options" "--json" "$(comp sandbox list --j)"

@@ -98,9 +98,12 @@ fi
 T_WORK=$(mktemp -d "${TMPDIR:-/tmp}/sandbox-it.XXXXXX") || exit 99
 T_COUNT=0
 T_USER=$(id -un)
-# Under no_new_privs (inside a sandbox: nest.sh) setuid newuidmap cannot help: no range.
+# T_NESTED=1 under no_new_privs, as inside a sandbox (`sandbox / make check`): setuid newuidmap
+# cannot help (no range), and what needs the host itself is skipped (t_skip_nested).
+T_NESTED=0
+grep -q '^NoNewPrivs:[[:space:]]*1' /proc/self/status && T_NESTED=1
 if grep -q "^\($T_USER\|$(id -u)\):" /etc/subuid 2>/dev/null && command -v newuidmap >/dev/null &&
-    ! grep -q '^NoNewPrivs:[[:space:]]*1' /proc/self/status; then
+    [ $T_NESTED = 0 ]; then
     T_SUBID=1
     T_TAG="[subid]"
 else
@@ -194,6 +197,13 @@ net_setup() {
 }
 bg() { "$@" & BG+=($!); }
 stop_bg() { [ ${#BG[@]} -gt 0 ] && kill "${BG[@]}" 2>/dev/null; wait "${BG[@]}" 2>/dev/null; BG=(); }
+
+# t_skip_nested WHY: inside another sandbox, the whole script is one skip that says WHY.
+t_skip_nested() {
+    [ $T_NESTED = 1 ] || return 0
+    t_skip "$(basename "$0")" "inside a sandbox (no_new_privs): $1"
+    exit 0
+}
 
 # t_need_tun: the slirp network needs /dev/net/tun. Where none can be opened (a sandbox inside a
 # sandbox that was not given one), the whole script is one skip that says so: its servers would

@@ -5,8 +5,9 @@
 . "$(dirname "$0")/lib.sh"
 make_rootfs
 # The inner sandbox's binary and rootfs must be visible inside the outer one: not under the
-# outer's private /tmp.
-NEST=$(mktemp -d "${HOME:-/var/tmp}/sandbox-nest.XXXXXX" 2>/dev/null || mktemp -d /var/tmp/sandbox-nest.XXXXXX)
+# outer's private /tmp. (Itself run nested, only the bound build tree is writable outside /tmp.)
+NEST=$(mktemp -d "${HOME:-/var/tmp}/sandbox-nest.XXXXXX" 2>/dev/null || mktemp -d /var/tmp/sandbox-nest.XXXXXX 2>/dev/null ||
+    mktemp -d "$top_builddir/sandbox-nest.XXXXXX")
 trap 'rm -rf "$NEST"; t_cleanup' EXIT
 cp "$SANDBOX" "$(dirname "$SANDBOX")/sandbox-net" "$NEST/" && cp -a "$ROOTFS" "$NEST/rootfs" ||
     { t_notok "copy the binary and the rootfs out of /tmp"; exit 0; }
@@ -75,7 +76,8 @@ t_eq "a read-only home: the inner named sandbox is listed, its mount points are 
 
 # This project's own tests under a sandbox, as `sandbox --bind "$PWD" "$PWD" / make check` runs
 # them: basic.sh (its sandboxes nested) inside a host-mode sandbox, straight as the user there.
-cp -r "$top_srcdir" "$NEST/src" || { t_notok "copy the test scripts out of /tmp"; exit 0; }
+mkdir "$NEST/src" && cp -r "$top_srcdir/tests" "$top_srcdir/contrib" "$NEST/src/" ||
+    { t_notok "copy the test scripts out of /tmp"; exit 0; }
 tun=()
 [ -c /dev/net/tun ] && tun=(--dev-bind /dev/net/tun /dev/net/tun)
 out=$(sb --net none "${tun[@]}" / env T_INNER=1 SANDBOX="$IN" top_srcdir="$NEST/src" top_builddir="$NEST" \

@@ -12,6 +12,7 @@ if ! command -v podman >/dev/null 2>&1; then
     t_skip "podman with sandbox-oci" "podman is not installed (contrib/deps-debian.txt)"
     exit 0
 fi
+t_skip_nested "rootless podman needs its setuid newuidmap, which gains nothing under no_new_privs"
 make_rootfs
 
 # Every podman and sandbox-oci call runs under `timeout` (generous: a podman run takes a second
