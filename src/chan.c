@@ -117,13 +117,12 @@ void chan_send_error(int sock, const char *text)
 
 void chan_fail(int sock, int e, const char *fmt, ...)
 {
-	char what[sizeof(((struct chan_msg *)0)->text)], text[sizeof(what)];
+	char text[sizeof(((struct chan_msg *)0)->text)];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
+	err_vset(text, sizeof(text), e, fmt, ap);
 	va_end(ap);
-	err_set(text, sizeof(text), e, "%s", what);
 	chan_send_error(sock, text);
 	_exit(EXIT_SETUP);
 }

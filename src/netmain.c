@@ -55,7 +55,7 @@ static void parse(int argc, char **argv, struct net_helper_plan *plan, struct pu
 			   publish_parse(argv[i + 1], &pub[n], msg.text, sizeof(msg.text)) == 0) {
 			pub[n++].spec = argv[++i];
 		} else {
-			snprintf(msg.text, sizeof(msg.text), "network helper: bad argument '%s'", argv[i]);
+			err_set(msg.text, sizeof(msg.text), -EINVAL, "network helper: bad argument '%s'", argv[i]);
 			(void)send(NETHELPER_CTL_FD, &msg, sizeof(msg), MSG_NOSIGNAL);
 			exit(1);
 		}

@@ -34,14 +34,12 @@ static void free_strv(char ***v)
 __attribute__((format(printf, 4, 5))) static int refuse(char *err, size_t errlen, const char *path, const char *fmt,
 							 ...)
 {
-	char why[256];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
+	err_vset(err, errlen, -EINVAL, fmt, ap);
 	va_end(ap);
-	err_set(err, errlen, -EINVAL, "config.json: %s: %s", path, why);
-	return -EINVAL;
+	return err_prefix(err, errlen, -EINVAL, "config.json: %s: ", path);
 }
 
 static int nomem(char *err, size_t errlen)
@@ -701,7 +699,7 @@ static int parse_resources(json_object *linux_o, char *err, size_t errlen)
 		return r;
 	r = check_members(res, "linux.resources", known, err, errlen);
 	if (r < 0)
-		snprintf(err + strlen(err), errlen - strlen(err), " (cgroups are disabled)");
+		err_append(err, errlen, r, " (cgroups are disabled)");
 	return r;
 }
 

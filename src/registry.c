@@ -538,11 +538,8 @@ int registry_open_dir(bool create, char *err, size_t errlen)
 	r = registry_open_dir_at(bfd, sub, uid, create, err, errlen);
 	if (r == -EPERM || r == -ELOOP || r == -ENOTDIR) {
 		/* Someone else's, or open to others: never use it, say what to do. */
-		char why[256];
-
-		snprintf(why, sizeof(why), "%s", err);
-		return err_set(err, errlen, r, "state directory %s/%s (remove it, or set XDG_STATE_HOME to a directory of yours)",
-			       base, why);
+		err_prefix(err, errlen, r, "state directory %s/", base);
+		return err_append(err, errlen, r, " (remove it, or set XDG_STATE_HOME to a directory of yours)");
 	}
 	if (r < 0 && r != -ENOENT)
 		return err_prefix(err, errlen, r, "state directory %s/", base);

@@ -19,13 +19,20 @@
 int err_set(char *err, size_t errlen, int e, const char *fmt, ...)
 {
 	va_list ap;
+
+	va_start(ap, fmt);
+	e = err_vset(err, errlen, e, fmt, ap);
+	va_end(ap);
+	return e;
+}
+
+int err_vset(char *err, size_t errlen, int e, const char *fmt, va_list ap)
+{
 	size_t n;
 
 	if (!err || !errlen)
 		return e < 0 ? e : -e;
-	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
 	n = strlen(err);
 	if (e > 0 && n < errlen)
 		snprintf(err + n, errlen - n, ": %s", strerror(e));

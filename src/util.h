@@ -2,6 +2,7 @@
 #pragma once
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -54,6 +55,8 @@ static inline int steal_fd(int *fd)
  * e > 0, a system error: "WHAT: strerror(e)", returns -e. e < 0, a reason of our own (bad
  * input, a refusal): "WHAT" alone, returns e. err may be NULL. */
 int err_set(char *err, size_t errlen, int e, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* err_set for a function that takes its own format and arguments (chan_fail). */
+int err_vset(char *err, size_t errlen, int e, const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
 /* Put "WHERE" in front of the reason a callee set (give the separator in fmt). Returns r, the
  * callee's -errno, unchanged. */
 int err_prefix(char *err, size_t errlen, int r, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
