@@ -4,6 +4,7 @@
 #include "security.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/keyctl.h>
 #include <linux/seccomp.h>
@@ -11,11 +12,13 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "caps.h"
+#include "registry.h"
 #include "secfilter.h"
 #include "util.h"
 
@@ -44,8 +47,33 @@ static bool under_seccomp_filter(void)
  * the user namespace (names are looked up per user namespace); only --seccomp none, where
  * COMMAND could use a keyring, gets a new one of its own. ENOSYS: no keys, nothing to leak;
  * nor has a process whose seccomp filter refuses keyctl (EPERM; a sandbox nested in ours). */
+/* A keyring is found by name only once it is searchable, that is after the permissions below
+ * are set: two first sandboxes of a user at once would each make one, and spend a key each. So
+ * the join is serialised by a lock in the user's state directory. Without a usable state
+ * directory it goes on unlocked: the race costs a key, nothing else. */
+static int lock_shared_keyring(void)
+{
+	char err[256];
+	_cleanup_close_ int dirfd = registry_open_dir(true, err, sizeof(err));
+	int fd;
+
+	if (dirfd < 0)
+		return -1;
+	fd = openat(dirfd, ".keyring.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
 int security_join_shared_keyring(char *err, size_t errlen)
 {
+	_cleanup_close_ int lock = lock_shared_keyring();
 	long k = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, SECURITY_SHARED_KEYRING);
 
 	if (k < 0 && (errno == ENOSYS || (errno == EPERM && under_seccomp_filter())))
