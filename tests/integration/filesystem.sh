@@ -191,8 +191,9 @@ rm -rf "$scratch/h"
 # SIGKILL of the supervisor: the marks stay until the next start of that user cleans them up.
 "$SANDBOX" --net none "$scratch" /busybox sleep 4242 </dev/null >/dev/null 2>"$T_WORK/killed.err" &
 pid=$!
-# COMMAND runs: the mounts are all made. ([b]: pgrep must not find the shell that runs it.)
-wait_until 20 pgrep -u "$(id -u)" -f '[b]usybox sleep 4242' >/dev/null
+# COMMAND runs: the mounts are all made. (-x: its whole command line; the supervisor's, which
+# ends the same way, matched at once, before the mounts were made: a failure under load.)
+wait_until 20 pgrep -u "$(id -u)" -xf '/busybox sleep 4242' >/dev/null
 kill -9 "$pid"
 wait "$pid" 2>/dev/null
 wait_until 10 sh -c "! pgrep -u $(id -u) -f '[b]usybox sleep 4242'" >/dev/null
