@@ -73,9 +73,10 @@ static int lock_shared_keyring(void)
 
 int security_join_shared_keyring(char *err, size_t errlen)
 {
-	_cleanup_close_ int lock = lock_shared_keyring();
+	_cleanup_close_ int lock = lock_shared_keyring(); /* held until this returns */
 	long k = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, SECURITY_SHARED_KEYRING);
 
+	(void)lock; /* only its cleanup is used: clang's -Wunused-variable */
 	if (k < 0 && (errno == ENOSYS || (errno == EPERM && under_seccomp_filter())))
 		return 0;
 	if (k < 0)
