@@ -56,6 +56,16 @@ extern char **environ;
 
 /* --- small helpers --------------------------------------------------------------------- */
 
+/* Once this process has joined a container's pid namespace (exec: all its namespaces; create:
+ * the pid namespace its children enter), its /proc and the pids it would see no longer agree:
+ * exit handlers that read /proc/self or clone a helper task (LeakSanitizer's exit-time check
+ * spins there) must not run. Everything is released by the caller; stdio is flushed here. */
+static _Noreturn void exit_without_handlers(int code)
+{
+	fflush(NULL);
+	_exit(code);
+}
+
 static char *read_text_at(int dirfd, const char *path, size_t max, char *err, size_t errlen)
 {
 	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
@@ -650,7 +660,7 @@ int ociruntime_create(const struct oci_ctx *ctx, const struct oci_create_opts *o
 	struct oci_state st = { 0 };
 	_cleanup_free_ char *text = NULL, *bundle = NULL, *rootfs = NULL;
 	_cleanup_close_ int root = -1, pidfd = -1;
-	bool made_dir = false;
+	bool made_dir = false, joined_pid = false;
 	char err[512];
 	int code = EXIT_FAIL, sv[2] = { -1, -1 };
 	pid_t pid = -1;
@@ -734,9 +744,12 @@ int ociruntime_create(const struct oci_ctx *ctx, const struct oci_create_opts *o
 			goto out;
 		}
 		/* A pid namespace is entered by our children: join it here. */
-		if (ns->type == CLONE_NEWPID && setns(j.nsfds[i], CLONE_NEWPID) < 0) {
-			warn_errno(errno, "config.json: linux.namespaces: join %s", ns->path);
-			goto out;
+		if (ns->type == CLONE_NEWPID) {
+			if (setns(j.nsfds[i], CLONE_NEWPID) < 0) {
+				warn_errno(errno, "config.json: linux.namespaces: join %s", ns->path);
+				goto out;
+			}
+			joined_pid = true;
 		}
 	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
@@ -853,6 +866,8 @@ out:
 	conf.process.plan.filter = NULL;
 	mountplan_free(&plan);
 	ociconf_free(&conf);
+	if (joined_pid)
+		exit_without_handlers(code);
 	return code;
 }
 
@@ -1157,13 +1172,8 @@ out:
 	ociconf_process_free(&p);
 	ociconf_free(&conf);
 	container_close(&c);
-	if (joined) {
-		/* In the container's namespaces this process is outside the pid namespace whose /proc
-		 * it now sees: exit handlers that read /proc/self (LeakSanitizer's exit-time check
-		 * spins on it) must not run. Everything is released above; stdio is flushed here. */
-		fflush(NULL);
-		_exit(code);
-	}
+	if (joined)
+		exit_without_handlers(code);
 	return code;
 }
 
