@@ -52,6 +52,23 @@ int chan_send_fd(int sock, const struct chan_msg *m, int fd)
 	return send_with(sock, m, &fd, sizeof(fd), SOL_SOCKET, SCM_RIGHTS);
 }
 
+int chan_recv_fd(int sock, uint32_t type)
+{
+	struct chan_msg m;
+	int fd, r;
+
+	memset(&m, 0, sizeof(m));
+	r = chan_recv_full(sock, &m, &fd, NULL);
+	if (r < 0)
+		return r;
+	if (m.type != type || fd < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -EBADMSG;
+	}
+	return fd;
+}
+
 int chan_send_creds(int sock, const struct chan_msg *m, pid_t pid)
 {
 	struct ucred cr = { .pid = pid, .uid = getuid(), .gid = getgid() };

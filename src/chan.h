@@ -33,6 +33,9 @@ int chan_send_fd(int sock, const struct chan_msg *m, int fd);
 /* Receive m and, when one is attached, *fd (else -1). Also the sender's credentials when
  * the socket has SO_PASSCRED: *pid (else 0). pid and fd may be NULL. */
 int chan_recv_full(int sock, struct chan_msg *m, int *fd, pid_t *pid);
+/* Receive one message of type carrying an fd: the fd, -EPIPE at EOF, -EBADMSG for another
+ * message (its fd closed), or -errno. */
+int chan_recv_fd(int sock, uint32_t type);
 /* Send m with the credentials of process pid (translated into the receiver's pid namespace
  * by the kernel). 0 or -errno. */
 int chan_send_creds(int sock, const struct chan_msg *m, pid_t pid);

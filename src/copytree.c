@@ -116,7 +116,7 @@ static int copy_entry(int sdir, int ddir, const char *name, int depth, char *pat
 
 static int copy_dir(int sdir, int ddir, int depth, char *path, size_t pathlen, char *err, size_t errlen)
 {
-	int fd = dup(sdir);
+	int fd = fcntl(sdir, F_DUPFD_CLOEXEC, 3);
 	DIR *d = fd < 0 ? NULL : fdopendir(fd);
 	struct dirent *e;
 	size_t len = strlen(path);

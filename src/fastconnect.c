@@ -544,9 +544,10 @@ int fastconnect_start(int listener, const struct fastconnect_plan *plan, char *e
 	for (size_t i = 0; i < plan->nnet_allow; i++) {
 		char why[256];
 
-		if (netpolicy_add(&h->policy, plan->net_allow[i], why, sizeof(why)) < 0) {
+		r = netpolicy_add(&h->policy, plan->net_allow[i], why, sizeof(why));
+		if (r < 0) {
 			free(h);
-			return err_set(err, errlen, -EINVAL, "fast connect: --net-allow %s", why);
+			return err_set(err, errlen, r, "fast connect: --net-allow %s", why); /* its reason in why */
 		}
 	}
 	h->netns_dev = plan->netns_dev;

@@ -193,21 +193,15 @@ static void remove_mark(int rootfd, const char *rec)
 		debug("marks: %s stays: %s", rel, strerror(errno)); /* not empty: COMMAND's now */
 }
 
+/* The journal into buf: 0, -EFBIG when it fills cap, or -errno. */
 static int read_journal(int fd, char *buf, size_t cap, size_t *len)
 {
-	*len = 0;
-	for (;;) {
-		ssize_t n = read(fd, buf + *len, cap - *len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return 0;
-		*len += (size_t)n;
-		if (*len == cap)
-			return -EFBIG;
-	}
+	ssize_t n = read_all(fd, buf, cap);
+
+	if (n < 0)
+		return (int)n;
+	*len = (size_t)n;
+	return *len == cap ? -EFBIG : 0;
 }
 
 /* Remove what a dead sandbox's journal lists, newest first (children before their parents),
@@ -219,18 +213,24 @@ static void clean_journal(int dirfd, const char *name, const char *key)
 	_cleanup_free_ char *buf = NULL;
 	_cleanup_free_ const char **recs = NULL;
 	const char *rootfs;
-	size_t len, n;
+	size_t len = 0, n;
 	char err[256], k[64];
 	struct stat st;
+	int r;
 
 	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
 		return; /* gone, or its sandbox still runs */
-	buf = malloc(MARKS_JOURNAL_MAX);
+	/* Its size and one byte more (which tells a full buffer from a larger file), not the
+	 * largest journal: most are a few lines. */
+	size_t cap = fstat(fd, &st) == 0 && st.st_size >= 0 && (size_t)st.st_size < MARKS_JOURNAL_MAX ?
+			     (size_t)st.st_size + 1 : MARKS_JOURNAL_MAX;
+	buf = malloc(cap);
 	if (!buf)
 		return;
-	if (read_journal(fd, buf, MARKS_JOURNAL_MAX, &len) < 0 ||
-	    marks_parse(buf, len, &rootfs, &recs, &n, err, sizeof(err)) < 0) {
-		debug("marks: journal %s unreadable, removed", name);
+	err[0] = '\0';
+	if ((r = read_journal(fd, buf, cap, &len)) < 0 ||
+	    (r = marks_parse(buf, len, &rootfs, &recs, &n, err, sizeof(err))) < 0) {
+		debug("marks: journal %s unreadable (%s), removed", name, err[0] ? err : strerror(-r));
 		(void)unlinkat(dirfd, name, 0);
 		return;
 	}
@@ -309,7 +309,12 @@ static void sweep(int dirfd)
 			continue;
 		memcpy(keys[nkeys], d->d_name, kl);
 		keys[nkeys][kl] = '\0';
-		nkeys++;
+		/* One rootfs, many running sandboxes: its key once, room for the others'. */
+		bool seen = false;
+		for (size_t i = 0; i < nkeys && !seen; i++)
+			seen = strcmp(keys[i], keys[nkeys]) == 0;
+		if (!seen)
+			nkeys++;
 	}
 	closedir(dir);
 	for (size_t i = 0; i < nkeys; i++)
@@ -323,6 +328,15 @@ void marks_sweep(int state_dirfd)
 
 	if (dirfd >= 0)
 		sweep(dirfd);
+}
+
+void marks_close_dirs(struct marks *m)
+{
+	if (m->lockfd >= 0)
+		close(m->lockfd);
+	if (m->dirfd >= 0)
+		close(m->dirfd);
+	m->lockfd = m->dirfd = -1;
 }
 
 static void release(struct marks *m)

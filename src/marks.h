@@ -40,13 +40,17 @@ int marks_begin(struct marks *m, const char *rootfs, char *err, size_t errlen);
 /* Supervisor, once the sandbox is gone: remove the marks when no other sandbox runs on the
  * rootfs (else the last one does), and release everything. */
 void marks_end(struct marks *m);
+/* The sandbox's child: close the state directory and the lock (the supervisor keeps its own),
+ * not the journal. */
+void marks_close_dirs(struct marks *m);
 /* Any start: remove the marks of dead sandboxes, of every rootfs. dirfd: the state directory. */
 void marks_sweep(int state_dirfd);
 
 /* Child, before it creates name in the directory pfd below the root at rootfd: append kind
  * ('d', 'f', 'l') and its path to the journal. The journal's length before, to pass to
  * marks_undo when the creation fails, or -1 when nothing was recorded: no journal, or pfd is
- * not on the rootfs's own mount (a tmpfs of ours, a submount: nothing stays on disk there). */
+ * not on the rootfs's own mount (a tmpfs of ours: nothing stays; a host submount inside the
+ * rootfs directory: the mark does stay there, unrecorded, as before the journal). */
 off_t marks_record(int journal, int rootfd, int pfd, const char *name, char kind);
 void marks_undo(int journal, off_t at);
 

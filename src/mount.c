@@ -236,7 +236,9 @@ static int tmpfs_copyup(int rootfd, const struct mstep *s, const char *const *op
 	r = copytree(dir, top, err, errlen);
 	if (r < 0)
 		return err_prefix(err, errlen, r, "mount %s: ", s->dst);
-	if (fchown(top, st.st_uid, st.st_gid) < 0 || (!s->mode && fchmod(top, st.st_mode & 07777) < 0))
+	/* EINVAL: an owner not mapped here; the tmpfs keeps ours, as copytree's files do. */
+	if ((fchown(top, st.st_uid, st.st_gid) < 0 && errno != EINVAL) ||
+	    (!s->mode && fchmod(top, st.st_mode & 07777) < 0))
 		return err_set(err, errlen, errno, "mount %s: tmpcopyup: owner and mode", s->dst);
 	if (attach(mnt, target) < 0)
 		return err_set(err, errlen, errno, "mount %s: attach tmpfs", s->dst);

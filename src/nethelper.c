@@ -21,24 +21,6 @@
 #include "usernet_lockdown.h"
 #include "util.h"
 
-/* The tap fd from the sandbox's child, -EPIPE at EOF (it died without sending), or -errno. */
-static int net_recv_tap(int sock)
-{
-	struct chan_msg m;
-	int fd, r;
-
-	memset(&m, 0, sizeof(m));
-	r = chan_recv_full(sock, &m, &fd, NULL);
-	if (r < 0)
-		return r;
-	if (m.type != CHAN_MSG_TAP || fd < 0) {
-		if (fd >= 0)
-			close(fd);
-		return -EBADMSG;
-	}
-	return fd;
-}
-
 /* ---- the helper process ---- */
 
 /* Close every fd but stderr and the nkeep fds of keep, and point 0 and 1 at /dev/null: stdin and
@@ -82,7 +64,7 @@ void net_helper_main(const struct net_helper_plan *plan, int ctl, int tapsk)
 	static struct usernet u;
 	static struct net_policy policy;
 	static char resolv[4096];
-	int keep[3] = { ctl, tapsk, plan->flow_log_fd };
+	const int keep[3] = { ctl, tapsk, plan->flow_log_fd };
 	size_t nkeep = plan->flow_log_fd >= 0 ? 3 : 2;
 	struct portfwd pf = PORTFWD_INIT;
 	struct net_ready_msg msg;
@@ -94,13 +76,6 @@ void net_helper_main(const struct net_helper_plan *plan, int ctl, int tapsk)
 	 * supervisor forwards it), not for the network under it. */
 	(void)setsid();
 	memset(&msg, 0, sizeof(msg));
-	/* ascending, as net_helper_fds wants them */
-	for (size_t i = 1; i < nkeep; i++)
-		for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
-			int t = keep[j];
-			keep[j] = keep[j - 1];
-			keep[j - 1] = t;
-		}
 	r = net_helper_fds(keep, nkeep);
 	if (r < 0) {
 		err_set(msg.text, sizeof(msg.text), -r, "network helper: set up its fds");
@@ -145,7 +120,8 @@ void net_helper_main(const struct net_helper_plan *plan, int ctl, int tapsk)
 	if (send(ctl, &msg, sizeof(msg), MSG_NOSIGNAL) < 0)
 		_exit(1); /* the supervisor is gone */
 
-	tap = net_recv_tap(tapsk);
+	/* -EPIPE: the sandbox's child died without sending it. */
+	tap = chan_recv_fd(tapsk, CHAN_MSG_TAP);
 	if (tap < 0) {
 		/* EOF: the sandbox's child ended before its network was set up; it reports its own
 		 * error to the supervisor. */
@@ -155,7 +131,8 @@ void net_helper_main(const struct net_helper_plan *plan, int ctl, int tapsk)
 	}
 	if (pf.pid > 0) {
 		r = portfwd_pass_namespaces(&pf, tapsk);
-		/* EPIPE: the child failed after the tap and reports that itself. */
+		/* EPIPE: the child failed after the tap and reports that itself (a forwarder that
+		 * died is -ESRCH, and said here). */
 		if (r < 0 && r != -EPIPE)
 			warn_errno(-r, "network: published ports: pass the sandbox's namespaces");
 	}

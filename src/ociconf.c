@@ -1025,6 +1025,7 @@ int ociconf_mountplan(const struct oci_config *c, const char *rootfs, struct mou
 	int r;
 
 	memset(plan, 0, sizeof(*plan));
+	plan->marks_fd = -1; /* no journal: fd 0 would be taken for one, and closed (COMMAND's stdin) */
 	plan->rootfs = rootfs;
 	plan->ro = c->root_readonly;
 	plan->hostname = c->hostname ? c->hostname : "";

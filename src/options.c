@@ -101,7 +101,8 @@ static const struct option_doc option_table[] = {
 	{ "flow-log", required_argument, OPT_FLOW_LOG, FOR_RUN, "FILE|FD",
 	  "append one JSON line per outgoing network flow to FILE or FD" },
 	{ "net-fast", required_argument, OPT_NET_FAST, FOR_RUN, "on|off",
-	  "TCP fast paths beside libslirp: outgoing connect() from the host, published ports spliced (default on)" },
+	  "TCP fast paths beside libslirp: outgoing connect() from the host (not with --flow-log or --seccomp none), "
+	  "published ports spliced (default on)" },
 	{ "ro", no_argument, OPT_RO, FOR_RUN, NULL, "make the rootfs read-only" },
 	{ "overlay", no_argument, OPT_OVERLAY, FOR_RUN, NULL,
 	  "put an ephemeral writable layer over the rootfs" },

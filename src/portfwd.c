@@ -112,10 +112,12 @@ static int pf_listen(const struct publish *p, struct pf_listener *l, char *err, 
 		return err_set(err, errlen, errno, "%s: socket", what);
 	/* As libslirp's listeners: a port in TIME_WAIT can be published again at once, and an
 	 * IPv6 listener does not also take the port on IPv4. */
-	if (setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    (p->family == AF_INET6 &&
-	     setsockopt(l->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0))
-		return err_set(err, errlen, errno, "%s: setsockopt", what);
+	if (setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
+		return err_set(err, errlen, errno, "%s: SO_REUSEADDR", what);
+	if (p->family == AF_INET6 && setsockopt(l->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0)
+		return err_set(err, errlen, errno, "%s: IPV6_V6ONLY", what);
+	/* Set once here: every accepted socket inherits it. */
+	(void)setsockopt(l->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (bind(l->fd, (struct sockaddr *)&l->addrs.host, l->addrs.host_len) < 0 ||
 	    listen(l->fd, SOMAXCONN) < 0)
 		return err_set(err, errlen, errno, "%s", what);
@@ -143,15 +145,12 @@ static const uint32_t pf_ns_types[2] = { CHAN_MSG_USERNS, CHAN_MSG_NETNS };
 static int pf_recv_ns(int sock, int fds[2])
 {
 	for (int i = 0; i < 2; i++) {
-		struct chan_msg m;
-		int r;
-
-		memset(&m, 0, sizeof(m));
-		r = chan_recv_full(sock, &m, &fds[i], NULL);
-		if (r == 0 && (m.type != pf_ns_types[i] || fds[i] < 0))
-			r = -EBADMSG;
-		if (r < 0)
+		fds[i] = chan_recv_fd(sock, pf_ns_types[i]);
+		if (fds[i] < 0) {
+			int r = fds[i];
+			fds[i] = -1;
 			return r;
+		}
 	}
 	return 0;
 }
@@ -164,6 +163,8 @@ int portfwd_pass_namespaces(struct portfwd *pf, int from)
 	for (int i = 0; i < 2 && r == 0; i++) {
 		struct chan_msg m = { .type = pf_ns_types[i] };
 		r = chan_send_fd(pf->sock, &m, fds[i]);
+		if (r == -EPIPE)
+			r = -ESRCH; /* the forwarder is gone, unlike the child's EPIPE on our side */
 	}
 	for (int i = 0; i < 2; i++) {
 		if (fds[i] >= 0)
@@ -177,22 +178,27 @@ int portfwd_pass_namespaces(struct portfwd *pf, int from)
 
 /* ---- the forwarder: connections ---- */
 
-static void pf_add(struct pf_state *st, int fd, uint32_t events, void *ptr)
+/* 0, or -errno (ENOSPC: fs.epoll.max_user_watches). */
+static int pf_add(struct pf_state *st, int fd, uint32_t events, void *ptr)
 {
 	struct epoll_event ev = { .events = events, .data.ptr = ptr };
 
-	(void)epoll_ctl(st->ep, EPOLL_CTL_ADD, fd, &ev);
+	return epoll_ctl(st->ep, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
-static void pf_listeners_set(struct pf_state *st, bool on)
+/* 0, or the first -errno of watching a listener again. */
+static int pf_listeners_set(struct pf_state *st, bool on)
 {
+	int r = 0;
+
 	for (size_t i = 0; i < st->nlisteners; i++) {
-		if (on)
-			pf_add(st, st->listeners[i].fd, EPOLLIN, &st->listeners[i]);
-		else
+		if (on && r == 0)
+			r = pf_add(st, st->listeners[i].fd, EPOLLIN, &st->listeners[i]);
+		else if (!on)
 			(void)epoll_ctl(st->ep, EPOLL_CTL_DEL, st->listeners[i].fd, NULL);
 	}
-	st->paused = !on;
+	st->paused = !on || r < 0;
+	return r;
 }
 
 /* Close a socket so that its peer sees a RST, not an orderly end: an error on one side must
@@ -253,7 +259,7 @@ static void pf_conn_close(struct pf_state *st, struct pf_conn *c, bool reset)
 	st->dead = c;
 	st->nconns--;
 	if (st->paused && st->nconns < st->max_conns)
-		pf_listeners_set(st, true);
+		(void)pf_listeners_set(st, true); /* failing, they stay paused: clients wait in the backlog */
 }
 
 /* The small path of one direction whose pipe is empty: one recv(), one send(), and what the
@@ -367,9 +373,12 @@ static void pf_conn_event(struct pf_state *st, struct pf_end *e, uint32_t events
 
 		if (e->kind != PF_INSIDE)
 			return; /* the host's bytes wait in its socket until we are connected */
-		if (getsockopt(c->fd[1], SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
+		/* A connect that succeeded reports EPOLLOUT alone: its SO_ERROR is read only when
+		 * it reported an error or a hang-up. */
+		if ((events & (EPOLLERR | EPOLLHUP)) &&
+		    getsockopt(c->fd[1], SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
 			soerr = errno;
-		if (soerr != 0) {
+		if (soerr != 0 || (events & (EPOLLERR | EPOLLHUP))) {
 			/* Nothing listens inside: the host's client gets a RST, as a refused
 			 * connection would give it. */
 			pf_conn_close(st, c, true);
@@ -425,7 +434,7 @@ static int pf_connect_inside(const struct publish_addrs *a, bool *in_progress)
 static void pf_accept_one(struct pf_state *st, struct pf_listener *l, int host)
 {
 	struct pf_conn *c = calloc(1, sizeof(*c));
-	int one = 1, inside;
+	int inside;
 	bool in_progress = false;
 
 	if (!c) {
@@ -436,7 +445,6 @@ static void pf_accept_one(struct pf_state *st, struct pf_listener *l, int host)
 	c->fd[1] = -1;
 	for (int i = 0; i < 2; i++)
 		c->half[i].pipe[0] = c->half[i].pipe[1] = -1;
-	(void)setsockopt(host, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	inside = pf_connect_inside(&l->addrs, &in_progress);
 	if (inside < 0 || pf_pipe_get(st, c->half[0].pipe) < 0 || pf_pipe_get(st, c->half[1].pipe) < 0) {
 		/* Counted first so that closing it balances. */
@@ -447,12 +455,16 @@ static void pf_accept_one(struct pf_state *st, struct pf_listener *l, int host)
 	}
 	c->fd[1] = inside;
 	c->connecting = in_progress;
+	st->nconns++;
 	for (int i = 0; i < 2; i++) {
 		c->end[i].kind = i == 0 ? PF_HOST : PF_INSIDE;
 		c->end[i].conn = c;
-		pf_add(st, c->fd[i], EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &c->end[i]);
+		if (pf_add(st, c->fd[i], EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &c->end[i]) < 0) {
+			/* Never watched, it would hang its client: refuse it (closing also unwatches). */
+			pf_conn_close(st, c, true);
+			return;
+		}
 	}
-	st->nconns++;
 	if (st->nconns >= st->max_conns)
 		pf_listeners_set(st, false);
 }
@@ -472,8 +484,12 @@ static void pf_accept(struct pf_state *st, struct pf_listener *l)
 __attribute__((noreturn)) static void pf_loop(struct pf_state *st)
 {
 	struct epoll_event evs[64];
+	int r = pf_listeners_set(st, true);
 
-	pf_listeners_set(st, true);
+	if (r < 0) {
+		warn_errno(-r, "network: published ports: watch the listeners");
+		_exit(1);
+	}
 	for (;;) {
 		int n = epoll_wait(st->ep, evs, ARRAY_SIZE(evs), -1);
 
@@ -526,20 +542,24 @@ static int pf_join(int sock, char *err, size_t errlen)
 {
 	int ns[2] = { -1, -1 }, r;
 
+	const char *step = "receive the sandbox's namespaces";
+
 	r = pf_recv_ns(sock, ns);
-	if (r == 0)
+	if (r == -EPIPE)
+		_exit(0); /* the sandbox's child ended before its network was set up */
+	if (r == 0) {
+		step = "join the sandbox's user namespace";
 		r = setns(ns[0], CLONE_NEWUSER) < 0 ? -errno : 0;
-	if (r == 0 && setns(ns[1], CLONE_NEWNET) < 0)
-		r = -errno;
+	}
+	if (r == 0) {
+		step = "join the sandbox's network namespace";
+		r = setns(ns[1], CLONE_NEWNET) < 0 ? -errno : 0;
+	}
 	for (int i = 0; i < 2; i++) {
 		if (ns[i] >= 0)
 			close(ns[i]);
 	}
-	if (r == -EPIPE)
-		_exit(0); /* the sandbox's child ended before its network was set up */
-	if (r < 0)
-		return err_set(err, errlen, -r, "join the sandbox's network namespace");
-	return 0;
+	return r < 0 ? err_set(err, errlen, -r, "%s", step) : 0;
 }
 
 __attribute__((noreturn)) static void pf_main(pid_t helper, int sock, struct pf_listener *l,
@@ -552,8 +572,20 @@ __attribute__((noreturn)) static void pf_main(pid_t helper, int sock, struct pf_
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != helper)
 		_exit(1);
 	(void)prctl(PR_SET_NAME, "sandbox-portfwd", 0, 0, 0);
-	if (pf_close_others(sock, l, n) < 0 || chdir("/") < 0)
-		_exit(1);
+	/* splice() into a socket whose peer is gone raises SIGPIPE (it has no MSG_NOSIGNAL). */
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
+		r = err_set(why, sizeof(why), errno, "ignore SIGPIPE");
+		goto fail;
+	}
+	r = pf_close_others(sock, l, n);
+	if (r < 0) {
+		err_set(why, sizeof(why), -r, "close the helper's descriptors");
+		goto fail;
+	}
+	if (chdir("/") < 0) {
+		r = err_set(why, sizeof(why), errno, "chdir /");
+		goto fail;
+	}
 	r = pf_join(sock, why, sizeof(why));
 	if (r < 0)
 		goto fail;

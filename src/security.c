@@ -39,18 +39,10 @@ static bool under_seccomp_filter(void)
 	return prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 2;
 }
 
-/* Keys are not namespaced: COMMAND would inherit, and possess, the caller's session keyring
- * (with --seccomp none it could read every key in it). A new anonymous session keyring cuts
- * the link, as runc does, but each one is charged to the user (kernel.keys.maxkeys, 200): the
- * 200th sandbox would fail. So with the default filter, which refuses every key call inside,
- * all sandboxes of a user share one named, empty, read-only session keyring, joined outside
- * the user namespace (names are looked up per user namespace); only --seccomp none, where
- * COMMAND could use a keyring, gets a new one of its own. ENOSYS: no keys, nothing to leak;
- * nor has a process whose seccomp filter refuses keyctl (EPERM; a sandbox nested in ours). */
-/* A keyring is found by name only once it is searchable, that is after the permissions below
- * are set: two first sandboxes of a user at once would each make one, and spend a key each. So
- * the join is serialised by a lock in the user's state directory. Without a usable state
- * directory it goes on unlocked: the race costs a key, nothing else. */
+/* A keyring is found by name only once it is searchable, that is after the permissions that
+ * security_join_shared_keyring sets: two first sandboxes of a user at once would each make one,
+ * and spend a key each. So the join is serialised by a lock in the user's state directory.
+ * Without a usable state directory it goes on unlocked: the race costs a key, nothing else. */
 static int lock_shared_keyring(void)
 {
 	char err[256];
@@ -71,6 +63,14 @@ static int lock_shared_keyring(void)
 	return fd;
 }
 
+/* Keys are not namespaced: COMMAND would inherit, and possess, the caller's session keyring
+ * (with --seccomp none it could read every key in it). A new anonymous session keyring cuts
+ * the link, as runc does, but each one is charged to the user (kernel.keys.maxkeys, 200): the
+ * 200th sandbox would fail. So with the default filter, which refuses every key call inside,
+ * all sandboxes of a user share one named, empty, read-only session keyring, joined outside
+ * the user namespace (names are looked up per user namespace); only --seccomp none, where
+ * COMMAND could use a keyring, gets a new one of its own. ENOSYS: no keys, nothing to leak;
+ * nor has a process whose seccomp filter refuses keyctl (EPERM; a sandbox nested in ours). */
 int security_join_shared_keyring(char *err, size_t errlen)
 {
 	_cleanup_close_ int lock = lock_shared_keyring(); /* held until this returns */

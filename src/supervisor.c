@@ -604,6 +604,9 @@ int supervisor_run(const struct config *cfg)
 	}
 	if (s.child == 0) {
 		close(sv[0]);
+		/* Init never execs: O_CLOEXEC does not keep these host directories from it. The
+		 * journal itself stays (mount.c records in it and closes it). */
+		marks_close_dirs(&s.marks);
 		child_main(&args);
 	}
 	close(sv[1]);

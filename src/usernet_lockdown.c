@@ -139,7 +139,8 @@ static void lockdown_ctx_release(scmp_filter_ctx *ctx)
  * published ports, their options and names); memory; the clock; /etc/resolv.conf, which
  * libslirp opens and stat()s to find where to forward DNS; and the way out. Notably absent:
  * execve, ptrace, process_vm_*, bind, listen, clone/fork, kill, mount and every namespace
- * call: the helper binds its listeners before the lock-down and never makes a process. */
+ * call: the helper binds its listeners and forks the published ports' forwarder before the
+ * lock-down, and makes no process after it. */
 #if defined(__SANITIZE_ADDRESS__)
 #define SANDBOX_SANITIZED 1
 #elif defined(__has_feature)
@@ -162,8 +163,9 @@ static const char *const lockdown_allowed[] = {
  * runs with the caller's uid in the host's pid and network namespaces: exploited, it could
  * otherwise ptrace or read the memory of any dumpable process of the caller's (a shell, an
  * editor) and so own the account, or open listeners on the host. A call outside the list kills
- * it (the supervisor then says "network helper died: signal 31"). Only the native ABI: any
- * other (i386, x32) is killed as a bad architecture. */
+ * it (for the helper the supervisor then says "network helper died: signal 31"; the forwarder,
+ * which has its own list, then refuses clients). Only the native ABI: any other (i386, x32) is
+ * killed as a bad architecture. */
 static int lockdown_seccomp(const char *const *allowed, size_t nallowed, char *err, size_t errlen)
 {
 	__attribute__((cleanup(lockdown_ctx_release))) scmp_filter_ctx ctx = NULL;
@@ -204,7 +206,7 @@ static int lockdown_seccomp(const char *const *allowed, size_t nallowed, char *e
 		return err_set(err, errlen, -r, "seccomp rule");
 	r = seccomp_load(ctx);
 	if (r < 0)
-		return err_set(err, errlen, -r, "load the helper's seccomp filter");
+		return err_set(err, errlen, -r, "load the seccomp filter");
 	return 0;
 }
 

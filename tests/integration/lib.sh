@@ -19,6 +19,10 @@ set -u
 T_SCRIPT=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 # Tools' messages and sort orders the same whatever the caller's locale.
 export LC_ALL=C
+# Stdin as CI has it, also for `make check` at a prompt (automake passes the terminal on): a
+# background job of a test that touched it would stop on SIGTTIN. A test that wants a terminal
+# makes a pty of its own.
+exec </dev/null
 
 # --- as root: once per test user -------------------------------------------------------------
 if [ "$(id -u)" -eq 0 ] && [ -z "${T_INNER:-}" ]; then
@@ -138,6 +142,15 @@ t_match() {
 }
 
 # sb ARGS...: run the sandbox; sb_run ARGS... also captures SB_OUT, SB_ERR and SB_RC.
+# The state directory (registry.c): the runtime directory, else the state home, else (the state
+# home on a read-only mount: inside a host-mode sandbox) /tmp/sandbox-UID.
+state_dir() {
+    local d=${XDG_STATE_HOME:-$HOME/.local/state} p
+    [ -n "${XDG_RUNTIME_DIR:-}" ] && { echo "$XDG_RUNTIME_DIR/sandbox"; return; }
+    p=$d
+    while [ ! -e "$p" ]; do p=$(dirname "$p"); done
+    if [ -w "$p" ]; then echo "$d/sandbox"; else echo "/tmp/sandbox-$(id -u)"; fi
+}
 sb() { "$SANDBOX" "$@"; }
 sb_run() {
     SB_OUT=$("$SANDBOX" "$@" 2>"$T_WORK/stderr")

@@ -4,15 +4,6 @@
 make_rootfs
 
 n=t$$
-# The state directory (registry.c): the runtime directory, else the state home, else (the state
-# home on a read-only mount: inside a host-mode sandbox) /tmp/sandbox-UID.
-state_dir() {
-    local d=${XDG_STATE_HOME:-$HOME/.local/state} p
-    [ -n "${XDG_RUNTIME_DIR:-}" ] && { echo "$XDG_RUNTIME_DIR/sandbox"; return; }
-    p=$d
-    while [ ! -e "$p" ]; do p=$(dirname "$p"); done
-    if [ -w "$p" ]; then echo "$d/sandbox"; else echo "/tmp/sandbox-$(id -u)"; fi
-}
 listed() { "$SANDBOX" list | awk 'NR > 1 { print $1 }' | grep -qx "$1"; }
 not_listed() { ! listed "$1"; }
 

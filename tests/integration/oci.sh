@@ -20,14 +20,18 @@ make_rootfs
 T_CALL=60
 # Podman's storage and run state of this test only; its files belong to subordinate ids, so
 # they are removed from inside podman's user namespace.
-export HOME=$T_WORK/home XDG_RUNTIME_DIR=
-mkdir -p "$HOME"
+# A runtime directory of its own too: a user at a terminal has /run/user/UID, whose podman
+# pause process (and user namespace) are theirs, not this test's.
+export HOME=$T_WORK/home XDG_RUNTIME_DIR=$T_WORK/xdg
+mkdir -p "$HOME" && mkdir -m 700 -p "$XDG_RUNTIME_DIR"
 PODMAN=(timeout -k 5 "$T_CALL" podman --root "$T_WORK/storage" --runroot "$T_WORK/run" --tmpdir "$T_WORK/tmp"
         --runtime "$OCI" --cgroup-manager cgroupfs --events-backend none)
 # podman's pause process (catatonit, holding its user namespace) outlives podman: without the
-# kill every run of this test left one per user behind.
+# kill every run of this test left one per user behind (its pid file: in --tmpdir for podman
+# 4.3, in the runtime directory for later ones).
 trap '"${PODMAN[@]}" rm -af -t 0 >/dev/null 2>&1; "${PODMAN[@]}" unshare rm -rf "$T_WORK/storage" "$T_WORK/run" 2>/dev/null
-      [ -s "$T_WORK/tmp/pause.pid" ] && kill "$(cat "$T_WORK/tmp/pause.pid")" 2>/dev/null; t_cleanup' EXIT
+      for f in "$T_WORK/tmp/pause.pid" "$XDG_RUNTIME_DIR/libpod/tmp/pause.pid"; do
+          [ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null; done; t_cleanup' EXIT
 IMAGE=localhost/sandbox-oci-test:busybox
 # What --tmpfs /srv/seed must find copied into its tmpfs (tmpcopyup): a file of mode 640, one a
 # level down, a symlink, a fifo, in a directory of mode 1770.
@@ -171,6 +175,11 @@ out=$(oci run --bundle "$B" t1 2>&1)
 t_eq "sandbox-oci run: output and hostname" "out oci-test" "$(echo $out)"
 oci run --bundle "$B" t1 >/dev/null 2>&1
 t_eq "sandbox-oci run: exit status" "5" "$?"
+# The container's stdin is the runtime's (podman run -i): an empty mount plan once took fd 0
+# for a marks journal and closed it.
+config '["sh","-c","cat"]' ''
+t_eq "sandbox-oci run: the container reads the runtime's stdin" "from-stdin" \
+    "$(echo from-stdin | oci run --bundle "$B" t1b 2>&1)"
 
 # create/start/state/kill/delete need one process holding the user namespace: a shell in it.
 config '["sh","-c","echo started >&2; exec sleep 100"]' ''
