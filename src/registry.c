@@ -546,6 +546,20 @@ int registry_open_dir(bool create, char *err, size_t errlen)
 	return r;
 }
 
+int registry_stamp_first(const char *stamp)
+{
+	char err[256];
+	_cleanup_close_ int dirfd = registry_open_dir(true, err, sizeof(err));
+	_cleanup_close_ int fd = -1;
+
+	if (dirfd < 0)
+		return dirfd;
+	fd = openat(dirfd, stamp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return 1;
+	return errno == EEXIST ? 0 : -errno;
+}
+
 /* --- locks and entries -------------------------------------------------------------------- */
 
 #define ENTRY_EXT "entry"

@@ -64,6 +64,12 @@ int registry_open_dir(bool create, char *err, size_t errlen);
 int registry_open_dir_at(int parent_fd, const char *sub, uid_t uid, bool create, char *err,
 			 size_t errlen);
 
+/* Whether the user's state directory sees stamp (a name that starts with '.', so never a
+ * sandbox's) for the first time: 1 when this call made it (O_EXCL: of two first calls at once,
+ * one wins), 0 when it was there already, -errno when it cannot tell (no usable state
+ * directory). For what should be said once per user, not at every run. */
+int registry_stamp_first(const char *stamp);
+
 /* Take NAME.lock. The lock fd (>= 0), or -EBUSY when it is held (*holder = the pid written in
  * it, or 0), or -errno. A stale NAME.entry left by a dead holder is removed. */
 int registry_lock(int dirfd, const char *name, pid_t *holder);

@@ -97,14 +97,19 @@ static int check_map(const struct config *cfg, const struct userns_plan *ids)
 	return 0;
 }
 
-/* Without a range --map auto says once how to get one, to the person at the terminal: only
- * when stderr is one (scripts and test harnesses that parse stderr see no new line), and only
- * once the sandbox is about to start, so that a refused start stays one line. */
+/* Without a range --map auto says how to get one: on a terminal at every run (a person is
+ * there), elsewhere once per user, remembered by a stamp in the state directory, so that a
+ * script's or a build's log gets the line once and not at every run. When the stamp cannot be
+ * made, it warns. Only once the sandbox is about to start, so that a refused start stays one
+ * line. */
+#define NO_RANGE_STAMP ".map-auto-warned"
 static void warn_no_range(const struct config *cfg, const struct userns_plan *ids)
 {
-	if (ids->no_range[0] && cfg->map == MAP_AUTO && isatty(STDERR_FILENO))
-		warnx("warning: --map auto: %s: only your own id is mapped; --map self silences this",
-		      ids->no_range);
+	if (!ids->no_range[0] || cfg->map != MAP_AUTO)
+		return;
+	if (!isatty(STDERR_FILENO) && registry_stamp_first(NO_RANGE_STAMP) == 0)
+		return;
+	warnx("warning: --map auto: %s: only your own id is mapped; --map self silences this", ids->no_range);
 }
 
 static int check_user(const struct config *cfg, const struct userns_plan *ids)

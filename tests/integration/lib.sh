@@ -114,6 +114,10 @@ else
     T_SUBID=0
     T_TAG="[nosub]"
 fi
+# Without a range, --map auto warns once per user off a terminal (a stamp in the state
+# directory remembers it): spend that first warning here, so that no test's stderr depends on
+# which script ran first. identity.sh checks the warning with a state directory of its own.
+[ $T_SUBID = 0 ] && [ $T_NESTED = 0 ] && "$SANDBOX" --net none --map auto / true </dev/null >/dev/null 2>&1
 t_cleanup() {
     rm -rf "$T_WORK" 2>/dev/null
     echo "1..$T_COUNT"

@@ -762,8 +762,9 @@ mkdir -p "$T_WORK/state8/sandbox" && chmod 0770 "$T_WORK/state8/sandbox"
 out=$(XDG_STATE_HOME=$T_WORK/state8 "$SANDBOX" --net none --name sec8c "$ROOTFS" true 2>&1)
 t_eq "8 a state directory open to the group is refused: 125, one line" "125 1" "$? $(printf '%s\n' "$out" | wc -l)"
 t_match "8 and names it" "state directory $T_WORK/state8/sandbox: mode 0770, must be 0700" "$out"
+# (--map self: a new state directory would also get the user's first --map auto warning.)
 t_eq "8 (control): a state directory of ours, 0700, works" "ok" \
-    "$(XDG_STATE_HOME=$T_WORK/state8b "$SANDBOX" --net none --name sec8d "$ROOTFS" echo ok 2>&1)"
+    "$(XDG_STATE_HOME=$T_WORK/state8b "$SANDBOX" --net none --map self --name sec8d "$ROOTFS" echo ok 2>&1)"
 
 # 13: sizes. /dev/shm has its own limit (64m, --shm-size), not another /tmp; --tmpfs DST gets
 # 512m and DST:SIZE sets it. The limit is what statfs says inside, and a write past it fails
