@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -44,7 +45,19 @@ static long sysctl_num(const char *text)
 	return errno || end == text ? -1 : v;
 }
 
-void doctor_userns(struct doctor_check *c, int probe_err, const char *max_user_ns,
+/* Inside a sandbox, a fix that is the host's (a sysctl, a package, /etc/subuid) is said to be
+ * made outside: the sandbox's /proc/sys and /etc are not the host's to change. */
+static void fix_on_host(struct doctor_check *c, bool nested)
+{
+	char host[sizeof(c->fix)];
+
+	if (!nested || !c->fix[0])
+		return;
+	SET(host, "%s", c->fix);
+	SET(c->fix, "on the host, outside any sandbox: %.280s", host);
+}
+
+void doctor_userns(struct doctor_check *c, bool nested, int probe_err, const char *max_user_ns,
 		   const char *unpriv_clone, const char *apparmor_restrict)
 {
 	verdict(c, "user namespaces", probe_err ? DOCTOR_FAIL : DOCTOR_OK);
@@ -53,6 +66,13 @@ void doctor_userns(struct doctor_check *c, int probe_err, const char *max_user_n
 		return;
 	}
 	SET(c->detail, "cannot create one: %s", strerror(probe_err));
+	if (nested) {
+		/* The sysctls seen here are the outer sandbox's share; what forbids it is outside. */
+		SET(c->fix, "the outer sandbox or container must allow nested user namespaces (a sandbox of "
+			    "ours does; a container runtime's default seccomp profile may not), and the host's "
+			    "user.max_user_namespaces leave room for them");
+		return;
+	}
 	if (sysctl_num(max_user_ns) == 0)
 		SET(c->fix, "sudo sysctl -w user.max_user_namespaces=15000");
 	else if (sysctl_num(unpriv_clone) == 0)
@@ -65,10 +85,19 @@ void doctor_userns(struct doctor_check *c, int probe_err, const char *max_user_n
 			    "nested user namespaces)");
 }
 
-void doctor_idmap_helper(struct doctor_check *c, const char *name, const char *path,
+void doctor_idmap_helper(struct doctor_check *c, bool nested, const char *name, const char *path,
 			 const struct stat *st, bool has_fcaps)
 {
 	verdict(c, name, DOCTOR_OK);
+	if (nested) {
+		/* Whatever its mode: exec under no_new_privs grants no setuid nor file capability. */
+		c->level = DOCTOR_WARN;
+		SET(c->detail, "%s cannot work under no_new_privs (inside a sandbox): only your own id is "
+			       "mapped", path ? path : "not found, and");
+		SET(c->fix, "none inside a sandbox: the single mapping (--map self) is what works here; "
+			    "the full range needs a sandbox started outside any other");
+		return;
+	}
 	if (!path) {
 		c->level = DOCTOR_WARN;
 		SET(c->detail, "not found: only your own id is mapped");
@@ -90,8 +119,8 @@ void doctor_idmap_helper(struct doctor_check *c, const char *name, const char *p
 	    strcmp(name, "newgidmap") == 0 ? 'g' : 'u', path);
 }
 
-void doctor_subids(struct doctor_check *c, const char *subid_file, const char *user, uid_t uid,
-		   int which, const char *nsswitch_path)
+void doctor_subids(struct doctor_check *c, bool nested, const char *subid_file, const char *user,
+		   uid_t uid, int which, const char *nsswitch_path)
 {
 	struct subid_span span;
 	const char *kind = which == SUBID_UIDS ? "uid" : "gid";
@@ -110,17 +139,18 @@ void doctor_subids(struct doctor_check *c, const char *subid_file, const char *u
 		}
 	}
 	if (subid_lookup(subid_file, user, (uint32_t)uid, which, &span) == 0) {
-		SET(c->detail, "%s has %u from %u in %s%s", user ? user : "you", span.count, span.start,
-		    subid_file, source);
+		SET(c->detail, "%s has %u from %u in %s%s%s", user ? user : "you", span.count, span.start,
+		    subid_file, source, nested ? " (for sandboxes started outside a sandbox only)" : "");
 		return;
 	}
 	c->level = DOCTOR_WARN;
 	SET(c->detail, "none for %s in %s%s: only your own id is mapped (chown inside fails)",
 	    user ? user : "your uid", subid_file, source);
 	SET(c->fix, "sudo usermod --add-sub%ss 100000-165535 %s", kind, user ? user : "$USER");
+	fix_on_host(c, nested);
 }
 
-void doctor_tun(struct doctor_check *c, int open_err)
+void doctor_tun(struct doctor_check *c, bool nested, int open_err)
 {
 	verdict(c, "/dev/net/tun", open_err ? DOCTOR_FAIL : DOCTOR_OK);
 	if (!open_err) {
@@ -129,7 +159,10 @@ void doctor_tun(struct doctor_check *c, int open_err)
 	}
 	SET(c->detail, "cannot open it: %s: the default network (--net slirp) cannot start",
 	    strerror(open_err));
-	if (open_err == ENOENT || open_err == ENODEV || open_err == ENXIO)
+	if (nested)
+		SET(c->fix, "give the outer sandbox the device: sandbox --dev-bind /dev/net/tun /dev/net/tun ... "
+			    "(docker, podman: --device /dev/net/tun); or run with --net none");
+	else if (open_err == ENOENT || open_err == ENODEV || open_err == ENXIO)
 		SET(c->fix, "sudo modprobe tun; or run with --net none");
 	else if (open_err == EACCES || open_err == EPERM)
 		SET(c->fix, "sudo chmod 0666 /dev/net/tun (its usual mode); or run with --net none");
@@ -137,7 +170,7 @@ void doctor_tun(struct doctor_check *c, int open_err)
 		SET(c->fix, "run with --net none");
 }
 
-void doctor_cgroup(struct doctor_check *c, const char *self_text, const char *mountinfo_text,
+void doctor_cgroup(struct doctor_check *c, bool nested, const char *self_text, const char *mountinfo_text,
 		   int rootfd, uid_t uid)
 {
 	char self[PATH_MAX], mnt[PATH_MAX], rel[PATH_MAX];
@@ -148,6 +181,7 @@ void doctor_cgroup(struct doctor_check *c, const char *self_text, const char *mo
 	    cgroup_parse_mountinfo(mountinfo_text, mnt, sizeof(mnt)) < 0 || rootfd < 0) {
 		SET(c->detail, "not mounted (a v1 or hybrid host): --memory, --pids and --cpus are unavailable");
 		SET(c->fix, "boot with systemd.unified_cgroup_hierarchy=1 (the default of current systemd)");
+		fix_on_host(c, nested);
 		return;
 	}
 	if (cgroup_find(rootfd, self, uid, CGROUP_MEMORY | CGROUP_PIDS | CGROUP_CPU, rel, sizeof(rel),
@@ -158,7 +192,11 @@ void doctor_cgroup(struct doctor_check *c, const char *self_text, const char *mo
 	}
 	SET(c->detail, "no cgroup of yours enables %s: --memory, --pids and --cpus are unavailable",
 	    missing ? missing : "the controllers");
-	SET(c->fix, "run from a delegated scope: systemd-run --user --scope -p Delegate=yes sandbox ...");
+	if (nested)
+		SET(c->fix, "start the outer sandbox in a delegated scope (systemd-run --user --scope -p "
+			    "Delegate=yes sandbox ...) with its cgroup writable: --cgroupfs rw");
+	else
+		SET(c->fix, "run from a delegated scope: systemd-run --user --scope -p Delegate=yes sandbox ...");
 }
 
 void doctor_kernel(struct doctor_check *c, const char *feature, int probe_err)
@@ -231,13 +269,13 @@ static bool find_in_path(const char *name, char *out, size_t len)
 	return false;
 }
 
-static void check_helper(struct doctor_check *c, const char *name)
+static void check_helper(struct doctor_check *c, bool nested, const char *name)
 {
 	char path[PATH_MAX];
 	struct stat st = { 0 };
 	bool found = find_in_path(name, path, sizeof(path)) && stat(path, &st) == 0;
 
-	doctor_idmap_helper(c, name, found ? path : NULL, &st,
+	doctor_idmap_helper(c, nested, name, found ? path : NULL, &st,
 			    found && getxattr(path, "security.capability", NULL, 0) > 0);
 }
 
@@ -261,6 +299,8 @@ int doctor_run(FILE *out)
 	uid_t uid = getuid();
 	struct passwd *pw = getpwuid(uid);
 	const char *user = pw ? pw->pw_name : NULL;
+	/* no_new_privs: inside a sandbox (ours sets it, as container runtimes do). */
+	bool nested = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1;
 
 #define EMIT()                                              \
 	do {                                                \
@@ -269,21 +309,24 @@ int doctor_run(FILE *out)
 		fail |= c.level == DOCTOR_FAIL;             \
 	} while (0)
 
-	doctor_userns(&c, probe_userns(), read_small("/proc/sys/user/max_user_namespaces", a, sizeof(a)),
+	if (nested)
+		fprintf(out, "Inside a sandbox (no_new_privs is set): the fixes say what the outer sandbox "
+			     "must be given, or what to change on the host.\n");
+	doctor_userns(&c, nested, probe_userns(), read_small("/proc/sys/user/max_user_namespaces", a, sizeof(a)),
 		      read_small("/proc/sys/kernel/unprivileged_userns_clone", b, sizeof(b)),
 		      read_small("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", d, sizeof(d)));
 	EMIT();
-	check_helper(&c, "newuidmap");
+	check_helper(&c, nested, "newuidmap");
 	EMIT();
-	check_helper(&c, "newgidmap");
+	check_helper(&c, nested, "newgidmap");
 	EMIT();
-	doctor_subids(&c, "/etc/subuid", user, uid, SUBID_UIDS, "/etc/nsswitch.conf");
+	doctor_subids(&c, nested, "/etc/subuid", user, uid, SUBID_UIDS, "/etc/nsswitch.conf");
 	EMIT();
-	doctor_subids(&c, "/etc/subgid", user, uid, SUBID_GIDS, "/etc/nsswitch.conf");
+	doctor_subids(&c, nested, "/etc/subgid", user, uid, SUBID_GIDS, "/etc/nsswitch.conf");
 	EMIT();
 	{
 		int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-		doctor_tun(&c, fd < 0 ? errno : 0);
+		doctor_tun(&c, nested, fd < 0 ? errno : 0);
 		if (fd >= 0)
 			close(fd);
 	}
@@ -295,7 +338,7 @@ int doctor_run(FILE *out)
 		_cleanup_close_ int rootfd = -1;
 		if (mi && cgroup_parse_mountinfo(mi, mnt, sizeof(mnt)) == 0)
 			rootfd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		doctor_cgroup(&c, st, mi, rootfd, uid);
+		doctor_cgroup(&c, nested, st, mi, rootfd, uid);
 	}
 	EMIT();
 	{

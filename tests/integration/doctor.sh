@@ -39,6 +39,16 @@ else
         "^warn  subordinate gids: none for $T_USER .*; fix: sudo usermod --add-subgids 100000-165535 $T_USER\$" \
         "$(printf '%s\n' "$SB_OUT" | grep 'subordinate gids')"
 fi
+# Inside a sandbox (no_new_privs): said first, and newuidmap's fix is not a chmod (nest.sh runs
+# doctor nested from outside too).
+if [ "$T_NESTED" = 1 ]; then
+    t_match "doctor nested: its first line says it runs inside a sandbox" "^Inside a sandbox \(no_new_privs is set\)" \
+        "$(printf '%s\n' "$SB_OUT" | head -1)"
+    t_match "doctor nested: newuidmap cannot work under no_new_privs" "^warn  newuidmap: .*no_new_privs.*; fix: none inside a sandbox" \
+        "$(printf '%s\n' "$SB_OUT" | grep '^.... *newuidmap')"
+else
+    t_eq "doctor outside a sandbox: no line about being inside one" "" "$(printf '%s\n' "$SB_OUT" | grep '^Inside a sandbox')"
+fi
 t_setup_error "doctor: an argument is refused" doctor extra
 
 # Control: what doctor promised.

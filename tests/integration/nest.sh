@@ -53,6 +53,23 @@ sb_run --net none / "$IN" "$NEST/rootfs" true </dev/null
 t_match "without /dev/net/tun: the error points at --net none and sandbox doctor" \
     "^sandbox: .*/dev/net/tun.*--net none.*sandbox doctor" "$SB_ERR"
 
+# doctor inside a sandbox: its fixes are for the outer sandbox or the host, never a command to
+# run where it cannot work (a sysctl, a chmod of newuidmap, a modprobe).
+out=$(sb --net none / "$IN" doctor </dev/null 2>&1)
+t_match "doctor inside a sandbox: its first line says so" "^Inside a sandbox \(no_new_privs is set\)" "$(printf '%s\n' "$out" | head -1)"
+t_match "doctor inside a sandbox without /dev/net/tun: the fix is the outer sandbox's --dev-bind" \
+    "^FAIL  /dev/net/tun: .*; fix: give the outer sandbox the device: sandbox --dev-bind /dev/net/tun /dev/net/tun .*--net none" \
+    "$(printf '%s\n' "$out" | grep '/dev/net/tun: ')"
+t_match "doctor inside a sandbox: newuidmap cannot work under no_new_privs, only the single mapping" \
+    "^warn  newuidmap: .*no_new_privs.*only your own id is mapped; fix: none inside a sandbox: the single mapping \(--map self\)" \
+    "$(printf '%s\n' "$out" | grep '  newuidmap: ')"
+t_eq "doctor inside a sandbox: no fix is a command for the host run from inside" "" \
+    "$(printf '%s\n' "$out" | grep -E '; fix: (sudo|boot)')"
+if [ -c /dev/net/tun ]; then
+    t_match "doctor inside a sandbox given /dev/net/tun: it is usable" "^ok    /dev/net/tun: " \
+        "$(sb --net none --dev-bind /dev/net/tun /dev/net/tun / "$IN" doctor </dev/null 2>&1 | grep '/dev/net/tun: ')"
+fi
+
 # Nothing of the nesting layer shows in /dev, and /proc is still masked outside and in.
 t_eq "the outer /dev lists only the contract's entries" "fd full null ptmx pts random shm stderr stdin stdout tty urandom zero" \
     "$(sb --net none / ls /dev </dev/null | tr '\n' ' ' | sed 's/ $//')"
