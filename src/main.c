@@ -20,7 +20,6 @@
 #include "log.h"
 #include "registry.h"
 #include "status.h"
-#include "mount.h"
 #include "options.h"
 #include "supervisor.h"
 #include "util.h"
@@ -235,7 +234,7 @@ int main(int argc, char *argv[])
 		/* After the image's defaults: its User stays COMMAND's user. */
 		options_resolve_identity(&cfg, getuid(), getgid());
 		/* --file FD: read before the inherited descriptors are closed. */
-		if (mount_load_files(&cfg, err, sizeof(err)) < 0) {
+		if (options_load_files(&cfg, err, sizeof(err)) < 0) {
 			warnx("%s", err);
 			code = EXIT_SETUP;
 			break;

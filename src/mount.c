@@ -24,7 +24,6 @@
 #include "etcfiles.h"
 #include "log.h"
 #include "marks.h"
-#include "options.h"
 #include "util.h"
 
 static int openat2_in_root(int rootfd, const char *path, int flags)
@@ -842,61 +841,4 @@ out:
 		if (srcfds[i] >= 0)
 			close(srcfds[i]);
 	return r;
-}
-
-static int read_source(int fd, char **data, size_t *len)
-{
-	size_t cap = 0;
-
-	*len = 0;
-	for (;;) {
-		ssize_t n;
-		if (*len == cap) {
-			char *p;
-			if (cap >= MOUNT_FILE_MAX + 1)
-				return -EFBIG;
-			cap = cap ? cap * 2 : 4096;
-			if (cap > MOUNT_FILE_MAX + 1)
-				cap = MOUNT_FILE_MAX + 1;
-			p = realloc(*data, cap);
-			if (!p)
-				return -ENOMEM;
-			*data = p;
-		}
-		n = read(fd, *data + *len, cap - *len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return *len > MOUNT_FILE_MAX ? -EFBIG : 0;
-		*len += (size_t)n;
-	}
-}
-
-int mount_load_files(struct config *cfg, char *err, size_t errlen)
-{
-	for (size_t i = 0; i < cfg->nmounts; i++) {
-		struct user_mount *m = &cfg->mounts[i];
-		unsigned long long fdnum;
-		_cleanup_close_ int own = -1;
-		int fd, r;
-
-		if (m->kind != MOUNT_FILE)
-			continue;
-		if (parse_uint(m->src, INT32_MAX, &fdnum) == 0) {
-			fd = (int)fdnum;
-		} else {
-			own = open(m->src, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-			if (own < 0)
-				return err_set(err, errlen, errno, "--file %s", m->src);
-			fd = own;
-		}
-		r = read_source(fd, &m->data, &m->len);
-		if (r == -EFBIG)
-			return err_set(err, errlen, -EFBIG, "--file %s: larger than %d bytes", m->src, MOUNT_FILE_MAX);
-		if (r < 0)
-			return err_set(err, errlen, -r, "--file %s: read", m->src);
-	}
-	return 0;
 }

@@ -17,11 +17,3 @@ int mount_setup_root(const struct mountplan *plan, char *err, size_t errlen);
  * "/", never leaving it), creating missing directories, and the last component as an empty
  * file when as_file. An O_PATH fd or -errno. Exposed for the unit tests. */
 int mount_open_in_root(int rootfd, const char *path, bool create, bool as_file);
-
-/* The most --file places: a larger source is refused, never cut. */
-#define MOUNT_FILE_MAX (64 << 20)
-
-/* --file FD|SRC DST: read each source (a file descriptor number, or a host path) into the
- * config now, before the inherited descriptors are closed and anything is mounted. 0 or
- * -errno with "--file SRC: WHY" in err. */
-int mount_load_files(struct config *cfg, char *err, size_t errlen);

@@ -1,4 +1,5 @@
-/* options.c: one option table feeding getopt_long and --help; fills a validated config. */
+/* options.c: one option table feeding getopt_long and --help; fills a validated config, and
+ * reads the contents --file names into it (options_load_files) before the sandbox starts. */
 #include "config.h"
 
 #include "options.h"
@@ -8,6 +9,7 @@
 #include "registry.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -774,6 +777,64 @@ void options_resolve_identity(struct config *cfg, uid_t uid, gid_t gid)
 		cfg->user_uid = uid;
 		cfg->user_gid = gid;
 	}
+}
+
+/* All of fd into *data (grown as it comes, up to OPTIONS_FILE_MAX). 0, -EFBIG or -errno. */
+static int read_source(int fd, char **data, size_t *len)
+{
+	size_t cap = 0;
+
+	*len = 0;
+	for (;;) {
+		ssize_t n;
+		if (*len == cap) {
+			char *p;
+			if (cap >= OPTIONS_FILE_MAX + 1)
+				return -EFBIG;
+			cap = cap ? cap * 2 : 4096;
+			if (cap > OPTIONS_FILE_MAX + 1)
+				cap = OPTIONS_FILE_MAX + 1;
+			p = realloc(*data, cap);
+			if (!p)
+				return -ENOMEM;
+			*data = p;
+		}
+		n = read(fd, *data + *len, cap - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return *len > OPTIONS_FILE_MAX ? -EFBIG : 0;
+		*len += (size_t)n;
+	}
+}
+
+int options_load_files(struct config *cfg, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < cfg->nmounts; i++) {
+		struct user_mount *m = &cfg->mounts[i];
+		unsigned long long fdnum;
+		_cleanup_close_ int own = -1;
+		int fd, r;
+
+		if (m->kind != MOUNT_FILE)
+			continue;
+		if (parse_uint(m->src, INT32_MAX, &fdnum) == 0) {
+			fd = (int)fdnum;
+		} else {
+			own = open(m->src, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+			if (own < 0)
+				return err_set(err, errlen, errno, "--file %s", m->src);
+			fd = own;
+		}
+		r = read_source(fd, &m->data, &m->len);
+		if (r == -EFBIG)
+			return err_set(err, errlen, -EFBIG, "--file %s: larger than %d bytes", m->src, OPTIONS_FILE_MAX);
+		if (r < 0)
+			return err_set(err, errlen, -r, "--file %s: read", m->src);
+	}
+	return 0;
 }
 
 void config_free(struct config *cfg)

@@ -129,6 +129,13 @@ struct config {
  * Pure apart from reading the caller's environment for "-e NAME" and stat()ing ROOTFS (host
  * mode is ROOTFS with the device and inode of "/"). The strings in cfg point into argv; the arrays are heap-allocated (config_free). */
 int options_parse(int argc, char *const argv[], struct config *cfg, char *err, size_t errlen);
+/* The most --file places: a larger source is refused, never cut. */
+#define OPTIONS_FILE_MAX (64 << 20)
+/* --file FD|SRC DST: read each source (a file descriptor number, or a host path) into its
+ * entry's data now, before the inherited descriptors are closed and anything is planned or
+ * mounted: the mount plan carries the bytes, and mount.c never sees the options. 0 or -errno
+ * with "--file SRC: WHY" in err. */
+int options_load_files(struct config *cfg, char *err, size_t errlen);
 void config_free(struct config *cfg);
 /* Who COMMAND runs as, now that the caller's ids are known: host mode without --map and
  * without --user 0 is --map keep-id; keep-id without --user runs COMMAND as uid:gid. */
