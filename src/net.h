@@ -1,4 +1,4 @@
-/* net.h: the network of the sandbox, as the core sees it. Four calls, in this order:
+/* net.h: the network of the sandbox, as the core sees it. Its calls, in this order:
  *
  *   supervisor                                   sandbox's child (new user + net namespace)
  *   ----------                                   ------------------------------------------
@@ -6,19 +6,22 @@
  *   clone(child), child inherits child_sock  ->  net_child_setup(plan, child_sock)
  *   close(child_sock)                              (before pivot_root: it opens /dev/net/tun)
  *   net_helper_wait_ready(&h)  (exit 125 on error, before COMMAND starts)
- *   ... wait for the sandbox ...
+ *   ... wait for the sandbox, watching net_helper_fd(&h) with net_helper_check(&h) ...
  *   net_helper_stop(&h)
  *
  * Only --net slirp has a helper: for the other modes net_helper_start sets child_sock to -1 and
- * h->pid to -1, and the wait/stop calls do nothing, so the core can call them unconditionally.
+ * h->pid to -1, and the other calls do nothing, so the core can call them unconditionally.
  *
- * The helper is a forked child of the supervisor running libslirp in the host's namespaces. It
- * binds every -p listener at once, reports "ready" (or the first error) on h->ctl_fd, then
- * receives the tap fd from the sandbox's child over child_sock, locks itself down
- * (usernet_lockdown.h) and runs the loop. It dies with the supervisor (PR_SET_PDEATHSIG, and
- * the loop ends at EOF on ctl_fd), and ends by itself when the sandbox's network namespace is
- * gone (the tap hangs up). If the network fails while the sandbox runs, it prints one line
- * "sandbox: network: WHY" on stderr and exits; the sandbox goes on without network.
+ * The helper is its own program, sandbox-net (nethelper.h), forked and exec'd by the
+ * supervisor: libslirp and GLib are mapped only there. In the host's network namespace it sets
+ * up libslirp and binds every -p listener (TCP ones in its forwarder, portfwd.h), moves into a
+ * user and mount namespace of its own, reports "ready" (or the first error) on h->ctl_fd, then
+ * receives the tap fd from the sandbox's child over child_sock, drops the rest of its privileges
+ * (usernet_lockdown.h) and runs the loop. It dies with the supervisor (PR_SET_PDEATHSIG; EOF on
+ * ctl_fd makes it deliver what it still holds and exit), and ends by itself when the sandbox's
+ * network namespace is gone (the tap hangs up). If the network fails while the sandbox runs, it
+ * prints one line "sandbox: network: WHY" on stderr and exits; the sandbox goes on without
+ * network.
  *
  * Notes for the caller:
  * - child_sock is CLOEXEC: clear it in the child (or dup it) if the child execs before using
@@ -26,7 +29,8 @@
  *   the child dies before sending the tap.
  * - The helper is a child process of the supervisor: a waitpid(-1, ...) in the supervisor can
  *   reap it; compare the pid with h->pid (net_helper_stop tolerates an already-reaped helper).
- * - All calls return 0 or -errno with a one-line reason in err (no "sandbox: " prefix). */
+ * - The calls that can fail return 0 or -errno with a one-line reason in err (no "sandbox: "
+ *   prefix). */
 #pragma once
 
 #include <stdbool.h>

@@ -1,6 +1,7 @@
-/* nethelper.c: the network helper process, which runs libslirp in the host's namespaces for
- * one sandbox. It is its own program (sandbox-net, netmain.c), exec'd by the supervisor, so that
- * libslirp and GLib are mapped only here and never slow down or enlarge the supervisor. */
+/* nethelper.c: the network helper process, which runs libslirp for one sandbox in the host's
+ * network namespace (and, once locked down, a user and mount namespace of its own). It is its
+ * own program (sandbox-net, netmain.c), exec'd by the supervisor, so that libslirp and GLib are
+ * mapped only here and never slow down or enlarge the supervisor. */
 #include "config.h"
 
 #include "nethelper.h"

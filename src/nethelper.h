@@ -13,7 +13,8 @@ struct net_ready_msg {
 	char text[252];
 };
 
-/* The helper program, and the fd numbers at which it receives its two sockets. */
+/* The helper program, and the fd numbers at which it receives its two sockets and --flow-log's
+ * fd. */
 #define NETHELPER_NAME "sandbox-net"
 enum { NETHELPER_CTL_FD = 3, NETHELPER_TAP_FD = 4, NETHELPER_FLOW_LOG_FD = 5 };
 

@@ -17,7 +17,7 @@
  * through the i386 (int 0x80) and x32 entry points, with other syscall numbers, and a filter
  * written for x86_64 numbers alone would let those through. */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* memfd_create */
+#define _GNU_SOURCE
 #endif
 #include "secfilter.h"
 
@@ -25,11 +25,7 @@
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>

@@ -50,8 +50,8 @@ bool secfilter_precompiled(const struct sock_filter **insns, size_t *n);
  * without running it: a process that never connects pays nothing. Call it after no_new_privs
  * and after the default filter (so a call the default filter denies never waits for us).
  * *listener gets the notification fd. 0, -EBUSY (a listener exists already in this process's
- * filters: a sandbox nested in one of ours), -ENOSYS (no such architecture here or too old a
- * kernel), or -errno, with the step in err. */
+ * filters: a sandbox nested in one of ours), -ENOSYS (not built for this architecture),
+ * -EINVAL (a kernel older than 5.0, without listeners), or -errno, with the step in err. */
 int secfilter_connect_notify(int *listener, char *err, size_t errlen);
 
 /* PR_SET_NO_NEW_PRIVS: from here on execve never grants privileges (setuid bits, file

@@ -1,4 +1,4 @@
-/* util.c: EINTR-safe I/O, small parsers shared by the option code, fd helpers. */
+/* util.c: the shared helpers of util.h. */
 #include "config.h"
 
 #include "util.h"

@@ -1,4 +1,6 @@
-/* util.h: cleanup attributes, ownership hand-off and EINTR-safe I/O. */
+/* util.h: what every part shares: cleanup attributes and ownership hand-off, the error reason
+ * (err_set), EINTR-safe I/O, small parsers, string vectors, and fd, signal, clone and
+ * pivot_root helpers. */
 #pragma once
 
 #include <errno.h>
@@ -66,7 +68,8 @@ int err_append(char *err, size_t errlen, int r, const char *fmt, ...) __attribut
 int write_all(int fd, const void *buf, size_t len);
 /* Read up to len bytes, retrying EINTR and short reads until EOF. Bytes read or -errno. */
 ssize_t read_all(int fd, void *buf, size_t len);
-/* Write a whole small file at path (relative to dirfd). 0 or -errno. */
+/* Write text to the existing file at path (relative to dirfd; not created, not truncated, no
+ * symlink followed: /proc and cgroup files). 0 or -errno. */
 int write_file_at(int dirfd, const char *path, const char *text);
 /* Parse a decimal unsigned integer that must fit in max; whole string. 0 or -EINVAL/-ERANGE. */
 int parse_uint(const char *s, unsigned long long max, unsigned long long *out);
