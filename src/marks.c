@@ -245,25 +245,14 @@ static void clean_journal(int dirfd, const char *name, const char *key)
 		debug("marks: remove journal %s: %s", name, strerror(errno));
 }
 
-/* Take KEY.lock with op, and make sure the file locked is still the one of that name (a
- * cleaner removes it while holding it exclusively). The fd, or -errno. */
+/* Take KEY.lock with op (a cleaner removes it while holding it exclusively). The fd, or
+ * -errno. */
 static int lock_key(int dirfd, const char *key, int op)
 {
 	char name[96];
 
 	snprintf(name, sizeof(name), "%s.lock", key);
-	for (int tries = 0; tries < 100; tries++) {
-		_cleanup_close_ int fd = openat(dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-		struct stat a, b;
-		if (fd < 0)
-			return -errno;
-		if (flock(fd, op) < 0)
-			return -errno;
-		if (fstat(fd, &a) == 0 && fstatat(dirfd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 && a.st_dev == b.st_dev &&
-		    a.st_ino == b.st_ino)
-			return steal_fd(&fd);
-	}
-	return -EAGAIN;
+	return lock_file_at(dirfd, name, op, NULL);
 }
 
 /* When no sandbox runs on the key's rootfs: clean every journal of it, and the lock. */

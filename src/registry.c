@@ -569,38 +569,13 @@ static void file_name(char *buf, size_t len, const char *name, const char *ext)
 	snprintf(buf, len, "%s.%s", name, ext);
 }
 
-/* Whether fd is still the file at name in dirfd: after a holder unlinks the lock file, a
- * process that opened it before must not count the lock of that orphan inode. */
-static bool same_file(int dirfd, const char *name, int fd)
-{
-	struct stat a, b;
-
-	return fstat(fd, &a) == 0 && fstatat(dirfd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 && a.st_dev == b.st_dev &&
-	       a.st_ino == b.st_ino;
-}
-
 /* Take the lock; the fd, or -EBUSY with the holder's fd open in *busy_fd, or -errno. */
 static int take_lock(int dirfd, const char *name, int *busy_fd)
 {
 	char lname[REGISTRY_NAME_MAX + 8];
 
 	file_name(lname, sizeof(lname), name, "lock");
-	*busy_fd = -1;
-	for (int tries = 0; tries < 100; tries++) {
-		_cleanup_close_ int fd = openat(dirfd, lname, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd < 0)
-			return -errno;
-		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-			if (errno == EWOULDBLOCK) {
-				*busy_fd = steal_fd(&fd);
-				return -EBUSY;
-			}
-			return -errno;
-		}
-		if (same_file(dirfd, lname, fd))
-			return steal_fd(&fd);
-	}
-	return -EAGAIN;
+	return lock_file_at(dirfd, lname, LOCK_EX | LOCK_NB, busy_fd);
 }
 
 static pid_t read_holder(int fd)

@@ -13,7 +13,9 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/file.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 int err_set(char *err, size_t errlen, int e, const char *fmt, ...)
@@ -126,6 +128,30 @@ int write_file_at(int dirfd, const char *path, const char *text)
 	if (fd < 0)
 		return -errno;
 	return write_all(fd, text, strlen(text));
+}
+
+int lock_file_at(int dirfd, const char *name, int op, int *busy_fd)
+{
+	if (busy_fd)
+		*busy_fd = -1;
+	for (int tries = 0; tries < 100; tries++) {
+		_cleanup_close_ int fd = openat(dirfd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		struct stat a, b;
+
+		if (fd < 0)
+			return -errno;
+		if (flock(fd, op) < 0) {
+			if (errno == EWOULDBLOCK && busy_fd) {
+				*busy_fd = steal_fd(&fd);
+				return -EBUSY;
+			}
+			return -errno;
+		}
+		if (fstat(fd, &a) == 0 && fstatat(dirfd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 && a.st_dev == b.st_dev &&
+		    a.st_ino == b.st_ino)
+			return steal_fd(&fd);
+	}
+	return -EAGAIN;
 }
 
 int parse_uint(const char *s, unsigned long long max, unsigned long long *out)

@@ -71,6 +71,12 @@ ssize_t read_all(int fd, void *buf, size_t len);
 /* Write text to the existing file at path (relative to dirfd; not created, not truncated, no
  * symlink followed: /proc and cgroup files). 0 or -errno. */
 int write_file_at(int dirfd, const char *path, const char *text);
+/* Take flock(op) on name in dirfd (created 0600 when missing), and make sure the file locked is
+ * still the one of that name: a holder may unlink it while it holds it, and the lock of that
+ * orphan inode would count for nothing. The fd, or -errno. With LOCK_NB, a lock held by
+ * another is -EWOULDBLOCK, or -EBUSY with that file's fd in *busy_fd when busy_fd is not NULL
+ * (to read who holds it). */
+int lock_file_at(int dirfd, const char *name, int op, int *busy_fd);
 /* Parse a decimal unsigned integer that must fit in max; whole string. 0 or -EINVAL/-ERANGE. */
 int parse_uint(const char *s, unsigned long long max, unsigned long long *out);
 /* Numeric field n (3 or more, counted as proc(5) does) of a /proc/PID/stat text; the command

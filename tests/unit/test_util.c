@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -244,6 +245,57 @@ static void test_write_file_at(void **state)
 	assert_int_equal(write_file_at(dfd, "l", "x"), -ELOOP);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/f", dir);
+	unlink(path);
+	close(dfd);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/* The lock both the registry and the marks journal take: held, busy (with or without the
+ * holder's fd), and never the lock of a file that was unlinked under it. */
+static void test_lock_file_at(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/test_util.XXXXXX";
+	char path[PATH_MAX];
+	struct stat a, b;
+	int dfd, held, again, busy = 7;
+
+	assert_non_null(mkdtemp(dir));
+	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dfd >= 0);
+	snprintf(path, sizeof(path), "%s/x.lock", dir);
+
+	held = lock_file_at(dfd, "x.lock", LOCK_EX | LOCK_NB, &busy);
+	assert_true(held >= 0);
+	assert_int_equal(busy, -1);
+	assert_int_equal(stat(path, &a), 0);
+	assert_int_equal(a.st_mode & 07777, 0600);
+	/* Held: busy, handing out the holder's file, or just busy. */
+	assert_int_equal(lock_file_at(dfd, "x.lock", LOCK_EX | LOCK_NB, &busy), -EBUSY);
+	assert_true(busy >= 0);
+	assert_int_equal(fstat(busy, &b), 0);
+	assert_true(a.st_ino == b.st_ino);
+	close(busy);
+	assert_int_equal(lock_file_at(dfd, "x.lock", LOCK_SH | LOCK_NB, NULL), -EWOULDBLOCK);
+	/* The holder unlinks it (a cleaner does): a new lock is a new file, not the orphan. */
+	assert_int_equal(unlink(path), 0);
+	again = lock_file_at(dfd, "x.lock", LOCK_EX | LOCK_NB, NULL);
+	assert_true(again >= 0);
+	assert_int_equal(fstat(again, &b), 0);
+	assert_int_equal(stat(path, &a), 0);
+	assert_true(a.st_ino == b.st_ino);
+	close(again);
+	close(held);
+	/* Shared locks share. */
+	held = lock_file_at(dfd, "x.lock", LOCK_SH, NULL);
+	again = lock_file_at(dfd, "x.lock", LOCK_SH | LOCK_NB, NULL);
+	assert_true(held >= 0 && again >= 0);
+	close(held);
+	close(again);
+	/* Not through a symlink. */
+	unlink(path);
+	assert_int_equal(symlink("elsewhere", path), 0);
+	assert_int_equal(lock_file_at(dfd, "x.lock", LOCK_EX, NULL), -ELOOP);
 	unlink(path);
 	close(dfd);
 	assert_int_equal(rmdir(dir), 0);
@@ -490,6 +542,7 @@ int main(void)
 		cmocka_unit_test(test_parse_uint),	   cmocka_unit_test(test_parse_size),
 		cmocka_unit_test(test_io_small),	   cmocka_unit_test(test_io_large),
 		cmocka_unit_test(test_io_errors),	   cmocka_unit_test(test_write_file_at),
+		cmocka_unit_test(test_lock_file_at),
 		cmocka_unit_test(test_close_fds_from),	   cmocka_unit_test(test_close_fds_except),
 		cmocka_unit_test(test_reset_signals),	   cmocka_unit_test(test_fd_flags),
 		cmocka_unit_test(test_cleanup_and_steal), cmocka_unit_test(test_err_set),
