@@ -198,12 +198,9 @@ static const char *take_id(int argc, char **argv, const char *cmd, bool more)
  * too. -1 when N is not a number or one of those fds is not open. */
 static int preserve_fds_parse(const char *arg)
 {
-	char *end;
-	long n;
+	unsigned long long n;
 
-	errno = 0;
-	n = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || n < 0 || n > 1024) {
+	if (parse_uint(arg, 1024, &n) < 0) {
 		warnx("--preserve-fds %s: not a number of file descriptors (0 to 1024)", arg);
 		return -1;
 	}
