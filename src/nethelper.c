@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "chan.h"
@@ -58,6 +59,24 @@ static void net_helper_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 	/* The published ports' forwarder is reaped by the kernel: the helper never waits. */
 	signal(SIGCHLD, SIG_IGN);
+}
+
+/* selftest_portfwd_forbidden: how the forwarder ended, on stderr, then exit. */
+__attribute__((noreturn)) static void net_helper_selftest_portfwd(pid_t pid)
+{
+	int st;
+	pid_t r;
+
+	do
+		r = waitpid(pid, &st, 0);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		warn_errno(errno, "network: selftest: forwarder: waitpid");
+	else if (WIFSIGNALED(st))
+		warnx("network: selftest: forwarder: signal %d", WTERMSIG(st));
+	else
+		warnx("network: selftest: forwarder: exit %d", WEXITSTATUS(st));
+	_exit(3);
 }
 
 void net_helper_main(const struct net_helper_plan *plan, int ctl, int tapsk)
@@ -110,7 +129,10 @@ void net_helper_main(const struct net_helper_plan *plan, int ctl, int tapsk)
 	/* Before the isolation: the forwarder must still be in the user namespace that owns the
 	 * sandbox's, to join it later. */
 	if (plan->fast_ports) {
-		r = portfwd_start(plan->publish, plan->npublish, &pf, msg.text, sizeof(msg.text));
+		if (plan->selftest_portfwd_forbidden)
+			signal(SIGCHLD, SIG_DFL); /* to wait for it */
+		r = portfwd_start(plan->publish, plan->npublish, plan->selftest_portfwd_forbidden, &pf, msg.text,
+				  sizeof(msg.text));
 		if (r < 0)
 			goto fail;
 	}
@@ -136,6 +158,8 @@ void net_helper_main(const struct net_helper_plan *plan, int ctl, int tapsk)
 		 * died is -ESRCH, and said here). */
 		if (r < 0 && r != -EPIPE)
 			warn_errno(-r, "network: published ports: pass the sandbox's namespaces");
+		if (plan->selftest_portfwd_forbidden)
+			net_helper_selftest_portfwd(pf.pid);
 	}
 	close(tapsk);
 	r = fd_set_nonblock(tap, true);

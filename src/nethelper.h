@@ -30,11 +30,14 @@ struct net_helper_plan {
 	size_t nnet_allow;
 	int flow_log_fd; /* --flow-log's fd, or -1 */
 	bool selftest_forbidden; /* tests only: see net_helper_main */
+	bool selftest_portfwd_forbidden; /* tests only: the same for the forwarder */
 };
 
 /* The helper's life: libslirp set up and the published ports bound, its own namespaces, "ready"
  * sent on ctl, the tap fd received on tapsk, the rest of the lock-down, then the loop until the
  * sandbox is gone. selftest_forbidden (tests only): right after the lock-down, make a call the
- * filter does not allow, instead of running the loop. */
+ * filter does not allow, instead of running the loop. selftest_portfwd_forbidden (tests only):
+ * the forwarder does that, and the helper, once it has passed the namespaces on, waits for it,
+ * says on stderr how it ended ("network: selftest: forwarder: signal 31") and exits 3. */
 __attribute__((noreturn)) void net_helper_main(const struct net_helper_plan *plan, int ctl,
 					       int tapsk);

@@ -18,8 +18,8 @@
 #include "util.h"
 
 /* Parse our own short command line into the helper's plan (pub holds argc entries); on error
- * tell the supervisor and exit. --selftest-forbidden is for tests only: the supervisor never
- * passes it. */
+ * tell the supervisor and exit. --selftest-forbidden and --selftest-portfwd-forbidden are for
+ * tests only: the supervisor never passes them. */
 static void parse(int argc, char **argv, struct net_helper_plan *plan, struct publish *pub,
 		  char **allow)
 {
@@ -39,6 +39,8 @@ static void parse(int argc, char **argv, struct net_helper_plan *plan, struct pu
 			i++;
 		} else if (strcmp(argv[i], "--selftest-forbidden") == 0) {
 			plan->selftest_forbidden = true;
+		} else if (strcmp(argv[i], "--selftest-portfwd-forbidden") == 0) {
+			plan->selftest_portfwd_forbidden = true;
 		} else if (strcmp(argv[i], "--net-fast") == 0 && i + 1 < argc &&
 			   (strcmp(argv[i + 1], "on") == 0 || strcmp(argv[i + 1], "off") == 0)) {
 			plan->fast_ports = strcmp(argv[++i], "on") == 0;

@@ -17,6 +17,7 @@
  * clients wait in the listen backlog. UDP published ports stay with libslirp. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -33,9 +34,11 @@ struct portfwd {
 
 /* In the helper, before usernet_lockdown_isolate (afterwards the forwarder could no longer join
  * the sandbox's user namespace): bind a listener for every TCP entry of pub and fork the
- * forwarder holding them. No TCP entry: nothing is forked. 0 or -errno with err, e.g.
- * "publish 127.0.0.1:8080/tcp: Address already in use". */
-int portfwd_start(const struct publish *pub, size_t n, struct portfwd *pf, char *err,
+ * forwarder holding them. No TCP entry: nothing is forked. selftest_forbidden (tests only):
+ * right after its lock-down the forwarder makes a call its filter does not allow, instead of
+ * running its loop. 0 or -errno with err, e.g. "publish 127.0.0.1:8080/tcp: Address already in
+ * use". */
+int portfwd_start(const struct publish *pub, size_t n, bool selftest_forbidden, struct portfwd *pf, char *err,
 		  size_t errlen);
 /* After the tap: receive the sandbox's user and network namespace fds from the sandbox's child
  * on from (CHAN_MSG_USERNS, then CHAN_MSG_NETNS) and hand them to the forwarder, which joins

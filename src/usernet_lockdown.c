@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -166,7 +167,7 @@ static const char *const lockdown_allowed[] = {
  * it (for the helper the supervisor then says "network helper died: signal 31"; the forwarder,
  * which has its own list, then refuses clients). Only the native ABI: any other (i386, x32) is
  * killed as a bad architecture. */
-static int lockdown_seccomp(const char *const *allowed, size_t nallowed, char *err, size_t errlen)
+static int lockdown_seccomp(const char *const *allowed, size_t nallowed, bool helper, char *err, size_t errlen)
 {
 	__attribute__((cleanup(lockdown_ctx_release))) scmp_filter_ctx ctx = NULL;
 	int r;
@@ -195,15 +196,18 @@ static int lockdown_seccomp(const char *const *allowed, size_t nallowed, char *e
 	if (r < 0)
 		return err_set(err, errlen, -r, "seccomp rule");
 #endif
-	/* Two calls only with one argument: FIONREAD (libslirp sizes a UDP datagram with it), and
-	 * clearing the death signal when the loop starts draining after the sandbox ended. */
-	r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-			     SCMP_A1(SCMP_CMP_EQ, FIONREAD, 0));
-	if (r == 0)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 2,
-				     SCMP_A0(SCMP_CMP_EQ, PR_SET_PDEATHSIG, 0), SCMP_A1(SCMP_CMP_EQ, 0, 0));
-	if (r < 0)
-		return err_set(err, errlen, -r, "seccomp rule");
+	/* The helper's two calls allowed only with one argument: FIONREAD (libslirp sizes a UDP
+	 * datagram with it), and clearing the death signal when the loop starts draining after the
+	 * sandbox ended. The forwarder makes neither. */
+	if (helper) {
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+				     SCMP_A1(SCMP_CMP_EQ, FIONREAD, 0));
+		if (r == 0)
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 2,
+					     SCMP_A0(SCMP_CMP_EQ, PR_SET_PDEATHSIG, 0), SCMP_A1(SCMP_CMP_EQ, 0, 0));
+		if (r < 0)
+			return err_set(err, errlen, -r, "seccomp rule");
+	}
 	r = seccomp_load(ctx);
 	if (r < 0)
 		return err_set(err, errlen, -r, "load the seccomp filter");
@@ -232,7 +236,8 @@ int usernet_lockdown_isolate(const char *resolv_text, char *err, size_t errlen)
 	return lockdown_newroot(resolv_text, err, errlen);
 }
 
-int usernet_lockdown_with(const char *const *allowed, size_t nallowed, char *err, size_t errlen)
+/* Steps 3-5 with the list allowed, and the helper's calls with arguments when helper. */
+static int lockdown(const char *const *allowed, size_t nallowed, bool helper, char *err, size_t errlen)
 {
 	int r = lockdown_drop_caps(err, errlen);
 
@@ -240,10 +245,15 @@ int usernet_lockdown_with(const char *const *allowed, size_t nallowed, char *err
 		return r;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return err_set(err, errlen, errno, "set no_new_privs");
-	return lockdown_seccomp(allowed, nallowed, err, errlen);
+	return lockdown_seccomp(allowed, nallowed, helper, err, errlen);
+}
+
+int usernet_lockdown_with(const char *const *allowed, size_t nallowed, char *err, size_t errlen)
+{
+	return lockdown(allowed, nallowed, false, err, errlen);
 }
 
 int usernet_lockdown(char *err, size_t errlen)
 {
-	return usernet_lockdown_with(lockdown_allowed, ARRAY_SIZE(lockdown_allowed), err, errlen);
+	return lockdown(lockdown_allowed, ARRAY_SIZE(lockdown_allowed), true, err, errlen);
 }

@@ -28,6 +28,7 @@ int usernet_lockdown_read_resolv(char *buf, size_t len);
 int usernet_lockdown_isolate(const char *resolv_text, char *err, size_t errlen);
 /* Steps 3-5. 0 or -errno with the failing step in err. */
 int usernet_lockdown(char *err, size_t errlen);
-/* Steps 3-5 with another allow list (the names of system calls), for the published ports'
- * forwarder (portfwd.c), whose loop calls other things than libslirp's. */
+/* Steps 3-5 with another allow list (the names of system calls) and nothing else: none of the
+ * helper's calls allowed only with an argument (ioctl FIONREAD, prctl PR_SET_PDEATHSIG 0). For
+ * the published ports' forwarder (portfwd.c), whose loop calls other things than libslirp's. */
 int usernet_lockdown_with(const char *const *allowed, size_t nallowed, char *err, size_t errlen);

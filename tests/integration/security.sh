@@ -510,32 +510,67 @@ else
     t_skip "14 helper lock-down: no user namespace left for the helper" "unshare -U is not allowed here"
 fi
 
-# --- 15. the helper's seccomp filter is an allow list ---------------------------------------
+# --- 15. the helper's and the forwarder's seccomp filters are allow lists -------------------
 # The helper run by hand as the supervisor would (its sockets at fds 3 and 4, a stand-in for the
 # tap), with the test-only --selftest-forbidden: right after the lock-down it calls uname, which
 # its loop never needs. The filter must kill it (SIGSYS); the control runs the loop until the
 # control socket closes.
+# The published ports' forwarder (sandbox-portfwd) has its own list: with a TCP -p the helper
+# forks it; it joins the user and network namespaces it is given (here those of an
+# `unshare -Un` of our own, as the sandbox's child would send them: helper.py PORT), locks
+# down, and with the test-only --selftest-portfwd-forbidden calls uname: the helper waits for it
+# and says how it ended. The control: without it, the forwarder locked down accepts a client
+# and resets it (no 10.0.2.100 to connect from in that namespace), through accept4, socket,
+# setsockopt, bind and close, all of its list.
 HELPER=$(dirname "$SANDBOX")/sandbox-net
 cat >"$T_WORK/helper.py" <<'PY'
 import os, socket, struct, subprocess, sys, time
+port = int(sys.argv.pop(1)) if sys.argv[1].isdigit() else 0
+if port:
+    ns = subprocess.Popen(['unshare', '-U', '-n', 'sleep', '30'])
+    me = os.readlink('/proc/self/ns/user')
+    deadline = time.time() + 5
+    while os.readlink('/proc/%d/ns/user' % ns.pid) == me and time.time() < deadline:
+        time.sleep(0.01)
+    nsfds = [os.open('/proc/%d/ns/%s' % (ns.pid, n), os.O_RDONLY) for n in ('user', 'net')]
 ctl, ctl_child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 tapsk, tapsk_child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 tap, tap_peer = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
 def place():
     os.dup2(ctl_child.fileno(), 3)
     os.dup2(tapsk_child.fileno(), 4)
-p = subprocess.Popen(sys.argv[1:], preexec_fn=place, pass_fds=(3, 4))
+p = subprocess.Popen(sys.argv[1:], preexec_fn=place, pass_fds=(3, 4), stderr=subprocess.PIPE)
 ctl_child.close(); tapsk_child.close()
 err, = struct.unpack_from('<i', ctl.recv(256))
 if err:
     sys.exit('ready: error %d' % err)
-socket.send_fds(tapsk, [struct.pack('<Iii244s', 7, 0, 0, b'')], [tap.fileno()])  # CHAN_MSG_TAP
-time.sleep(0.5)
-if p.poll() is None:
-    print('running')
-    ctl.close()
-rc = p.wait(timeout=10)
-print('signal %d' % -rc if rc < 0 else 'exit %d' % rc)
+msgs = [(7, tap.fileno())] + ([(9, nsfds[0]), (10, nsfds[1])] if port else [])  # CHAN_MSG_TAP, _USERNS, _NETNS
+for kind, fd in msgs:
+    socket.send_fds(tapsk, [struct.pack('<Iii244s', kind, 0, 0, b'')], [fd])
+if '--selftest-portfwd-forbidden' in sys.argv:
+    pass  # the helper ends by itself once the forwarder has
+else:
+    if port:
+        try:  # the reset may come before connect() returns
+            c = socket.create_connection(('127.0.0.1', port), timeout=10)
+            print('eof' if c.recv(1) == b'' else 'data')
+        except ConnectionResetError:
+            print('reset')
+        except OSError as e:
+            print(e)
+    else:
+        time.sleep(0.5)
+    if p.poll() is None:
+        print('running')
+        ctl.close()
+try:
+    out = p.communicate(timeout=15)[1].decode(errors='replace')
+finally:
+    if port:
+        ns.kill()
+for line in out.splitlines():
+    print(line.split(': ', 1)[-1])
+print('signal %d' % -p.returncode if p.returncode < 0 else 'exit %d' % p.returncode)
 PY
 if command -v python3 >/dev/null; then
     t_eq "15 helper seccomp: a call outside its allow list after the lock-down kills it (SIGSYS)" "signal 31" \
@@ -544,6 +579,20 @@ if command -v python3 >/dev/null; then
         "$(python3 "$T_WORK/helper.py" "$HELPER" --mtu 1500 2>&1 | tr '\n' ' ' | sed 's/ $//')"
 else
     t_skip "15 helper seccomp: a call outside its allow list kills it" "no python3"
+fi
+if command -v python3 >/dev/null && unshare -U -n true 2>/dev/null; then
+    P=$(free_port)
+    t_eq "15 forwarder seccomp: a call outside its allow list after the lock-down kills it (SIGSYS)" \
+        "network: selftest: forwarder: signal 31 exit 3" \
+        "$(python3 "$T_WORK/helper.py" "$P" "$HELPER" --mtu 1500 -p "127.0.0.1:$P:8000" \
+            --selftest-portfwd-forbidden 2>&1 | tr '\n' ' ' | sed 's/ $//')"
+    P=$(free_port)
+    t_eq "15 forwarder seccomp (control): locked down, it accepts a client and runs its loop" \
+        "reset running exit 0" \
+        "$(python3 "$T_WORK/helper.py" "$P" "$HELPER" --mtu 1500 -p "127.0.0.1:$P:8000" 2>&1 |
+            tr '\n' ' ' | sed 's/ $//')"
+else
+    t_skip "15 forwarder seccomp: a call outside its allow list kills it" "no python3, or unshare -Un is not allowed"
 fi
 
 # --- 16. issue #10, second round: what an attacker inside found ---------------------------
