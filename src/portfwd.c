@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "chan.h"
@@ -38,8 +39,8 @@
  * connect from inside the sandbox's network namespace. (Its socket to the helper, read with
  * recvmsg, is closed before.) */
 static const char *const portfwd_allowed[] = {
-	/* the loop */
-	"epoll_wait", "epoll_pwait", "epoll_ctl",
+	/* the loop, and its back-off when accept4 fails for want of fds or memory */
+	"epoll_wait", "epoll_pwait", "epoll_ctl", "clock_gettime",
 	/* a connection: the host's end accepted, the sandbox's made (pf_connect_inside) */
 	"accept4", "socket", "bind", "connect", "setsockopt", "getsockopt",
 	/* its bytes: splice through pipes, a small message by recv and send (pf_copy_small) */
@@ -49,6 +50,11 @@ static const char *const portfwd_allowed[] = {
 	/* the way out */
 	"rt_sigreturn", "restart_syscall", "exit", "exit_group",
 };
+
+/* After accept4 failed with EMFILE, ENFILE, ENOMEM or ENOBUFS, the listeners leave the epoll
+ * set for this long: the client stays in the backlog, so the listener stays readable, and
+ * watching it would wake the loop at once, for ever. */
+enum { PF_BACKOFF_MS = 100 };
 
 /* Empty pipes kept from ended connections: a connection then costs two pipe2() and four
  * close() calls fewer, and its pipes' buffers are already there. */
@@ -98,7 +104,9 @@ struct pf_state {
 	struct pf_listener *listeners;
 	size_t nlisteners;
 	size_t nconns, max_conns;
-	bool paused; /* at max_conns: the listeners are out of the epoll set */
+	bool paused; /* at max_conns, or backing off: the listeners are out of the epoll set */
+	bool backoff; /* since accept4 failed for want of resources, until resume_ns */
+	long long resume_ns;
 	struct pf_conn *dead;
 	int pipes[PF_PIPE_POOL][2]; /* empty pipes of ended connections, for the next ones */
 	size_t npipes;
@@ -208,6 +216,22 @@ static int pf_listeners_set(struct pf_state *st, bool on)
 	return r;
 }
 
+static long long pf_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Stop watching the listeners for PF_BACKOFF_MS (pf_timeout_ms ends it). */
+static void pf_backoff(struct pf_state *st)
+{
+	(void)pf_listeners_set(st, false);
+	st->backoff = true;
+	st->resume_ns = pf_now_ns() + PF_BACKOFF_MS * 1000000LL;
+}
+
 /* Close a socket so that its peer sees a RST, not an orderly end: an error on one side must
  * not look like a complete transfer on the other. */
 static void pf_close_reset(int fd)
@@ -265,8 +289,10 @@ static void pf_conn_close(struct pf_state *st, struct pf_conn *c, bool reset)
 	c->next_dead = st->dead;
 	st->dead = c;
 	st->nconns--;
-	if (st->paused && st->nconns < st->max_conns)
-		(void)pf_listeners_set(st, true); /* failing, they stay paused: clients wait in the backlog */
+	/* A connection's fds and memory are free again: worth another accept, even backing off. */
+	st->backoff = false;
+	if (st->paused && st->nconns < st->max_conns && pf_listeners_set(st, true) < 0)
+		pf_backoff(st); /* clients wait in the backlog meanwhile */
 }
 
 /* The small path of one direction whose pipe is empty: one recv(), one send(), and what the
@@ -482,10 +508,32 @@ static void pf_accept(struct pf_state *st, struct pf_listener *l)
 	for (int k = 0; k < 64 && !st->paused; k++) {
 		int host = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-		if (host < 0)
+		if (host < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOMEM || errno == ENOBUFS)
+				pf_backoff(st);
 			return; /* EAGAIN, or a client that went away before we took it */
+		}
 		pf_accept_one(st, l, host);
 	}
+}
+
+/* epoll_wait's timeout: none, or what is left of the back-off; once it is over, the listeners
+ * are watched again. */
+static int pf_timeout_ms(struct pf_state *st)
+{
+	long long left;
+
+	if (!st->backoff)
+		return -1;
+	left = st->resume_ns - pf_now_ns();
+	if (left <= 0) {
+		st->backoff = false;
+		if (st->nconns >= st->max_conns || pf_listeners_set(st, true) == 0)
+			return -1;
+		pf_backoff(st); /* not even watching them works: later */
+		return PF_BACKOFF_MS;
+	}
+	return (int)((left + 999999) / 1000000);
 }
 
 __attribute__((noreturn)) static void pf_loop(struct pf_state *st)
@@ -498,7 +546,7 @@ __attribute__((noreturn)) static void pf_loop(struct pf_state *st)
 		_exit(1);
 	}
 	for (;;) {
-		int n = epoll_wait(st->ep, evs, ARRAY_SIZE(evs), -1);
+		int n = epoll_wait(st->ep, evs, ARRAY_SIZE(evs), pf_timeout_ms(st));
 
 		if (n < 0 && errno != EINTR) {
 			warn_errno(errno, "network: published ports: epoll_wait");

@@ -157,6 +157,63 @@ static void test_pipe_pool(void **state)
 	}
 }
 
+/* accept4 failing for want of fds: the listeners leave the epoll set for a while (a client
+ * still in the backlog would wake the loop at once, for ever), and come back when the back-off
+ * ends. */
+static void test_accept_backoff(void **state)
+{
+	static struct pf_state st;
+	struct pf_listener l = { .kind = PF_LISTENER };
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t alen = sizeof(a);
+	struct epoll_event ev;
+	struct rlimit old, low;
+	int client, spare, timeout;
+
+	(void)state;
+	memset(&st, 0, sizeof(st));
+	st.ep = epoll_create1(EPOLL_CLOEXEC);
+	assert_true(st.ep >= 0);
+	st.listeners = &l;
+	st.nlisteners = 1;
+	st.max_conns = 4;
+	l.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	assert_true(l.fd >= 0);
+	assert_int_equal(bind(l.fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(l.fd, 8), 0);
+	assert_int_equal(getsockname(l.fd, (struct sockaddr *)&a, &alen), 0);
+	client = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(client >= 0);
+	assert_int_equal(connect(client, (struct sockaddr *)&a, sizeof(a)), 0);
+	pf_listeners_set(&st, true);
+	assert_int_equal(epoll_wait(st.ep, &ev, 1, 1000), 1);
+
+	/* No fd left for accept4: EMFILE. */
+	spare = dup(st.ep);
+	assert_true(spare >= 0);
+	close(spare);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = (rlim_t)spare;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	pf_accept(&st, &l);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_true(st.paused && st.backoff);
+	assert_int_equal(st.nconns, 0);
+	assert_int_equal(epoll_wait(st.ep, &ev, 1, 0), 0); /* the listener is not watched */
+	timeout = pf_timeout_ms(&st);
+	assert_true(timeout > 0 && timeout <= PF_BACKOFF_MS);
+
+	/* The back-off over: watched again, and the client is still there to take. */
+	st.resume_ns = pf_now_ns() - 1;
+	assert_int_equal(pf_timeout_ms(&st), -1);
+	assert_false(st.paused || st.backoff);
+	assert_int_equal(epoll_wait(st.ep, &ev, 1, 1000), 1);
+	close(client);
+	close(l.fd);
+	close(st.ep);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -164,6 +221,7 @@ int main(void)
 		cmocka_unit_test(test_eof_behind_short_read),
 		cmocka_unit_test(test_bulk_by_splice),
 		cmocka_unit_test(test_pipe_pool),
+		cmocka_unit_test(test_accept_backoff),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
