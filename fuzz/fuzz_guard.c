@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "loop.h"
-#include "options.h"
+#include "netaddr.h"
 #include "usernet.h"
 
 static struct usernet u;

@@ -22,6 +22,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "options.h" /* struct cap_change */
 #include "util.h"
 
 #define BIT(c) (UINT64_C(1) << (c))

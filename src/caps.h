@@ -11,7 +11,7 @@
 #include <sys/capability.h>
 #include <sys/types.h>
 
-#include "options.h"
+struct cap_change; /* options.h: a --cap-add or --cap-drop as given */
 
 /* caps_parse_name() result for "ALL". */
 #define CAPS_ALL ((cap_value_t)-1)

@@ -9,6 +9,10 @@
 
 #include "subid.h"
 
+/* --map: which ids the sandbox maps (userns_plan decides the maps from it). Here rather than in
+ * options.h, so that the id plan's headers need not include the option parser's. */
+enum map_mode { MAP_AUTO, MAP_SELF, MAP_SUBID, MAP_KEEP_ID };
+
 struct idmap_range {
 	uint32_t inside;
 	uint32_t outside;

@@ -17,3 +17,8 @@
 #define NETADDR_HOST6 "fd00::2"
 #define NETADDR_DNS6 "fd00::3"
 #define NETADDR_GUEST6 "fd00::100"
+
+/* eth0's and libslirp's MTU: --mtu's default and bounds, which the helper checks again. */
+#define DEFAULT_MTU 65520
+#define MIN_MTU 1280 /* IPv6 needs at least this */
+#define MAX_MTU 65521

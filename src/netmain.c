@@ -14,7 +14,7 @@
 
 #include "nethelper.h"
 #include "netpolicy.h"
-#include "options.h"
+#include "netaddr.h"
 #include "util.h"
 
 /* Parse our own short command line into the helper's plan (pub holds argc entries); on error

@@ -7,12 +7,13 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "idmap.h"  /* enum map_mode */
+#include "netaddr.h" /* the MTU bounds */
 #include "netmode.h"
 #include "publish.h"
 #include "rlimit.h"
 
 enum cmd_kind { CMD_RUN, CMD_EXEC, CMD_LIST, CMD_DOCTOR, CMD_HELP, CMD_VERSION };
-enum map_mode { MAP_AUTO, MAP_SELF, MAP_SUBID, MAP_KEEP_ID };
 enum seccomp_mode { SECCOMP_DEFAULT, SECCOMP_NONE };
 /* /sys/fs/cgroup inside, when the host has cgroup v2: the sandbox's own cgroup. */
 enum cgroupfs_mode { CGROUPFS_RO, CGROUPFS_RW, CGROUPFS_NONE };
@@ -118,12 +119,9 @@ struct config {
 };
 
 #define DEFAULT_HOSTNAME "sandbox"
-#define DEFAULT_MTU 65520
 #define DEFAULT_TMP_SIZE (512ULL << 20)
 #define DEFAULT_SHM_SIZE (64ULL << 20)    /* docker's: /dev/shm is not a second /tmp */
 #define DEFAULT_TMPFS_SIZE (512ULL << 20) /* --tmpfs DST without :SIZE, as /tmp */
-#define MIN_MTU 1280 /* IPv6 needs at least this */
-#define MAX_MTU 65521
 
 /* Parse argv into cfg. 0, or -EINVAL with a one-line reason in err (no "sandbox: " prefix).
  * Pure apart from reading the caller's environment for "-e NAME" and stat()ing ROOTFS (host

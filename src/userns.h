@@ -5,7 +5,6 @@
 #include <sys/types.h>
 
 #include "idmap.h"
-#include "options.h"
 
 struct userns_plan {
 	struct idmap uids;

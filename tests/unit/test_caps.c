@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "caps.h"
+#include "options.h" /* struct cap_change */
 
 #define BIT(c) (UINT64_C(1) << (c))
 
