@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -40,8 +41,28 @@
  * /proc, still mounted here, reaches the new namespace's value. The kernel takes the range
  * only if both ends are mapped in our user namespace ("0 2147483647" is EINVAL with a
  * 65536-id map) and compares host ids, so the ends are the inside ids with the lowest and the
- * highest host id. 0 or -errno; -EROFS and the like when the host's /proc/sys is read-only
- * (a sandbox inside a container): ping then stays off, and the caller lets that be. */
+ * highest host id. Inside another sandbox that /proc/sys is read-only (masked, and locked by
+ * the outer one): a procfs of our own, detached and never attached anywhere, reaches the same
+ * sysctl (the outer one keeps an unmasked procfs for exactly such mounts). 0 or -errno; -EROFS
+ * and the like when no procfs can be had (a sandbox inside a container): ping then stays off,
+ * and the caller lets that be. */
+static int open_ping_range(void)
+{
+	_cleanup_close_ int fs = -1, mnt = -1;
+	int fd = open("/proc/sys/net/ipv4/ping_group_range", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd >= 0 || errno != EROFS)
+		return fd < 0 ? -errno : fd;
+	fs = fsopen("proc", FSOPEN_CLOEXEC);
+	if (fs < 0 || fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return -EROFS;
+	mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	if (mnt < 0)
+		return -EROFS;
+	fd = openat(mnt, "sys/net/ipv4/ping_group_range", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	return fd < 0 ? -errno : fd;
+}
+
 static int net_allow_ping(char *err, size_t errlen)
 {
 	_cleanup_fclose_ FILE *map = fopen("/proc/self/gid_map", "re");
@@ -55,9 +76,9 @@ static int net_allow_ping(char *err, size_t errlen)
 	r = idmap_host_span(map, &low, &high);
 	if (r < 0)
 		return err_set(err, errlen, -r, "parse /proc/self/gid_map");
-	fd = open("/proc/sys/net/ipv4/ping_group_range", O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = open_ping_range();
 	if (fd < 0)
-		return err_set(err, errlen, errno, "open net.ipv4.ping_group_range");
+		return err_set(err, errlen, -fd, "open net.ipv4.ping_group_range");
 	n = snprintf(line, sizeof(line), "%u %u\n", low, high);
 	r = write_all(fd, line, (size_t)n);
 	if (r < 0)

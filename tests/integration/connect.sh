@@ -6,6 +6,13 @@ t_need_tun
 make_rootfs
 build_nettool "$T_WORK"
 cp "$NETTOOL" "$ROOTFS/bin/nettool"
+# Nested in a sandbox whose COMMAND has the connect() filter, the kernel allows no second
+# listener (EBUSY): libslirp carries every connection and there is no fast path to test.
+if t_connect_listener_busy; then
+    t_skip_host "$(basename "$0"): the outgoing fast path" \
+        "the kernel allows one seccomp listener per process and the outer sandbox's connect() filter holds it (run the outer one with --net-fast off or --net none)"
+    exit 0
+fi
 BG=()
 bg() { "$@" & BG+=($!); }
 stop_bg() { [ ${#BG[@]} -gt 0 ] && kill "${BG[@]}" 2>/dev/null; wait "${BG[@]}" 2>/dev/null; BG=(); }
@@ -108,14 +115,16 @@ t_eq "400 connections at once, 8 processes: none lost" "400" \
 # --- what COMMAND sees otherwise ----------------------------------------------------------------
 t_eq "COMMAND gets no extra file descriptor" "0 1 2" \
     "$(fast "$ROOTFS" sh -c 'cd /proc/self/fd && echo [0-9]*' 2>&1 | sed 's/ 3$//')"
-t_eq "COMMAND runs under two filters: the default one and the connect() one" "2" \
+# (Counted above the caller's own filters: nested, COMMAND inherits the outer sandbox's.)
+base=$(t_filters_base)
+t_eq "COMMAND runs under two filters: the default one and the connect() one" "$((base + 2))" \
     "$(fast "$ROOTFS" awk '/^Seccomp_filters:/ { print $2 }' /proc/self/status)"
-t_eq "--net-allow keeps the connect() filter" "2" \
+t_eq "--net-allow keeps the connect() filter" "$((base + 2))" \
     "$(fast --net-allow 10.0.2.2 "$ROOTFS" awk '/^Seccomp_filters:/ { print $2 }' /proc/self/status)"
-t_eq "--net-fast off: only the default filter" "1" \
+t_eq "--net-fast off: only the default filter" "$((base + 1))" \
     "$(sb --net-fast off "$ROOTFS" awk '/^Seccomp_filters:/ { print $2 }' /proc/self/status)"
-t_eq "--seccomp none: no filter at all" "0" \
+t_eq "--seccomp none: no filter at all" "$base" \
     "$(fast --seccomp none "$ROOTFS" awk '/^Seccomp_filters:/ { print $2 }' /proc/self/status)"
-t_eq "--net none: no connect() filter" "1" \
+t_eq "--net none: no connect() filter" "$((base + 1))" \
     "$(fast --net none "$ROOTFS" awk '/^Seccomp_filters:/ { print $2 }' /proc/self/status)"
 stop_bg

@@ -232,6 +232,17 @@ t_need_tun() {
     exit 0
 }
 
+# t_connect_listener_busy: whether COMMAND cannot have the outgoing fast path's connect()
+# filter here, as the tool itself says with -v: in a sandbox nested in one whose COMMAND has it,
+# the kernel refuses a second seccomp listener in the same filter chain (EBUSY), and libslirp
+# carries every connection. Needs ROOTFS.
+t_connect_listener_busy() {
+    sb -v --net-fast on "$ROOTFS" true </dev/null 2>&1 | grep -q 'connect() notification filter: Device or resource busy'
+}
+# t_filters_base: the seccomp filters the caller runs under (inside a sandbox, the outer
+# one's), which every sandbox's COMMAND inherits under its own.
+t_filters_base() { awk '/^Seccomp_filters:/ { print $2 }' /proc/self/status; }
+
 # wait_until SECONDS CMD...: poll CMD every 50 ms.
 wait_until() {
     local n=$(($1 * 20)); shift

@@ -48,6 +48,26 @@ if [ -c /dev/net/tun ]; then
     out=$(sb --net none --dev-bind /dev/net/tun /dev/net/tun / "$IN" "$NEST/rootfs" ip -4 addr show eth0 </dev/null 2>&1)
     t_match "the inner network with /dev/net/tun: eth0 has 10.0.2.100" "inet 10\.0\.2\.100/24" "$out"
 fi
+# The inner network reaches a server on the outer sandbox's own loopback through 10.0.2.2 with
+# --allow-host-loopback (libslirp carries it: the outer COMMAND's connect() filter holds the one
+# seccomp listener the kernel allows), and an unprivileged ping works (its sysctl is written
+# through a procfs of the inner's own: the outer /proc/sys is read-only).
+if [ -c /dev/net/tun ]; then
+    build_nettool "$NEST"
+    cp "$NETTOOL" "$NEST/rootfs/bin/nettool"
+    P=$(free_port)
+    out=$(sb --dev-bind /dev/net/tun /dev/net/tun / sh -c '
+        "$1" tcp-echo "$2" 127.0.0.1 >/tmp/echo.out 2>&1 & s=$!
+        i=0; until grep -q listening /tmp/echo.out || [ $i -ge 200 ]; do sleep 0.05; i=$((i + 1)); done
+        "$3" --allow-host-loopback "$4" nettool tcp-ask 10.0.2.2 "$2" hello-outer
+        "$3" "$4" nettool tcp-ask 10.0.2.2 "$2" hello-refused || echo refused
+        "$3" "$4" nettool icmp-ping 10.0.2.2
+        kill $s' sh "$NETTOOL" "$P" "$IN" "$NEST/rootfs" </dev/null 2>&1)
+    t_eq "the inner network: TCP to 10.0.2.2 with --allow-host-loopback reaches the outer sandbox's 127.0.0.1" \
+        "hello-outer" "$(printf '%s\n' "$out" | sed -n 1p)"
+    t_match "the inner network: without --allow-host-loopback it is refused" "Connection refused" "$out"
+    t_eq "the inner network: ping 10.0.2.2 without CAP_NET_RAW" "echo reply" "$(printf '%s\n' "$out" | tail -n 1)"
+fi
 # Without it, the inner's error line points at the way around and at doctor.
 sb_run --net none / "$IN" "$NEST/rootfs" true </dev/null
 t_match "without /dev/net/tun: the error points at --net none and sandbox doctor" \
