@@ -31,7 +31,8 @@ static const struct {
 
 unsigned cgroup_needed(const struct cgroup_limits *l)
 {
-	return (l->memory ? CGROUP_MEMORY : 0) | (l->pids ? CGROUP_PIDS : 0) | (l->cpus > 0 ? CGROUP_CPU : 0);
+	return (l->memory ? CGROUP_MEMORY : 0) | (l->pids ? CGROUP_PIDS : 0) |
+	       (l->cpu_quota || l->cpu_weight ? CGROUP_CPU : 0);
 }
 
 int cgroup_parse_self(const char *text, char *path, size_t len)
@@ -213,36 +214,48 @@ int cgroup_find(int rootfd, const char *self_path, uid_t uid, unsigned need, cha
 	return -ENOENT;
 }
 
-int cgroup_format_cpu_max(double cpus, char *buf, size_t len)
+unsigned long long cgroup_cpus_quota(double cpus)
 {
 	unsigned long long q = ceil_u64(cpus * 100000.0);
-	int n;
 
-	if (q < 1000)
-		q = 1000;
-	n = snprintf(buf, len, "%llu 100000", q);
+	return q < 1000 ? 1000 : q;
+}
+
+int cgroup_format_cpu_max(unsigned long long quota, unsigned long long period, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%llu %llu", quota, period ? period : 100000);
+
 	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
 }
 
-static const char *option_of(unsigned need, const char *controller)
+/* What the messages call the limit of controller i: the option, or what l->names says. */
+static const char *label(const struct cgroup_limits *l, size_t i)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(controllers); i++)
-		if (controller && !strcmp(controllers[i].name, controller))
-			return controllers[i].option;
-	for (size_t i = 0; i < ARRAY_SIZE(controllers); i++)
-		if (need & controllers[i].bit)
-			return controllers[i].option;
-	return "--memory";
+	return l->names ? l->names[i] : controllers[i].option;
 }
 
-static int no_cgroup(char *err, size_t errlen, unsigned need, const char *controller)
+/* The limit to name: the one of controller, else the first one l needs. */
+static const char *option_of(const struct cgroup_limits *l, const char *controller)
+{
+	unsigned need = cgroup_needed(l);
+
+	for (size_t i = 0; i < ARRAY_SIZE(controllers); i++)
+		if (controller && !strcmp(controllers[i].name, controller))
+			return label(l, i);
+	for (size_t i = 0; i < ARRAY_SIZE(controllers); i++)
+		if (need & controllers[i].bit)
+			return label(l, i);
+	return label(l, 0);
+}
+
+static int no_cgroup(char *err, size_t errlen, const struct cgroup_limits *l, const char *controller)
 {
 	if (!controller)
-		cgroup_has("", need, &controller);
+		cgroup_has("", cgroup_needed(l), &controller);
 	return err_set(err, errlen, -ENOENT,
 		       "%s: needs a delegated cgroup v2 (this host has no cgroup v2 with the %s controller "
 		       "delegated to you; on systemd, run under `systemd-run --user --scope -p Delegate=yes`)",
-		       option_of(need, controller), controller);
+		       option_of(l, controller), controller);
 }
 
 /* An absolute path: the same as read_text_at from the root. */
@@ -319,55 +332,117 @@ static int write_limits(int fd, const char *path, const struct cgroup_limits *l,
 
 	if (l->memory) {
 		snprintf(value, sizeof(value), "%llu", l->memory);
-		if ((r = write_limit(fd, path, "memory.max", value, "--memory", err, errlen)) < 0)
+		if ((r = write_limit(fd, path, "memory.max", value, label(l, 0), err, errlen)) < 0)
 			return r;
-		/* Without this the limit would only push the excess into swap. */
-		if (write_file_at(fd, "memory.swap.max", "0") < 0)
+		/* Without a swap limit the memory limit would only push the excess into swap. */
+		if (l->swap < 0)
+			snprintf(value, sizeof(value), "max");
+		else
+			snprintf(value, sizeof(value), "%lld", l->swap);
+		r = write_file_at(fd, "memory.swap.max", value);
+		if (r < 0 && l->swap != 0)
+			return err_set(err, errlen, -r, "%s: write %s/memory.swap.max", label(l, 0), path);
+		if (r < 0)
 			debug("cgroup: memory.swap.max not set");
 	}
 	if (l->pids) {
 		snprintf(value, sizeof(value), "%llu", l->pids + extra_pids);
-		if ((r = write_limit(fd, path, "pids.max", value, "--pids", err, errlen)) < 0)
+		if ((r = write_limit(fd, path, "pids.max", value, label(l, 1), err, errlen)) < 0)
 			return r;
 	}
-	if (l->cpus > 0) {
-		if (cgroup_format_cpu_max(l->cpus, value, sizeof(value)) < 0)
-			return err_set(err, errlen, ENOSPC, "--cpus");
-		if ((r = write_limit(fd, path, "cpu.max", value, "--cpus", err, errlen)) < 0)
+	if (l->cpu_quota) {
+		if (cgroup_format_cpu_max(l->cpu_quota, l->cpu_period, value, sizeof(value)) < 0)
+			return err_set(err, errlen, ENOSPC, "%s", label(l, 2));
+		if ((r = write_limit(fd, path, "cpu.max", value, label(l, 2), err, errlen)) < 0)
+			return r;
+	}
+	if (l->cpu_weight) {
+		snprintf(value, sizeof(value), "%llu", l->cpu_weight);
+		if ((r = write_limit(fd, path, "cpu.weight", value, label(l, 2), err, errlen)) < 0)
 			return r;
 	}
 	return 0;
 }
 
-/* The cgroup name below dirfd, made (or left over by a dead process of the same pid) and opened;
- * dir and sub name dirfd in messages. */
-static int make_cgroup(int dirfd, const char *dir, const char *sub, const char *name, unsigned need, char *err,
+/* The cgroup name below dirfd (at dir, for messages), made (or left over by a dead process of
+ * the same pid) and opened. */
+static int make_cgroup(int dirfd, const char *dir, const char *name, const struct cgroup_limits *l, char *err,
 		       size_t errlen)
 {
 	int fd;
 
 	if (mkdirat(dirfd, name, 0755) < 0 && errno != EEXIST)
-		return err_set(err, errlen, errno, "%s: create the cgroup %s%s%s/%s", option_of(need, NULL), dir,
-			       sub[0] ? "/" : "", sub, name);
+		return err_set(err, errlen, errno, "%s: create the cgroup %s/%s", option_of(l, NULL), dir, name);
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return err_set(err, errlen, errno, "%s: open the cgroup %s%s%s/%s", option_of(need, NULL), dir,
-			       sub[0] ? "/" : "", sub, name);
+		return err_set(err, errlen, errno, "%s: open the cgroup %s/%s", option_of(l, NULL), dir, name);
 	return fd;
 }
 
 /* The controllers of the limits in the top cgroup's subtree_control, so that its children can be
  * limited (and COMMAND can limit its own children with --cgroupfs rw); the others of the three
  * when the parent delegates them, so COMMAND sees memory.max, pids.max and cpu.max in any case. */
-static int enable_controllers(int topfd, const char *path, unsigned need, char *err, size_t errlen)
+static int enable_controllers(int topfd, const char *path, const struct cgroup_limits *l, char *err, size_t errlen)
 {
+	unsigned need = cgroup_needed(l);
+
 	for (size_t i = 0; i < ARRAY_SIZE(controllers); i++) {
 		char word[16];
 		snprintf(word, sizeof(word), "+%s", controllers[i].name);
 		int r = write_file_at(topfd, "cgroup.subtree_control", word);
 		if (r < 0 && (need & controllers[i].bit))
-			return err_set(err, errlen, -r, "%s: enable %s in %s/cgroup.subtree_control",
-				       controllers[i].option, controllers[i].name, path);
+			return err_set(err, errlen, -r, "%s: enable %s in %s/cgroup.subtree_control", label(l, i),
+				       controllers[i].name, path);
+	}
+	return 0;
+}
+
+/* l->path below the delegated cgroup rel (both relative to the cgroup2 mount) into out: a
+ * relative one as it is, an absolute one only when it lies below rel. Every component a plain
+ * name (no "." or ".."). 0 or -EINVAL with the reason in err. */
+static int place_path(const struct cgroup_limits *l, const char *rel, char *out, size_t len, char *err,
+		      size_t errlen)
+{
+	const char *p = l->path;
+	size_t n = strlen(rel);
+
+	if (p[0] == '/') {
+		p++;
+		if (n && (strncmp(p, rel, n) != 0 || p[n] != '/'))
+			return err_set(err, errlen, -EINVAL, "cgroup %s: not below /%s, the cgroup delegated to you",
+				       l->path, rel);
+		p += n + (n ? 1 : 0);
+	}
+	if (strlen(p) >= len)
+		return err_set(err, errlen, -ENAMETOOLONG, "cgroup %s", l->path);
+	for (const char *c = p;; c += strcspn(c, "/") + 1) {
+		size_t w = strcspn(c, "/");
+		if (w == 0 || (w == 1 && c[0] == '.') || (w == 2 && c[0] == '.' && c[1] == '.') || w > NAME_MAX)
+			return err_set(err, errlen, -EINVAL, "cgroup %s: not a path of cgroup names", l->path);
+		if (!c[w])
+			break;
+	}
+	strcpy(out, p);
+	return 0;
+}
+
+/* The parents of the cgroup name (below the delegated cgroup parentfd, at dir) made, with the
+ * controllers the limits need handed down through them. */
+static int make_parents(int parentfd, const char *dir, const char *name, const struct cgroup_limits *l, char *err,
+			size_t errlen)
+{
+	char sub[PATH_MAX], at[PATH_MAX];
+	int r;
+
+	for (const char *slash = strchr(name, '/'); slash; slash = strchr(slash + 1, '/')) {
+		snprintf(sub, sizeof(sub), "%.*s", (int)(slash - name), name);
+		if (snprintf(at, sizeof(at), "%s/%s", dir, sub) >= (int)sizeof(at))
+			return err_set(err, errlen, ENAMETOOLONG, "%s: the cgroup path", option_of(l, NULL));
+		_cleanup_close_ int fd = make_cgroup(parentfd, dir, sub, l, err, errlen);
+		if (fd < 0)
+			return fd;
+		if ((r = enable_controllers(fd, at, l, err, errlen)) < 0)
+			return r;
 	}
 	return 0;
 }
@@ -375,58 +450,93 @@ static int enable_controllers(int topfd, const char *path, unsigned need, char *
 int cgroup_setup(const struct cgroup_limits *l, struct cgroup *cg, char *err, size_t errlen)
 {
 	unsigned need = cgroup_needed(l);
-	char self[PATH_MAX], mnt[PATH_MAX], rel[PATH_MAX], top[PATH_MAX], text[1 << 16];
+	char self[PATH_MAX], mnt[PATH_MAX], rel[PATH_MAX], dir[PATH_MAX], text[1 << 16];
+	const char *top = cg->top;
 	const char *missing = NULL;
 	_cleanup_close_ int rootfd = -1;
 	int r;
 
 	cg->dirfd = cg->netfd = cg->topfd = cg->parentfd = -1;
-	cg->name[0] = cg->path[0] = '\0';
+	cg->name[0] = cg->path[0] = cg->top[0] = '\0';
 	if (!need)
 		return 0;
 	if (read_file_text("/proc/self/cgroup", text, sizeof(text)) < 0 ||
 	    cgroup_parse_self(text, self, sizeof(self)) < 0)
-		return no_cgroup(err, errlen, need, NULL);
+		return no_cgroup(err, errlen, l, NULL);
 	if (read_file_text("/proc/self/mountinfo", text, sizeof(text)) < 0 ||
 	    cgroup_parse_mountinfo(text, mnt, sizeof(mnt)) < 0)
-		return no_cgroup(err, errlen, need, NULL);
+		return no_cgroup(err, errlen, l, NULL);
 	rootfd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
-		return no_cgroup(err, errlen, need, NULL);
+		return no_cgroup(err, errlen, l, NULL);
 	if (cgroup_find(rootfd, self, getuid(), need, rel, sizeof(rel), &missing) < 0)
-		return no_cgroup(err, errlen, need, missing);
+		return no_cgroup(err, errlen, l, missing);
 	cg->parentfd = openat(rootfd, rel[0] ? rel : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (cg->parentfd < 0)
-		return err_set(err, errlen, errno, "%s: open %s/%s", option_of(need, NULL), mnt, rel);
+		return err_set(err, errlen, errno, "%s: open %s/%s", option_of(l, NULL), mnt, rel);
 	remove_stale(cg->parentfd);
-	snprintf(cg->name, sizeof(cg->name), "sandbox-%d", (int)getpid());
-	r = snprintf(top, sizeof(top), "%s%s%s/%s", mnt, rel[0] ? "/" : "", rel, cg->name);
+	r = snprintf(dir, sizeof(dir), "%s%s%s", mnt, rel[0] ? "/" : "", rel);
+	if (r < 0 || (size_t)r >= sizeof(dir))
+		return err_set(err, errlen, ENAMETOOLONG, "%s: the cgroup path", option_of(l, NULL));
+	if (!l->path)
+		snprintf(cg->name, sizeof(cg->name), "sandbox-%d", (int)getpid());
+	else if ((r = place_path(l, rel, cg->name, sizeof(cg->name), err, errlen)) < 0 ||
+		 (r = make_parents(cg->parentfd, dir, cg->name, l, err, errlen)) < 0)
+		return err_prefix(err, errlen, r, "%s: ", option_of(l, NULL));
+	r = snprintf(cg->top, sizeof(cg->top), "%s/%s", dir, cg->name);
 	if (r < 0 || (size_t)r + sizeof("/main") > sizeof(cg->path)) {
 		cg->name[0] = '\0';
-		return err_set(err, errlen, ENAMETOOLONG, "%s: the cgroup path", option_of(need, NULL));
+		return err_set(err, errlen, ENAMETOOLONG, "%s: the cgroup path", option_of(l, NULL));
 	}
-	cg->topfd = make_cgroup(cg->parentfd, mnt, rel, cg->name, need, err, errlen);
+	cg->topfd = make_cgroup(cg->parentfd, dir, cg->name, l, err, errlen);
 	if (cg->topfd < 0)
 		return cg->topfd;
 	debug("cgroup %s", top);
 	/* The top one bounds everything: COMMAND may raise main's limits through a writable
 	 * /sys/fs/cgroup (without nsdelegate), never these. pids: one more for the helper. */
-	if ((r = enable_controllers(cg->topfd, top, need, err, errlen)) < 0 ||
+	if ((r = enable_controllers(cg->topfd, top, l, err, errlen)) < 0 ||
 	    (r = write_limits(cg->topfd, top, l, l->net_helper ? 1 : 0, err, errlen)) < 0)
 		return r;
-	cg->dirfd = make_cgroup(cg->topfd, top, "", "main", need, err, errlen);
+	cg->dirfd = make_cgroup(cg->topfd, top, "main", l, err, errlen);
 	if (cg->dirfd < 0)
 		return cg->dirfd;
 	if (snprintf(cg->path, sizeof(cg->path), "%s/main", top) >= (int)sizeof(cg->path))
-		return err_set(err, errlen, ENAMETOOLONG, "%s: the cgroup path", option_of(need, NULL));
+		return err_set(err, errlen, ENAMETOOLONG, "%s: the cgroup path", option_of(l, NULL));
 	if ((r = write_limits(cg->dirfd, cg->path, l, 0, err, errlen)) < 0)
 		return r;
 	if (l->net_helper) {
-		cg->netfd = make_cgroup(cg->topfd, top, "", "net", need, err, errlen);
+		cg->netfd = make_cgroup(cg->topfd, top, "net", l, err, errlen);
 		if (cg->netfd < 0)
 			return cg->netfd;
 	}
 	return 0;
+}
+
+/* Processes of a dead pid namespace take a moment to leave it; the network helper may be
+ * delivering the sandbox's last data (its own deadline is 2 s). */
+static int remove_when_empty(int parentfd, const char *name)
+{
+	int r = -EBUSY;
+
+	for (int i = 0; i < 300 && r == -EBUSY; i++) {
+		r = remove_tree(parentfd, name, 0);
+		if (r == -EBUSY) {
+			struct timespec ts = { 0, 10 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+		}
+	}
+	return r;
+}
+
+void cgroup_release(struct cgroup *cg)
+{
+	int *fds[] = { &cg->dirfd, &cg->netfd, &cg->topfd, &cg->parentfd };
+
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
 }
 
 void cgroup_remove(struct cgroup *cg)
@@ -438,16 +548,26 @@ void cgroup_remove(struct cgroup *cg)
 			close(*fds[i]);
 		*fds[i] = -1;
 	}
-	if (cg->parentfd < 0)
-		return;
-	/* Processes of a dead pid namespace take a moment to leave it; the network helper may be
-	 * delivering the sandbox's last data (its own deadline is 2 s). */
-	for (int i = 0; cg->name[0] && i < 300; i++) {
-		if (remove_tree(cg->parentfd, cg->name, 0) != -EBUSY)
-			break;
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
-	}
-	close(cg->parentfd);
-	cg->parentfd = -1;
+	if (cg->parentfd >= 0 && cg->name[0])
+		(void)remove_when_empty(cg->parentfd, cg->name);
+	cgroup_release(cg);
+}
+
+int cgroup_remove_path(const char *top)
+{
+	const char *slash = strrchr(top, '/');
+	char dir[PATH_MAX];
+
+	if (!slash || slash == top || !slash[1] || (size_t)(slash - top) >= sizeof(dir))
+		return -EINVAL;
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - top), top);
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	/* What is left of the container (its processes outside its pid namespace, or without
+	 * one) goes with it (Linux 5.14; before, rmdir waits for them and fails). */
+	_cleanup_close_ int top_fd = openat(fd, slash + 1, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (top_fd >= 0 && write_file_at(top_fd, "cgroup.kill", "1") < 0)
+		debug("cgroup: %s/cgroup.kill not written", top);
+	return remove_when_empty(fd, slash + 1);
 }

@@ -1,4 +1,4 @@
-/* cgroup.h: --memory, --pids, --cpus through cgroup v2.
+/* cgroup.h: --memory, --pids, --cpus through cgroup v2 (and sandbox-oci's linux.resources).
  *
  * We find the cgroup v2 subtree the user has been delegated: from our own cgroup ("0::/path"
  * in /proc/self/cgroup) under the cgroup2 mount (/proc/self/mountinfo), walking up while the
@@ -29,12 +29,21 @@
 
 enum { CGROUP_MEMORY = 1, CGROUP_PIDS = 2, CGROUP_CPU = 4 };
 
-/* The sandbox's limits, as the supervisor plans them from --memory, --pids and --cpus. */
+/* The sandbox's limits, as the supervisor plans them from --memory, --pids and --cpus, or
+ * sandbox-oci from config.json's linux.resources (ociconf.c). */
 struct cgroup_limits {
-	unsigned long long memory; /* memory.max, bytes; 0: none */
-	unsigned long long pids;   /* pids.max; 0: none */
-	double cpus;               /* cpu.max in CPUs; 0: none */
-	bool net_helper;           /* the network helper runs in the sandbox's cgroup too */
+	unsigned long long memory;     /* memory.max, bytes; 0: none */
+	long long swap;                /* memory.swap.max with memory: bytes, 0 (no swap), or -1: max */
+	unsigned long long pids;       /* pids.max; 0: none */
+	unsigned long long cpu_quota;  /* cpu.max's quota in microseconds a period; 0: none */
+	unsigned long long cpu_period; /* its period; 0: 100000 */
+	unsigned long long cpu_weight; /* cpu.weight (1..10000); 0: none */
+	bool net_helper;               /* the network helper runs in the sandbox's cgroup too */
+	/* The cgroup to make below the delegated one, "DIR/NAME" made with its parents; NULL:
+	 * sandbox-PID (the stale ones of dead supervisors are removed by that name). */
+	const char *path;
+	/* What the messages call the memory, pids and cpu limits; NULL: --memory, --pids, --cpus. */
+	const char *const *names;
 };
 
 /* The controllers the limits need (0: no cgroup at all). */
@@ -57,16 +66,19 @@ int cgroup_has(const char *list, unsigned need, const char **missing);
  * 0, or -ENOENT with the missing controller's name in *missing. */
 int cgroup_find(int rootfd, const char *self_path, uid_t uid, unsigned need, char *rel, size_t len,
 		const char **missing);
-/* cpu.max for N CPUs: "QUOTA 100000" (QUOTA at least 1000). Length or -ENOSPC. */
-int cgroup_format_cpu_max(double cpus, char *buf, size_t len);
+/* cpu.max's quota for N CPUs in a period of 100000 us: at least 1000, the kernel's minimum. */
+unsigned long long cgroup_cpus_quota(double cpus);
+/* cpu.max: "QUOTA PERIOD" (period 0: 100000). Length or -ENOSPC. */
+int cgroup_format_cpu_max(unsigned long long quota, unsigned long long period, char *buf, size_t len);
 
 struct cgroup {
 	int dirfd;           /* the sandbox's own (init, COMMAND, exec), for CLONE_INTO_CGROUP; -1: none */
 	int netfd;           /* the network helper's, with --net slirp; -1: none */
 	int topfd;           /* sandbox-PID, above both: the limits that bind them together */
 	int parentfd;        /* the delegated cgroup it was made in */
-	char name[32];       /* sandbox-PID */
+	char name[PATH_MAX]; /* sandbox-PID, or limits' path: below parentfd */
 	char path[PATH_MAX]; /* dirfd's host path, for exec */
+	char top[PATH_MAX];  /* topfd's host path */
 };
 
 /* Create the sandbox's cgroup with the limits l (and its net cgroup with l->net_helper).
@@ -74,3 +86,8 @@ struct cgroup {
 int cgroup_setup(const struct cgroup_limits *l, struct cgroup *cg, char *err, size_t errlen);
 /* Remove it, once nothing runs in it. */
 void cgroup_remove(struct cgroup *cg);
+/* Close its descriptors and keep it: a container's outlives the runtime's create. */
+void cgroup_release(struct cgroup *cg);
+/* Remove the cgroup at a host path (cg->top of a process that has ended: sandbox-oci delete),
+ * once nothing runs in it. 0 or -errno. */
+int cgroup_remove_path(const char *top);

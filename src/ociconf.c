@@ -687,20 +687,97 @@ static int parse_hooks(json_object *root, struct oci_config *c, char *err, size_
 	return 0;
 }
 
-/* linux.resources: without cgroups (this runtime runs with them disabled) nothing can be
- * limited; device rules are moot since no device but the six default nodes exists inside. */
-static int parse_resources(json_object *linux_o, char *err, size_t errlen)
+/* linux.resources.memory: limit and swap (the total of memory and swap, as cgroup v1 has it:
+ * memory.swap.max is what it gives beyond the limit). -1 and 0 are no limit; without swap the
+ * container gets none, as a sandbox's --memory. */
+static int parse_memory(json_object *res, struct cgroup_limits *l, char *err, size_t errlen)
 {
-	static const char *const known[] = { "devices", NULL };
-	json_object *res;
-	int r = member(linux_o, "resources", json_type_object, &res, "linux", err, errlen);
+	static const char *const known[] = { "limit", "swap", NULL };
+	const char *path = "linux.resources.memory";
+	long long limit = 0, swap = 0;
+	json_object *o;
+	int r = member(res, "memory", json_type_object, &o, "linux.resources", err, errlen);
 
 	if (r <= 0)
 		return r;
-	r = check_members(res, "linux.resources", known, err, errlen);
-	if (r < 0)
-		err_append(err, errlen, r, " (cgroups are disabled)");
-	return r;
+	if ((r = check_members(o, path, known, err, errlen)) < 0 ||
+	    (r = get_int(o, "limit", -1, LLONG_MAX, &limit, path, err, errlen)) < 0 ||
+	    (r = get_int(o, "swap", -1, LLONG_MAX, &swap, path, err, errlen)) < 0)
+		return r;
+	if (limit <= 0) {
+		if (swap > 0)
+			return refuse(err, errlen, "linux.resources.memory.swap", "needs memory.limit");
+		return 0;
+	}
+	l->memory = (unsigned long long)limit;
+	if (swap < 0)
+		l->swap = -1;
+	else if (swap > 0 && swap < limit)
+		return refuse(err, errlen, "linux.resources.memory.swap", "below memory.limit (it counts memory and swap)");
+	else if (swap > 0)
+		l->swap = swap - limit;
+	return 0;
+}
+
+/* linux.resources.cpu: quota and period into cpu.max, shares into cpu.weight (runc's formula:
+ * shares 2..262144 onto weight 1..10000). */
+static int parse_cpu(json_object *res, struct cgroup_limits *l, char *err, size_t errlen)
+{
+	static const char *const known[] = { "quota", "period", "shares", NULL };
+	const char *path = "linux.resources.cpu";
+	long long quota = 0, period = 0, shares = 0;
+	json_object *o;
+	int r = member(res, "cpu", json_type_object, &o, "linux.resources", err, errlen);
+
+	if (r <= 0)
+		return r;
+	if ((r = check_members(o, path, known, err, errlen)) < 0 ||
+	    (r = get_int(o, "quota", -1, LLONG_MAX, &quota, path, err, errlen)) < 0 ||
+	    (r = get_int(o, "period", 0, 1000000, &period, path, err, errlen)) < 0 ||
+	    (r = get_int(o, "shares", 0, LLONG_MAX, &shares, path, err, errlen)) < 0)
+		return r;
+	if (period && period < 1000)
+		return refuse(err, errlen, "linux.resources.cpu.period", "below the kernel's 1000 us");
+	if (quota > 0 && quota < 1000)
+		return refuse(err, errlen, "linux.resources.cpu.quota", "below the kernel's 1000 us");
+	if (quota > 0) {
+		l->cpu_quota = (unsigned long long)quota;
+		l->cpu_period = (unsigned long long)period;
+	}
+	if (shares) {
+		unsigned long long s = shares < 2 ? 2 : shares > 262144 ? 262144 : (unsigned long long)shares;
+		l->cpu_weight = 1 + ((s - 2) * 9999) / 262142;
+	}
+	return 0;
+}
+
+/* linux.resources: memory, pids and cpu limits into the plan of the container's cgroup
+ * (cgroup.h: made in a delegated cgroup v2, an error where there is none); device rules are
+ * moot, since no device but the six default nodes exists inside. The rest is refused. */
+static int parse_resources(json_object *linux_o, struct oci_config *c, char *err, size_t errlen)
+{
+	static const char *const known[] = { "devices", "memory", "pids", "cpu", NULL };
+	static const char *const pids_known[] = { "limit", NULL };
+	static const char *const names[] = { "config.json: linux.resources.memory", "config.json: linux.resources.pids",
+					     "config.json: linux.resources.cpu" };
+	long long pids = 0;
+	json_object *res, *o;
+	int r = member(linux_o, "resources", json_type_object, &res, "linux", err, errlen);
+
+	c->limits.names = names;
+	if (r <= 0)
+		return r;
+	if ((r = check_members(res, "linux.resources", known, err, errlen)) < 0 ||
+	    (r = parse_memory(res, &c->limits, err, errlen)) < 0 || (r = parse_cpu(res, &c->limits, err, errlen)) < 0 ||
+	    (r = member(res, "pids", json_type_object, &o, "linux.resources", err, errlen)) < 0)
+		return r;
+	if (o && ((r = check_members(o, "linux.resources.pids", pids_known, err, errlen)) < 0 ||
+		  (r = get_int(o, "limit", LLONG_MIN, LLONG_MAX, &pids, "linux.resources.pids", err, errlen)) < 0))
+		return r;
+	/* 0 and -1: no limit. */
+	if (pids > 0)
+		c->limits.pids = (unsigned long long)pids;
+	return 0;
 }
 
 static int parse_linux(json_object *root, struct oci_config *c, char *err, size_t errlen)
@@ -717,7 +794,8 @@ static int parse_linux(json_object *root, struct oci_config *c, char *err, size_
 	if ((r = check_members(l, "linux", known, err, errlen)) < 0 || (r = parse_namespaces(l, c, err, errlen)) < 0 ||
 	    (r = parse_idmaps(l, "uidMappings", &c->uid_mappings, &c->nuid_mappings, err, errlen)) < 0 ||
 	    (r = parse_idmaps(l, "gidMappings", &c->gid_mappings, &c->ngid_mappings, err, errlen)) < 0 ||
-	    (r = parse_resources(l, err, errlen)) < 0 || (r = parse_seccomp(l, c, err, errlen)) < 0 ||
+	    (r = parse_resources(l, c, err, errlen)) < 0 || (r = parse_seccomp(l, c, err, errlen)) < 0 ||
+	    (r = get_str(l, "cgroupsPath", &c->cgroups_path, "linux", err, errlen)) < 0 ||
 	    (r = get_map(l, "sysctl", &c->sysctl, "linux", err, errlen)) < 0 ||
 	    (r = get_strv(l, "maskedPaths", &c->masked, "linux", err, errlen)) < 0 ||
 	    (r = get_strv(l, "readonlyPaths", &c->readonly, "linux", err, errlen)) < 0 ||
@@ -839,6 +917,7 @@ void ociconf_free(struct oci_config *c)
 	free(c->root);
 	free(c->hostname);
 	free(c->domainname);
+	free(c->cgroups_path);
 	ociconf_process_free(&c->process);
 	for (size_t i = 0; i < c->nmounts; i++) {
 		free(c->mounts[i].dst);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cgroup.h"
 #include "cmdplan.h"
 #include "mountplan.h"
 
@@ -95,6 +96,10 @@ struct oci_config {
 	struct oci_hook *hooks[OCI_HOOK_NKINDS];
 	size_t nhooks[OCI_HOOK_NKINDS];
 	char **annotations; /* key, value, ..., NULL */
+	/* linux.resources: the limits of the container's cgroup (no cgroup when cgroup_needed says
+	 * none); names point at static texts, path is left to the runtime. */
+	struct cgroup_limits limits;
+	char *cgroups_path; /* linux.cgroupsPath, or NULL */
 };
 
 /* Parse config.json. 0, or -EINVAL / -ENOMEM with "config.json: linux.X: not supported" or

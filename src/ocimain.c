@@ -53,7 +53,8 @@ static void log_to_file(const char *line, size_t len)
 static const char usage_text[] =
 	"usage: sandbox-oci [GLOBAL OPTIONS] COMMAND [OPTIONS] ID [ARGS]\n"
 	"\n"
-	"The OCI runtime of sandbox (runtime-spec 1.x, runc's command line), rootless, without cgroups.\n"
+	"The OCI runtime of sandbox (runtime-spec 1.x, runc's command line), rootless;\n"
+	"linux.resources limits need a cgroup v2 delegated to the user.\n"
 	"\n"
 	"Commands:\n"
 	"  create --bundle DIR [--pid-file F] [--console-socket S] [--preserve-fds N] ID\n"
@@ -71,8 +72,8 @@ static const char usage_text[] =
 	"  --root DIR            state directory (default $XDG_RUNTIME_DIR/sandbox-oci, else /run/sandbox-oci)\n"
 	"  --log FILE            also write errors to FILE\n"
 	"  --log-format FMT      text or json\n"
-	"  --cgroup-manager M    cgroupfs or disabled (cgroups are not used); systemd is refused\n"
-	"  --systemd-cgroup      refused: this runtime does not use cgroups\n"
+	"  --cgroup-manager M    cgroupfs or disabled (limits in a delegated cgroup v2); systemd is refused\n"
+	"  --systemd-cgroup      refused: this runtime does not use systemd for cgroups\n"
 	"  --debug               verbose messages\n"
 	"  -h, --help, -v, --version\n";
 
@@ -133,11 +134,11 @@ static int global_options(int argc, char **argv, struct oci_ctx *ctx)
 			log_json = strcmp(optarg, "json") == 0;
 			break;
 		case OPT_SYSTEMD_CGROUP:
-			warnx("--systemd-cgroup: not supported: this runtime does not use cgroups (--cgroup-manager cgroupfs)");
+			warnx("--systemd-cgroup: not supported: this runtime does not use systemd for cgroups (--cgroup-manager cgroupfs)");
 			return -1;
 		case OPT_CGROUP_MANAGER:
 			if (strcmp(optarg, "cgroupfs") != 0 && strcmp(optarg, "disabled") != 0) {
-				warnx("--cgroup-manager %s: not supported: this runtime does not use cgroups (cgroupfs or disabled)",
+				warnx("--cgroup-manager %s: not supported: this runtime does not use systemd for cgroups (cgroupfs or disabled)",
 				      optarg);
 				return -1;
 			}
@@ -397,7 +398,7 @@ static int cmd_features(void)
 	      "\"mountOptions\":[\"bind\",\"rbind\",\"ro\",\"rw\",\"nosuid\",\"nodev\",\"noexec\",\"private\",\"rprivate\","
 	      "\"relatime\",\"strictatime\",\"noatime\",\"tmpcopyup\"],"
 	      "\"linux\":{\"namespaces\":[\"pid\",\"network\",\"mount\",\"ipc\",\"uts\",\"user\",\"cgroup\"],"
-	      "\"cgroup\":{\"v1\":false,\"v2\":false,\"systemd\":false,\"systemdUser\":false},"
+	      "\"cgroup\":{\"v1\":false,\"v2\":true,\"systemd\":false,\"systemdUser\":false},"
 	      "\"seccomp\":{\"enabled\":true,\"actions\":[\"SCMP_ACT_ALLOW\",\"SCMP_ACT_ERRNO\",\"SCMP_ACT_KILL\","
 	      "\"SCMP_ACT_KILL_PROCESS\",\"SCMP_ACT_KILL_THREAD\",\"SCMP_ACT_LOG\",\"SCMP_ACT_TRACE\",\"SCMP_ACT_TRAP\"],"
 	      "\"operators\":[\"SCMP_CMP_NE\",\"SCMP_CMP_LT\",\"SCMP_CMP_LE\",\"SCMP_CMP_EQ\",\"SCMP_CMP_GE\",\"SCMP_CMP_GT\","

@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "chan.h"
 #include "command.h"
 #include "log.h"
@@ -613,6 +614,35 @@ static int read_bundle_config(const char *bundle, char **text, struct oci_config
 	return 0;
 }
 
+/* linux.resources: the container's cgroup, made by the sandbox's cgroup code in the delegated
+ * cgroup v2 (cgroup.h): linux.cgroupsPath below it, or sandbox-oci-ID. Its process is cloned
+ * into it; it stays until delete. 0 (cg->dirfd -1 when there are no limits) or -1, said. */
+static int setup_cgroup(struct oci_config *conf, const char *id, struct cgroup *cg)
+{
+	char name[NAME_MAX + 1], err[1024];
+
+	cg->dirfd = cg->netfd = cg->topfd = cg->parentfd = -1;
+	if (!cgroup_needed(&conf->limits))
+		return 0;
+	if (conf->cgroups_path && conf->cgroups_path[0]) {
+		conf->limits.path = conf->cgroups_path;
+	} else {
+		if (snprintf(name, sizeof(name), "sandbox-oci-%s", id) >= (int)sizeof(name)) {
+			warnx("container id '%.32s...': too long for the name of its cgroup (give linux.cgroupsPath)", id);
+			return -1;
+		}
+		conf->limits.path = name;
+	}
+	int r = cgroup_setup(&conf->limits, cg, err, sizeof(err));
+	conf->limits.path = NULL;
+	if (r < 0) {
+		warnx("%s", err);
+		cgroup_remove(cg);
+		return -1;
+	}
+	return 0;
+}
+
 /* Wait for the started byte through the fifo; the process is gone when it cannot come. */
 static int open_fifo_and_wait(int dir, const struct oci_state *st, const char *id)
 {
@@ -658,9 +688,10 @@ int ociruntime_create(const struct oci_ctx *ctx, const struct oci_create_opts *o
 	struct sock_fprog prog = { 0 };
 	struct create_job j = { .fifo_dir = -1, .console = -1, .chan = -1, .preserve_fds = o->preserve_fds };
 	struct oci_state st = { 0 };
+	struct cgroup cg = { .dirfd = -1, .netfd = -1, .topfd = -1, .parentfd = -1 };
 	_cleanup_free_ char *text = NULL, *bundle = NULL, *rootfs = NULL;
 	_cleanup_close_ int root = -1, pidfd = -1;
-	bool made_dir = false, joined_pid = false;
+	bool made_dir = false, joined_pid = false, keep_cgroup = false;
 	char err[512];
 	int code = EXIT_FAIL, sv[2] = { -1, -1 };
 	pid_t pid = -1;
@@ -752,6 +783,8 @@ int ociruntime_create(const struct oci_ctx *ctx, const struct oci_create_opts *o
 			joined_pid = true;
 		}
 	}
+	if (setup_cgroup(&conf, o->id, &cg) < 0)
+		goto out;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		warn_errno(errno, "socketpair");
 		goto out;
@@ -768,7 +801,8 @@ int ociruntime_create(const struct oci_ctx *ctx, const struct oci_create_opts *o
 	}
 	j.cmd = &conf.process.plan;
 	j.chan = sv[1];
-	pid = clone_pidfd(flags, &pidfd, -1);
+	/* Into its cgroup from the start: it runs nothing before it is limited. */
+	pid = clone_pidfd(flags, &pidfd, cg.dirfd);
 	if (pid < 0) {
 		warn_errno(errno, "clone the container's process");
 		goto out;
@@ -799,11 +833,13 @@ int ociruntime_create(const struct oci_ctx *ctx, const struct oci_create_opts *o
 	st.pid = pid;
 	st.created = (long long)time(NULL);
 	snprintf(st.bundle, sizeof(st.bundle), "%s", bundle);
+	if (cg.dirfd >= 0)
+		snprintf(st.cgroup, sizeof(st.cgroup), "%s", cg.top);
 	if (registry_start_time(pid, &st.start) < 0) {
 		warnx("the container's process died during setup");
 		goto kill;
 	}
-	char line[sizeof(st.bundle) + 128];
+	char line[sizeof(st.bundle) + sizeof(st.cgroup) + 128];
 	int n = ocistate_format(line, sizeof(line), &st);
 	int r = state_write_at(j.fifo_dir, "state", line, (size_t)n, 0600);
 	if (r < 0) {
@@ -825,11 +861,13 @@ int ociruntime_create(const struct oci_ctx *ctx, const struct oci_create_opts *o
 	    run_hooks(&conf, OCI_HOOK_CREATE_RUNTIME, o->id, OCI_CREATED, pid, bundle) < 0)
 		goto kill;
 	made_dir = false;
+	keep_cgroup = true;
 	code = 0;
 	if (o->run) {
 		code = do_start(j.fifo_dir, &conf, &st, o->id);
 		if (code != 0) {
 			made_dir = true;
+			keep_cgroup = false;
 			goto kill;
 		}
 		if (!o->detach) {
@@ -839,6 +877,7 @@ int ociruntime_create(const struct oci_ctx *ctx, const struct oci_create_opts *o
 				code = EXIT_FAIL;
 			} else {
 				code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+				keep_cgroup = false;
 				run_hooks(&conf, OCI_HOOK_POSTSTOP, o->id, OCI_STOPPED, 0, bundle);
 				remove_container_dir(ctx, o->id);
 			}
@@ -849,6 +888,10 @@ kill:
 	syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 	waitpid(pid, NULL, 0);
 out:
+	if (keep_cgroup)
+		cgroup_release(&cg);
+	else
+		cgroup_remove(&cg);
 	if (made_dir)
 		remove_container_dir(ctx, o->id);
 	for (size_t i = 0; i < ARRAY_SIZE(j.nsfds); i++)
@@ -970,6 +1013,8 @@ int ociruntime_delete(const struct oci_ctx *ctx, const char *id, bool force)
 		for (int i = 0; i < 200 && process_alive(c.st.pid, c.st.start); i++)
 			usleep(10000);
 	}
+	if (c.st.cgroup[0] && (r = cgroup_remove_path(c.st.cgroup)) < 0)
+		warn_errno(-r, "container %s: remove its cgroup %s", id, c.st.cgroup);
 	if (container_config(&c, &conf) == 0)
 		run_hooks(&conf, OCI_HOOK_POSTSTOP, id, OCI_STOPPED, 0, c.st.bundle);
 	ociconf_free(&conf);
@@ -1071,6 +1116,20 @@ static int exec_plan(const struct oci_exec_opts *o, const struct oci_config *con
 	return 0;
 }
 
+/* Move this process into the cgroup where the container's process runs (top/main). */
+static int join_cgroup(const char *top)
+{
+	char path[PATH_MAX];
+	_cleanup_close_ int fd = -1;
+
+	if (snprintf(path, sizeof(path), "%s/main", top) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return write_file_at(fd, "cgroup.procs", "0");
+}
+
 int ociruntime_exec(const struct oci_ctx *ctx, const struct oci_exec_opts *o)
 {
 	struct container c;
@@ -1116,6 +1175,12 @@ int ociruntime_exec(const struct oci_ctx *ctx, const struct oci_exec_opts *o)
 	pidfd = (int)syscall(SYS_pidfd_open, c.st.pid, 0);
 	if (pidfd < 0 || !process_alive(c.st.pid, c.st.start)) {
 		warnx("container %s: not running", o->id);
+		goto out;
+	}
+	/* Into the container's cgroup before its namespaces (the cgroup path is the caller's):
+	 * what exec starts counts in its limits. */
+	if (c.st.cgroup[0] && (r = join_cgroup(c.st.cgroup)) < 0) {
+		warn_errno(-r, "container %s: join its cgroup %s/main", o->id, c.st.cgroup);
 		goto out;
 	}
 	int flags = 0;

@@ -27,8 +27,8 @@ bool ocistate_id_valid(const char *id)
 
 int ocistate_format(char *buf, size_t len, const struct oci_state *s)
 {
-	return snprintf(buf, len, "pid=%d\nstart=%llu\ncreated=%lld\nbundle=%s\n", (int)s->pid, s->start, s->created,
-			s->bundle);
+	return snprintf(buf, len, "pid=%d\nstart=%llu\ncreated=%lld\nbundle=%s\n%s%s%s", (int)s->pid, s->start,
+			s->created, s->bundle, s->cgroup[0] ? "cgroup=" : "", s->cgroup, s->cgroup[0] ? "\n" : "");
 }
 
 int ocistate_parse(const char *text, struct oci_state *s, char *err, size_t errlen)
@@ -68,6 +68,11 @@ int ocistate_parse(const char *text, struct oci_state *s, char *err, size_t errl
 			memcpy(s->bundle, v, vlen);
 			s->bundle[vlen] = '\0';
 			seen |= 8;
+		} else if (strncmp(line, "cgroup=", 7) == 0) {
+			if (vlen >= sizeof(s->cgroup) || v[0] != '/')
+				return err_set(err, errlen, -EINVAL, "state file: bad cgroup path");
+			memcpy(s->cgroup, v, vlen);
+			s->cgroup[vlen] = '\0';
 		} else {
 			return err_set(err, errlen, -EINVAL, "state file: unknown key");
 		}

@@ -1,5 +1,6 @@
 /* ocistate.h: what sandbox-oci keeps about a container between its commands, in
- * ROOT/ID/ (ROOT: --root): `state` (a few key=value lines: pid, start time, bundle, created),
+ * ROOT/ID/ (ROOT: --root): `state` (a few key=value lines: pid, start time, bundle, created,
+ * and the host path of the container's cgroup when linux.resources made one),
  * the bundle's config.json as it was at create, and `exec.fifo` while the container is created
  * but not started. A container's process is known by its pid and start time, so a reused pid
  * is never taken for it. */
@@ -14,6 +15,7 @@ struct oci_state {
 	unsigned long long start; /* the process's start time (registry_start_time) */
 	char bundle[4096];
 	long long created;        /* seconds since the epoch */
+	char cgroup[4096];        /* its cgroup (cgroup.h's top), removed at delete; "": none */
 };
 
 enum oci_status { OCI_CREATED, OCI_RUNNING, OCI_STOPPED };

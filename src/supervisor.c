@@ -525,7 +525,8 @@ int supervisor_run(const struct config *cfg)
 				.reg_dir = -1, .reg_lock = -1, .cg = { .dirfd = -1, .netfd = -1, .topfd = -1, .parentfd = -1 },
 				.marks = MARKS_INIT };
 	struct child_args args = { .hostname = cfg->hostname, .net_sock = -1 };
-	struct cgroup_limits limits = { .memory = cfg->memory, .pids = cfg->pids, .cpus = cfg->cpus,
+	struct cgroup_limits limits = { .memory = cfg->memory, .pids = cfg->pids,
+					.cpu_quota = cfg->cpus > 0 ? cgroup_cpus_quota(cfg->cpus) : 0,
 					.net_helper = cfg->net == NET_SLIRP };
 	struct net_plan net;
 	struct userns_plan ids;

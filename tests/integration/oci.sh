@@ -252,8 +252,9 @@ t_eq "an unsupported member is refused by name" "sandbox-oci: config.json: linux
 config '["true"]' '{"mounts": [{"destination": "/x", "type": "nfs", "source": "srv:/x"}]}'
 t_eq "an unsupported mount type is refused" "sandbox-oci: config.json: mounts[0]: type 'nfs' not supported" \
     "$(oci run --bundle "$B" t3 2>&1)"
-config '["true"]' '{"linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}], "resources": {"memory": {"limit": 1000000}}}}'
-t_match "resource limits are refused (cgroups are disabled)" "linux.resources.memory: not supported \(cgroups are disabled\)" \
+# (The limits it supports, and their refusal without a delegated cgroup v2: ocicgroup.sh.)
+config '["true"]' '{"linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}], "resources": {"blockIO": {"weight": 10}}}}'
+t_eq "an unsupported resource limit is refused by name" "sandbox-oci: config.json: linux.resources.blockIO: not supported" \
     "$(oci run --bundle "$B" t3 2>&1)"
 t_check "a refused create leaves no state behind" test ! -e "$R/t3"
 t_match "--systemd-cgroup is refused clearly" "^sandbox-oci: --systemd-cgroup: not supported" "$(timeout -k 5 "$T_CALL" "$OCI" --systemd-cgroup state x 2>&1)"

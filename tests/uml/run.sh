@@ -18,7 +18,7 @@ set -u
 # without cgroup v2), and the core of every area: start-up, filesystem, processes and signals,
 # network, named sandboxes and exec (their limits part). Every fork costs a lot in UML, so the
 # rest (identity, security, badinput, docs) stays with the host's make check.
-: "${UML_TESTS:=cgroup.sh cgroup.sh@nocgroup2 basic.sh filesystem.sh process.sh net.sh named.sh}"
+: "${UML_TESTS:=cgroup.sh cgroup.sh@nocgroup2 ocicgroup.sh basic.sh filesystem.sh process.sh net.sh named.sh}"
 [ $# -gt 0 ] && UML_TESTS=$*
 top_srcdir=$(cd "$top_srcdir" && pwd)
 top_builddir=$(cd "$top_builddir" && pwd)

@@ -92,15 +92,17 @@ static void test_cpu_max(void **state)
 	(void)state;
 	char b[64];
 
-	assert_true(cgroup_format_cpu_max(1, b, sizeof(b)) > 0);
+	assert_true(cgroup_format_cpu_max(cgroup_cpus_quota(1), 0, b, sizeof(b)) > 0);
 	assert_string_equal(b, "100000 100000");
-	assert_true(cgroup_format_cpu_max(0.5, b, sizeof(b)) > 0);
+	assert_true(cgroup_format_cpu_max(cgroup_cpus_quota(0.5), 0, b, sizeof(b)) > 0);
 	assert_string_equal(b, "50000 100000");
-	assert_true(cgroup_format_cpu_max(2.25, b, sizeof(b)) > 0);
+	assert_true(cgroup_format_cpu_max(cgroup_cpus_quota(2.25), 0, b, sizeof(b)) > 0);
 	assert_string_equal(b, "225000 100000");
-	assert_true(cgroup_format_cpu_max(0.001, b, sizeof(b)) > 0);
+	assert_true(cgroup_format_cpu_max(cgroup_cpus_quota(0.001), 0, b, sizeof(b)) > 0);
 	assert_string_equal(b, "1000 100000"); /* the kernel's minimum quota */
-	assert_int_equal(cgroup_format_cpu_max(1, b, 5), -ENOSPC);
+	assert_true(cgroup_format_cpu_max(25000, 50000, b, sizeof(b)) > 0); /* linux.resources.cpu */
+	assert_string_equal(b, "25000 50000");
+	assert_int_equal(cgroup_format_cpu_max(100000, 0, b, 5), -ENOSPC);
 }
 
 /* A fake cgroupfs: DIR with cgroup.controllers, cgroup.subtree_control, cgroup.procs. */

@@ -115,6 +115,60 @@ static void test_podman_config(void **state)
 	ociconf_free(&c);
 }
 
+/* linux.resources into the cgroup plan (cgroup.h): what says "no limit" needs no cgroup. */
+static void test_resources(void **state)
+{
+	static const char head[] = "{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"r\"},\"linux\":{";
+	struct oci_config c;
+	char json[1024], err[256] = "";
+
+	(void)state;
+	snprintf(json, sizeof(json), "%s\"resources\":{\"memory\":{\"limit\":67108864,\"swap\":134217728},"
+		 "\"pids\":{\"limit\":20},\"cpu\":{\"quota\":25000,\"period\":50000,\"shares\":1024},"
+		 "\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]},\"cgroupsPath\":\"a/b\"}}", head);
+	assert_int_equal(ociconf_parse(json, strlen(json), &c, err, sizeof(err)), 0);
+	assert_int_equal(c.limits.memory, 67108864);
+	assert_int_equal(c.limits.swap, 67108864); /* swap counts memory too */
+	assert_int_equal(c.limits.pids, 20);
+	assert_int_equal(c.limits.cpu_quota, 25000);
+	assert_int_equal(c.limits.cpu_period, 50000);
+	assert_int_equal(c.limits.cpu_weight, 39); /* runc's: 1 + (1024 - 2) * 9999 / 262142 */
+	assert_int_equal(cgroup_needed(&c.limits), CGROUP_MEMORY | CGROUP_PIDS | CGROUP_CPU);
+	assert_string_equal(c.limits.names[1], "config.json: linux.resources.pids");
+	assert_string_equal(c.cgroups_path, "a/b");
+	ociconf_free(&c);
+
+	/* Unlimited swap; the spec's "no limit" values; none of them makes a cgroup. */
+	snprintf(json, sizeof(json), "%s\"resources\":{\"memory\":{\"limit\":1000000,\"swap\":-1}}}}", head);
+	assert_int_equal(ociconf_parse(json, strlen(json), &c, err, sizeof(err)), 0);
+	assert_int_equal(c.limits.swap, -1);
+	ociconf_free(&c);
+	snprintf(json, sizeof(json), "%s\"resources\":{\"memory\":{\"limit\":1000000}}}}", head);
+	assert_int_equal(ociconf_parse(json, strlen(json), &c, err, sizeof(err)), 0);
+	assert_int_equal(c.limits.swap, 0); /* no swap, as a sandbox's --memory */
+	ociconf_free(&c);
+	snprintf(json, sizeof(json),
+		 "%s\"resources\":{\"memory\":{\"limit\":-1,\"swap\":-1},\"pids\":{\"limit\":-1},"
+		 "\"cpu\":{\"quota\":-1,\"period\":100000}},\"cgroupsPath\":\"/x\"}}",
+		 head);
+	assert_int_equal(ociconf_parse(json, strlen(json), &c, err, sizeof(err)), 0);
+	assert_int_equal(cgroup_needed(&c.limits), 0);
+	ociconf_free(&c);
+	snprintf(json, sizeof(json), "%s\"resources\":{\"pids\":{\"limit\":0},\"cpu\":{\"shares\":0}}}}", head);
+	assert_int_equal(ociconf_parse(json, strlen(json), &c, err, sizeof(err)), 0);
+	assert_int_equal(cgroup_needed(&c.limits), 0);
+	ociconf_free(&c);
+	/* shares beyond cgroup v1's range: clamped, as runc does */
+	snprintf(json, sizeof(json), "%s\"resources\":{\"cpu\":{\"shares\":1}}}}", head);
+	assert_int_equal(ociconf_parse(json, strlen(json), &c, err, sizeof(err)), 0);
+	assert_int_equal(c.limits.cpu_weight, 1);
+	ociconf_free(&c);
+	snprintf(json, sizeof(json), "%s\"resources\":{\"cpu\":{\"shares\":1000000}}}}", head);
+	assert_int_equal(ociconf_parse(json, strlen(json), &c, err, sizeof(err)), 0);
+	assert_int_equal(c.limits.cpu_weight, 10000);
+	ociconf_free(&c);
+}
+
 /* Each of these is refused, with its member named in the reason. */
 static void test_refusals(void **state)
 {
@@ -126,8 +180,28 @@ static void test_refusals(void **state)
 		{ "{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"r\"},\"solaris\":{\"x\":1}}", "solaris: not supported" },
 		{ "{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"r\"},\"linux\":{\"intelRdt\":{\"closID\":\"x\"}}}",
 		  "linux.intelRdt: not supported" },
-		{ "{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"r\"},\"linux\":{\"resources\":{\"memory\":{\"limit\":1}}}}",
-		  "linux.resources.memory: not supported (cgroups are disabled)" },
+		{ "{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"r\"},\"linux\":{\"resources\":{\"blockIO\":{\"weight\":10}}}}",
+		  "linux.resources.blockIO: not supported" },
+		{ "{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"r\"},\"linux\":{\"resources\":{\"memory\":{\"limit\":1,"
+		  "\"reservation\":1}}}}",
+		  "linux.resources.memory.reservation: not supported" },
+		{ "{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"r\"},\"linux\":{\"resources\":{\"memory\":{\"limit\":100,"
+		  "\"swap\":50}}}}",
+		  "linux.resources.memory.swap: below memory.limit" },
+		{ "{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"r\"},\"linux\":{\"resources\":{\"memory\":{\"swap\":50}}}}",
+		  "linux.resources.memory.swap: needs memory.limit" },
+		{ "{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"r\"},\"linux\":{\"resources\":{\"memory\":{\"limit\":-2}}}}",
+		  "linux.resources.memory.limit: out of range" },
+		{ "{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"r\"},\"linux\":{\"resources\":{\"cpu\":{\"cpus\":\"0-1\"}}}}",
+		  "linux.resources.cpu.cpus: not supported" },
+		{ "{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"r\"},\"linux\":{\"resources\":{\"cpu\":{\"quota\":999}}}}",
+		  "linux.resources.cpu.quota: below the kernel's 1000 us" },
+		{ "{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"r\"},\"linux\":{\"resources\":{\"cpu\":{\"period\":2000000}}}}",
+		  "linux.resources.cpu.period: out of range" },
+		{ "{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"r\"},\"linux\":{\"resources\":{\"pids\":{\"limit\":\"10\"}}}}",
+		  "linux.resources.pids.limit: must be a number" },
+		{ "{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"r\"},\"linux\":{\"cgroupsPath\":7}}",
+		  "linux.cgroupsPath: must be a string" },
 		{ "{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"r\"},\"linux\":{\"namespaces\":[{\"type\":\"time\"}]}}",
 		  "type 'time' not supported" },
 		{ "{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"r\"},\"linux\":{\"namespaces\":[{\"type\":\"mount\",\"path\":\"/x\"}]}}",
@@ -292,6 +366,12 @@ static void test_state(void **state)
 	assert_int_equal(back.pid, 42);
 	assert_int_equal(back.start, 12345);
 	assert_string_equal(back.bundle, "/b/with space");
+	assert_string_equal(back.cgroup, "");
+	strcpy(s.cgroup, "/sys/fs/cgroup/user/u/sandbox-oci-c1");
+	n = ocistate_format(buf, sizeof(buf), &s);
+	assert_int_equal(ocistate_parse(buf, &back, err, sizeof(err)), 0);
+	assert_string_equal(back.cgroup, "/sys/fs/cgroup/user/u/sandbox-oci-c1");
+	assert_int_equal(ocistate_parse("pid=1\nstart=1\ncreated=1\nbundle=/\ncgroup=rel\n", &back, err, sizeof(err)), -EINVAL);
 	assert_int_equal(ocistate_parse("pid=1\n", &back, err, sizeof(err)), -EINVAL);
 	assert_int_equal(ocistate_parse("pid=x\nstart=1\ncreated=1\nbundle=/\n", &back, err, sizeof(err)), -EINVAL);
 	assert_int_equal(ocistate_parse("pid=1\nstart=1\ncreated=1\nbundle=/\nevil=1\n", &back, err, sizeof(err)), -EINVAL);
@@ -344,7 +424,7 @@ static void test_seccomp(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_podman_config), cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_podman_config), cmocka_unit_test(test_resources), cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_mount_refusals), cmocka_unit_test(test_tmpcopyup), cmocka_unit_test(test_hooks),
 		cmocka_unit_test(test_process_json),
 		cmocka_unit_test(test_state),	      cmocka_unit_test(test_seccomp),
