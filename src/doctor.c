@@ -70,7 +70,7 @@ void doctor_userns(struct doctor_check *c, bool nested, int probe_err, const cha
 		/* The sysctls seen here are the outer sandbox's share; what forbids it is outside. */
 		SET(c->fix, "the outer sandbox or container must allow nested user namespaces (a sandbox of "
 			    "ours does; a container runtime's default seccomp profile may not), and the host's "
-			    "user.max_user_namespaces leave room for them");
+			    "user.max_user_namespaces leaves room for them");
 		return;
 	}
 	if (sysctl_num(max_user_ns) == 0)
