@@ -471,8 +471,11 @@ static int parse_namespaces(json_object *linux_o, struct oci_config *c, char *er
 		c->namespaces[i].type = flag;
 		if (c->namespaces[i].path && c->namespaces[i].path[0] != '/')
 			return refuse(err, errlen, path, "path must be absolute");
-		if (c->namespaces[i].path && (flag == CLONE_NEWNS || flag == CLONE_NEWUSER))
-			return refuse(err, errlen, path, "joining an existing %s namespace: not supported", type);
+		/* The root is built and pivoted into in a mount namespace of the container's own:
+		 * in another's it would replace that one's root (docs/oci.md). */
+		if (c->namespaces[i].path && flag == CLONE_NEWNS)
+			return refuse(err, errlen, path,
+				      "joining an existing mount namespace: not supported (the root is built in a new one)");
 	}
 	return 0;
 }
@@ -896,6 +899,51 @@ int ociconf_parse(const char *text, size_t len, struct oci_config *c, char *err,
 fail:
 	ociconf_free(c);
 	return r;
+}
+
+/* One "INSIDE OUTSIDE COUNT" line of a uid_map text into m; the end of the line in *next. */
+static bool parse_map_line(const char *l, struct oci_idmap *m, const char **next)
+{
+	unsigned long long v[3];
+	char *end;
+
+	for (int i = 0; i < 3; i++) {
+		while (*l == ' ' || *l == '\t')
+			l++;
+		if (*l < '0' || *l > '9')
+			return false;
+		errno = 0;
+		v[i] = strtoull(l, &end, 10);
+		if (errno || v[i] > UINT32_MAX)
+			return false;
+		l = end;
+	}
+	while (*l == ' ' || *l == '\t')
+		l++;
+	if (*l && *l != '\n')
+		return false;
+	*next = *l ? l + 1 : l;
+	*m = (struct oci_idmap){ (uint32_t)v[0], (uint32_t)v[1], (uint32_t)v[2] };
+	return true;
+}
+
+bool ociconf_maps_match(const struct oci_idmap *maps, size_t n, const char *text)
+{
+	size_t lines = 0;
+
+	for (const char *l = text; *l;) {
+		struct oci_idmap m;
+		bool found = false;
+
+		if (!parse_map_line(l, &m, &l))
+			return false;
+		for (size_t i = 0; i < n && !found; i++)
+			found = maps[i].container == m.container && maps[i].host == m.host && maps[i].size == m.size;
+		if (!found)
+			return false;
+		lines++;
+	}
+	return lines == n;
 }
 
 const struct oci_namespace *ociconf_namespace(const struct oci_config *c, int type)

@@ -110,6 +110,10 @@ int ociconf_parse_process(const char *text, size_t len, struct oci_process *p, c
 void ociconf_free(struct oci_config *c);
 void ociconf_process_free(struct oci_process *p);
 
+/* Whether a uid_map or gid_map text (the kernel's "INSIDE OUTSIDE COUNT" lines, in any order)
+ * holds exactly the n mappings maps: those of a user namespace config.json joins by path. */
+bool ociconf_maps_match(const struct oci_idmap *maps, size_t n, const char *text);
+
 /* The namespace of type (CLONE_NEW*) in c, or NULL when the config has none. */
 const struct oci_namespace *ociconf_namespace(const struct oci_config *c, int type);
 

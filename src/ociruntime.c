@@ -487,12 +487,13 @@ __attribute__((noreturn)) static void create_child(struct create_job *j)
 		if (j->nsfds[i] >= 0 && conf->namespaces[i].type != CLONE_NEWPID &&
 		    setns(j->nsfds[i], conf->namespaces[i].type) < 0)
 			chan_fail(j->chan, errno, "join namespace %s", conf->namespaces[i].path);
-	if (ociconf_namespace(conf, CLONE_NEWUSER)) {
+	const struct oci_namespace *userns = ociconf_namespace(conf, CLONE_NEWUSER);
+	if (userns) {
 		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
 			chan_fail(j->chan, errno, "become root of the user namespace");
 		/* A user namespace we made gets a share of the caller's limits, as a sandbox's
-		 * does, so a container cannot take all of them (ucount.h). */
-		if (ucount_apply_share(&j->caller_limits, err, sizeof(err)) < 0)
+		 * does, so a container cannot take all of them (ucount.h); a joined one keeps its. */
+		if (!userns->path && ucount_apply_share(&j->caller_limits, err, sizeof(err)) < 0)
 			chan_fail(j->chan, 0, "%s", err);
 	}
 	if (conf->hostname && sethostname(conf->hostname, strlen(conf->hostname)) < 0)
@@ -610,6 +611,53 @@ static int read_bundle_config(const char *bundle, char **text, struct oci_config
 	if (!ociconf_namespace(conf, CLONE_NEWNS)) {
 		warnx("config.json: linux.namespaces: a mount namespace is required");
 		return -1;
+	}
+	return 0;
+}
+
+/* The user namespace config.json gives by path: joined by this process first, so that the
+ * namespaces clone makes belong to it and the others can be joined with its capabilities. Not
+ * dumpable from then on (the processes of that namespace could otherwise read our memory; no
+ * maps are written to the child's /proc). Its maps are the namespace's: those config.json
+ * lists, if any, must be them. 0 or -1, said. */
+static int join_user_namespace(const struct oci_config *conf, const char *path)
+{
+	static const char *const names[2] = { "uidMappings", "gidMappings" };
+	const struct oci_idmap *maps[2] = { conf->uid_mappings, conf->gid_mappings };
+	size_t n[2] = { conf->nuid_mappings, conf->ngid_mappings };
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		warn_errno(errno, "config.json: linux.namespaces: %s", path);
+		return -1;
+	}
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+		warn_errno(errno, "prctl PR_SET_DUMPABLE");
+		return -1;
+	}
+	if (setns(fd, CLONE_NEWUSER) < 0) {
+		warn_errno(errno, "config.json: linux.namespaces: join the user namespace %s", path);
+		return -1;
+	}
+	for (int k = 0; k < 2; k++) {
+		/* Read from inside, the map shows the ids of the namespace's parent, as written
+		 * (at most 340 lines of 33 bytes). */
+		const char *file = k ? "/proc/self/gid_map" : "/proc/self/uid_map";
+		char text[16384];
+		if (!n[k])
+			continue;
+		_cleanup_close_ int mfd = open(file, O_RDONLY | O_CLOEXEC);
+		ssize_t len = mfd < 0 ? -1 : read_all(mfd, text, sizeof(text) - 1);
+		if (len < 0) {
+			warn_errno(errno, "read %s", file);
+			return -1;
+		}
+		text[len] = '\0';
+		if (!ociconf_maps_match(maps[k], n[k], text)) {
+			warnx("config.json: linux.%s: not those of the user namespace %s (leave them out to take its own)",
+			      names[k], path);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -762,6 +810,11 @@ int ociruntime_create(const struct oci_ctx *ctx, const struct oci_create_opts *o
 		goto out;
 	}
 
+	if (setup_cgroup(&conf, o->id, &cg) < 0)
+		goto out;
+	const struct oci_namespace *userns = ociconf_namespace(&conf, CLONE_NEWUSER);
+	if (userns && userns->path && join_user_namespace(&conf, userns->path) < 0)
+		goto out;
 	unsigned long long flags = 0;
 	for (size_t i = 0; i < conf.nnamespaces; i++) {
 		const struct oci_namespace *ns = &conf.namespaces[i];
@@ -769,6 +822,8 @@ int ociruntime_create(const struct oci_ctx *ctx, const struct oci_create_opts *o
 			flags |= (unsigned long long)ns->type;
 			continue;
 		}
+		if (ns->type == CLONE_NEWUSER)
+			continue; /* joined */
 		j.nsfds[i] = open(ns->path, O_RDONLY | O_CLOEXEC);
 		if (j.nsfds[i] < 0) {
 			warn_errno(errno, "config.json: linux.namespaces: %s", ns->path);
@@ -783,8 +838,6 @@ int ociruntime_create(const struct oci_ctx *ctx, const struct oci_create_opts *o
 			joined_pid = true;
 		}
 	}
-	if (setup_cgroup(&conf, o->id, &cg) < 0)
-		goto out;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		warn_errno(errno, "socketpair");
 		goto out;
@@ -793,7 +846,7 @@ int ociruntime_create(const struct oci_ctx *ctx, const struct oci_create_opts *o
 	j.plan = &plan;
 	j.id = o->id;
 	j.bundle = bundle;
-	if (ociconf_namespace(&conf, CLONE_NEWUSER))
+	if (userns && !userns->path)
 		ucount_read(&j.caller_limits);
 	if (conf.nhooks[OCI_HOOK_CREATE_CONTAINER]) {
 		plan.before_pivot = create_container_hooks;
@@ -813,7 +866,7 @@ int ociruntime_create(const struct oci_ctx *ctx, const struct oci_create_opts *o
 	}
 	close(sv[1]);
 	sv[1] = -1;
-	if (ociconf_namespace(&conf, CLONE_NEWUSER) && write_maps(pid, &conf, err, sizeof(err)) < 0) {
+	if (userns && !userns->path && write_maps(pid, &conf, err, sizeof(err)) < 0) {
 		warnx("%s", err);
 		goto kill;
 	}

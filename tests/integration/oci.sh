@@ -246,6 +246,32 @@ out=$(timeout -k 5 "$T_CALL" unshare -r sh -c 'echo 20 >/proc/sys/user/max_user_
 t_eq "a user namespace of its own: half the caller's max_user_namespaces (10 of 20)" "10" "$out"
 t_eq "the runtime's process is not dumpable inside the container's user namespace" "hidden" "$(cat "$T_WORK/dump" 2>&1)"
 
+# A user namespace joined by path: a second container in the first one's (as a plain user, the
+# first lists a user namespace with a map of the caller's own id, as `runc spec --rootless`
+# writes). It has the same ns/user inode, is root there, and needs no maps of its own; the same
+# maps may be given, others are refused.
+o2() { timeout -k 5 "$T_CALL" "$OCI" --root "$T_WORK/ocistate2" "$@"; }
+uid_map="{\"containerID\": 0, \"hostID\": $(id -u), \"size\": 1}"
+gid_map="{\"containerID\": 0, \"hostID\": $(id -g), \"size\": 1}"
+config '["sleep","100"]' "{\"linux\": {\"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"mount\"}, {\"type\": \"user\"},
+    {\"type\": \"uts\"}], \"uidMappings\": [$uid_map], \"gidMappings\": [$gid_map]}}"
+o2 create --bundle "$B" --pid-file "$T_WORK/u1.pid" u1 >"$T_WORK/u1.log" 2>&1 && o2 start u1 >>"$T_WORK/u1.log" 2>&1
+u1=$(cat "$T_WORK/u1.pid" 2>/dev/null)
+joined="{\"hostname\": null, \"linux\": {\"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"mount\"},
+    {\"type\": \"user\", \"path\": \"/proc/${u1:-0}/ns/user\"}]"
+config '["sh","-c","readlink /proc/self/ns/user; id -u"]' "$joined}}"
+t_eq "a user namespace joined by path: the first container's (same ns/user inode), root in it" \
+    "$(readlink "/proc/${u1:-0}/ns/user" 2>&1) 0" "$(echo $(o2 run --bundle "$B" u2 2>&1) $(cat "$T_WORK/u1.log"))"
+config '["readlink","/proc/self/ns/user"]' "$joined, \"uidMappings\": [$uid_map], \"gidMappings\": [$gid_map]}}"
+t_eq "joined with config.json's maps the same as its own" "$(readlink "/proc/${u1:-0}/ns/user" 2>&1)" \
+    "$(o2 run --bundle "$B" u3 2>&1)"
+config '["true"]' "$joined, \"uidMappings\": [{\"containerID\": 0, \"hostID\": 12345, \"size\": 1}], \"gidMappings\": [$gid_map]}}"
+t_eq "joined with other maps: refused" \
+    "sandbox-oci: config.json: linux.uidMappings: not those of the user namespace /proc/${u1:-0}/ns/user (leave them out to take its own)" \
+    "$(o2 run --bundle "$B" u4 2>&1)"
+o2 delete --force u1 >/dev/null 2>&1
+t_check "and no state is left" test ! -e "$T_WORK/ocistate2/u1" -a ! -e "$T_WORK/ocistate2/u4"
+
 config '["true"]' '{"linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}], "intelRdt": {"closID": "x"}}}'
 out=$(oci run --bundle "$B" t3 2>&1)
 t_eq "an unsupported member is refused by name" "sandbox-oci: config.json: linux.intelRdt: not supported" "$out"

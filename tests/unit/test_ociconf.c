@@ -169,6 +169,33 @@ static void test_resources(void **state)
 	ociconf_free(&c);
 }
 
+/* A user namespace joined by path: config.json's maps, when given, must be the kernel's. */
+static void test_join_userns(void **state)
+{
+	static const char json[] = "{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"r\"},\"linux\":{\"namespaces\":"
+				   "[{\"type\":\"user\",\"path\":\"/proc/1/ns/user\"},{\"type\":\"mount\"}],"
+				   "\"uidMappings\":[{\"containerID\":0,\"hostID\":1000,\"size\":1},"
+				   "{\"containerID\":1,\"hostID\":100000,\"size\":65536}]}}";
+	struct oci_config c;
+	char err[256] = "";
+
+	(void)state;
+	assert_int_equal(ociconf_parse(json, strlen(json), &c, err, sizeof(err)), 0);
+	assert_string_equal(ociconf_namespace(&c, CLONE_NEWUSER)->path, "/proc/1/ns/user");
+	/* the kernel's layout, any order */
+	assert_true(ociconf_maps_match(c.uid_mappings, c.nuid_mappings,
+				       "         1     100000      65536\n         0       1000          1\n"));
+	assert_true(ociconf_maps_match(c.uid_mappings, c.nuid_mappings, "0 1000 1\n1 100000 65536"));
+	assert_false(ociconf_maps_match(c.uid_mappings, c.nuid_mappings, "0 1000 1\n"));
+	assert_false(ociconf_maps_match(c.uid_mappings, c.nuid_mappings, "0 1001 1\n1 100000 65536\n"));
+	assert_false(ociconf_maps_match(c.uid_mappings, c.nuid_mappings,
+					"0 1000 1\n1 100000 65536\n65537 300000 1\n"));
+	assert_false(ociconf_maps_match(c.uid_mappings, c.nuid_mappings, "0 1000 1 x\n1 100000 65536\n"));
+	assert_false(ociconf_maps_match(c.uid_mappings, c.nuid_mappings, "0 1000 1\n1 100000 99999999999\n"));
+	assert_true(ociconf_maps_match(NULL, 0, ""));
+	ociconf_free(&c);
+}
+
 /* Each of these is refused, with its member named in the reason. */
 static void test_refusals(void **state)
 {
@@ -228,8 +255,8 @@ static void test_refusals(void **state)
 		  "linux.seccomp.listenerPath: not supported" },
 		{ "{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"r\"},\"hooks\":{\"createContainer\":[{\"path\":\"true\"}]}}",
 		  "hooks.createContainer[0]: path must be absolute" },
-		{ "{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"r\"},\"linux\":{\"namespaces\":[{\"type\":\"user\",\"path\":\"/x\"}]}}",
-		  "joining an existing user namespace" },
+		{ "{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"r\"},\"linux\":{\"namespaces\":[{\"type\":\"user\",\"path\":\"x\"}]}}",
+		  "linux.namespaces[0]: path must be absolute" },
 		{ "{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"r\"},\"hostname\":\"h\"}", "hostname: needs a uts namespace" },
 		{ "{\"ociVersion\":\"1.0\",\"root\":{\"path\":\"r\"},\"linux\":{\"rootfsPropagation\":\"shared\"}}",
 		  "rootfsPropagation" },
@@ -424,7 +451,8 @@ static void test_seccomp(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_podman_config), cmocka_unit_test(test_resources), cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_podman_config), cmocka_unit_test(test_resources),
+		cmocka_unit_test(test_join_userns), cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_mount_refusals), cmocka_unit_test(test_tmpcopyup), cmocka_unit_test(test_hooks),
 		cmocka_unit_test(test_process_json),
 		cmocka_unit_test(test_state),	      cmocka_unit_test(test_seccomp),
