@@ -50,19 +50,7 @@ t_eq "UDP still goes through libslirp" "hello-udp" \
     "$(fast --allow-host-loopback "$ROOTFS" nettool udp-ask 10.0.2.2 "$P" hello-udp 2>&1)"
 
 # --- refusals --------------------------------------------------------------------------------------
-refused() { # DESC [SANDBOX-OPTIONS...] -- nettool-ARGS...: refused, within a second (timed inside: start-up does not count)
-    local d=$1 opts=()
-    shift
-    while [ "$1" != -- ]; do opts+=("$1"); shift; done
-    shift
-    sb_run --net-fast on "${opts[@]}" "$ROOTFS" sh -c 'read a _ </proc/uptime; nettool "$@"; read b _ </proc/uptime
-        awk -v a="$a" -v b="$b" "BEGIN { print \"ms \" int((b - a) * 1000) }"' sh "$@"
-    if printf '%s\n' "$SB_ERR" | grep -q 'Connection refused' && [ "${SB_OUT#ms }" -lt 1000 ] 2>/dev/null; then
-        t_ok "$d"
-    else
-        t_notok "$d" "out: $SB_OUT" "err: $SB_ERR"
-    fi
-}
+refused() { local d=$1; shift; t_refused "$d" --net-fast on "$@"; } # DESC [SANDBOX-OPTIONS...] -- nettool-ARGS...
 refused "without --allow-host-loopback, 10.0.2.2 is refused within a second" -- tcp-ask 10.0.2.2 "$P" nope
 refused "... fd00::2 too" -- tcp-ask fd00::2 "$P6" nope
 refused "... and a non-blocking connect() too" -- tcp-ask-nb 10.0.2.2 "$P" nope

@@ -215,6 +215,25 @@ net_setup() {
 bg() { "$@" & BG+=($!); }
 stop_bg() { [ ${#BG[@]} -gt 0 ] && kill "${BG[@]}" 2>/dev/null; wait "${BG[@]}" 2>/dev/null; BG=(); }
 
+# t_refused DESC SANDBOX-OPTIONS... -- nettool-ARGS...: in a new sandbox on $ROOTFS, the nettool
+# client is refused ("Connection refused": a TCP reset, or ICMP port unreachable for UDP) within
+# a second, timed inside so that start-up does not count; not dropped into minutes of retries.
+# A refusal that came late gets a second try: a loaded machine can stall one run past the
+# second (a drop would instead never say "refused").
+t_refused() {
+    local d=$1 opts=() try
+    shift
+    while [ "$1" != -- ]; do opts+=("$1"); shift; done
+    shift
+    for try in 1 2; do
+        sb_run "${opts[@]}" "$ROOTFS" sh -c 'read a _ </proc/uptime; nettool "$@"; read b _ </proc/uptime
+            awk -v a="$a" -v b="$b" "BEGIN { print \"ms \" int((b - a) * 1000) }"' sh "$@"
+        printf '%s\n' "$SB_ERR" | grep -q 'Connection refused' || break
+        [ "${SB_OUT#ms }" -lt 1000 ] 2>/dev/null && { t_ok "$d"; return; }
+    done
+    t_notok "$d" "out: $SB_OUT" "err: $SB_ERR"
+}
+
 # t_skip_nested WHY: inside another sandbox, the whole script is one skip that says WHY.
 t_skip_nested() {
     [ $T_NESTED = 1 ] || return 0

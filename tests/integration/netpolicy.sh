@@ -54,19 +54,7 @@ allowed() { # DESC SANDBOX-OPTIONS... -- nettool-ARGS...: the answer comes back
 }
 # Refused at once, as --allow-host-loopback's absence is (a RST for TCP, ICMP port unreachable
 # for UDP): timed inside, so the sandbox's start-up does not count.
-refused() { # DESC SANDBOX-OPTIONS... -- nettool-ARGS...
-    local d=$1 opts=()
-    shift
-    while [ "$1" != -- ]; do opts+=("$1"); shift; done
-    shift
-    sb_run "${opts[@]}" "$ROOTFS" sh -c 'read a _ </proc/uptime; nettool "$@"; read b _ </proc/uptime
-        awk -v a="$a" -v b="$b" "BEGIN { print \"ms \" int((b - a) * 1000) }"' sh "$@"
-    if printf '%s\n' "$SB_ERR" | grep -q 'Connection refused' && [ "${SB_OUT#ms }" -lt 1000 ] 2>/dev/null; then
-        t_ok "$d"
-    else
-        t_notok "$d" "out: $SB_OUT" "err: $SB_ERR"
-    fi
-}
+refused() { t_refused "$@"; } # DESC SANDBOX-OPTIONS... -- nettool-ARGS...
 
 # --- no policy: today's behaviour -------------------------------------------------------------
 allowed "no --net-allow: TCP to any port goes" $H -- tcp-ask 10.0.2.2 "$Q" free
