@@ -67,7 +67,9 @@ t_check "/proc/sysrq-trigger refuses writes" test "$SB_RC" -ne 0
 pidmark=sandbox-pidmark-$RANDOM
 (exec -a "$pidmark" sleep 30) &
 markpid=$!
-t_check "/proc (control): the host's /proc shows the marked process" grep -q "$pidmark" "/proc/$markpid/cmdline"
+# (waited for: the subshell's exec, which gives the name, may come a moment later)
+t_check "/proc (control): the host's /proc shows the marked process" \
+    wait_until 5 grep -qs "$pidmark" "/proc/$markpid/cmdline"
 sb_run --net none "$ROOTFS" sh -c 'for f in /proc/[0-9]*/cmdline; do tr "\000" "\n" <"$f"; done'
 if [ "$SB_RC" = 0 ]; then got=$(printf '%s\n' "$SB_OUT" | grep -cx "$pidmark"); else got="the sandbox failed: $SB_RC $SB_ERR"; fi
 t_eq "/proc is the sandbox's own (the host's pids are not in it)" "0" "$got"
