@@ -79,31 +79,46 @@ int image_defaults_parse(char *buf, size_t len, struct image_defaults *d, char *
 	return 0;
 }
 
-int image_apply(struct config *cfg, struct image_defaults *d, char *err, size_t errlen)
+/* podman run's command: --entrypoint replaces Entrypoint ("" removes it) and then drops Cmd too;
+ * COMMAND replaces Cmd and follows the entrypoint; nothing at all is /bin/sh. */
+static int build_argv(const struct config *cfg, struct image_defaults *d)
 {
-	size_t n = 0, extra = cfg->argv_given ? 0 : d->ncmd;
-	struct env_setting *env;
+	const char *const *ep = d->entrypoint, *const *cmd = d->cmd;
+	size_t nep = d->nentrypoint, ncmd = d->ncmd, n = 0;
 
-	if (cfg->argv_given)
-		for (char *const *p = cfg->argv; *p; p++)
-			extra++;
-	d->argv = calloc(d->nentrypoint + extra + 2, sizeof(*d->argv));
-	env = calloc(d->nenv + cfg->nenv + 1, sizeof(*env));
-	if (!d->argv || !env) {
-		free(env);
-		return err_set(err, errlen, ENOMEM, "image");
+	if (cfg->entrypoint) {
+		ep = &cfg->entrypoint;
+		nep = cfg->entrypoint[0] ? 1 : 0;
+		ncmd = 0;
 	}
-	for (size_t i = 0; i < d->nentrypoint; i++)
-		d->argv[n++] = (char *)d->entrypoint[i];
-	if (cfg->argv_given)
-		for (char *const *p = cfg->argv; *p; p++)
-			d->argv[n++] = *p;
-	else
-		for (size_t i = 0; i < d->ncmd; i++)
-			d->argv[n++] = (char *)d->cmd[i];
+	if (cfg->argv_given) {
+		cmd = (const char *const *)cfg->argv;
+		for (ncmd = 0; cmd[ncmd]; ncmd++)
+			;
+	}
+	d->argv = calloc(nep + ncmd + 2, sizeof(*d->argv));
+	if (!d->argv)
+		return -ENOMEM;
+	for (size_t i = 0; i < nep; i++)
+		d->argv[n++] = (char *)ep[i];
+	for (size_t i = 0; i < ncmd; i++)
+		d->argv[n++] = (char *)cmd[i];
 	if (n == 0)
 		d->argv[n++] = "/bin/sh";
+	return 0;
+}
+
+int image_apply(struct config *cfg, struct image_defaults *d, char *err, size_t errlen)
+{
+	size_t n;
+	struct env_setting *env;
+
+	if (build_argv(cfg, d) < 0)
+		return err_set(err, errlen, ENOMEM, "image");
 	cfg->argv = d->argv;
+	env = calloc(d->nenv + cfg->nenv + 1, sizeof(*env));
+	if (!env)
+		return err_set(err, errlen, ENOMEM, "image");
 
 	/* Image first: env_build lets a later setting of a name win. */
 	n = 0;

@@ -22,7 +22,8 @@ struct image_defaults {
  * 0, or -EINVAL/-ENOMEM with a reason. */
 int image_defaults_parse(char *buf, size_t len, struct image_defaults *d, char *err, size_t errlen);
 /* The defaults under the command line, as podman run applies them: COMMAND replaces Cmd and
- * follows Entrypoint, -w replaces WorkingDir, --user replaces User, -e adds to (and wins over)
+ * follows Entrypoint, --entrypoint replaces Entrypoint ("" removes it) and drops Cmd (COMMAND
+ * then follows it), -w replaces WorkingDir, --user replaces User, -e adds to (and wins over)
  * Env; the run gets an overlay over the layers unless --ro. 0 or -errno with a reason. */
 int image_apply(struct config *cfg, struct image_defaults *d, char *err, size_t errlen);
 void image_defaults_free(struct image_defaults *d);

@@ -5,6 +5,7 @@
 #include "options.h"
 
 #include "etcfiles.h"
+#include "imageref.h"
 #include "netpolicy.h"
 #include "registry.h"
 
@@ -63,6 +64,7 @@ enum {
 	OPT_CHMOD,
 	OPT_NET_ALLOW,
 	OPT_FLOW_LOG,
+	OPT_ENTRYPOINT,
 };
 
 /* Which sub-commands take an option. */
@@ -133,6 +135,8 @@ static const struct option_doc option_table[] = {
 	{ "unsetenv", required_argument, OPT_UNSETENV, FOR_RUN, "NAME", "remove a variable (repeatable)" },
 	{ "clearenv", no_argument, OPT_CLEARENV, FOR_RUN, NULL,
 	  "start COMMAND from an empty environment (then -e, --env-file apply)" },
+	{ "entrypoint", required_argument, OPT_ENTRYPOINT, FOR_RUN, "CMD",
+	  "IMAGE: run CMD (one word) instead of the image's Entrypoint and Cmd (\"\": none, COMMAND alone)" },
 	{ "name", required_argument, OPT_NAME, FOR_RUN, "NAME", "register the sandbox for exec and list" },
 	{ "timeout", required_argument, OPT_TIMEOUT, FOR_RUN, "SECONDS",
 	  "kill the whole sandbox after this time (exit 124)" },
@@ -509,6 +513,15 @@ static int parse_one(int c, const char *arg, int argc, char *const argv[], struc
 		if ((c == OPT_SYMLINK || c == OPT_FILE) && arg[0] == '\0')
 			return err_set(err, errlen, -EINVAL, "--%s: the %s is empty", opt, c == OPT_FILE ? "source" : "target");
 		return check_dst(opt, m->dst, err, errlen);
+	case OPT_ENTRYPOINT:
+		/* podman's JSON array form would need a JSON reader in this binary: refuse it
+		 * rather than run '["/bin/sh","-c"]' as one command name. */
+		if (arg[0] == '[' && strlen(arg) > 1 && arg[strlen(arg) - 1] == ']')
+			return err_set(err, errlen, -EINVAL,
+				       "--entrypoint: a JSON array is not supported; give one word and put its "
+				       "arguments in COMMAND");
+		cfg->entrypoint = arg;
+		return 0;
 	case 'w':
 		if (arg[0] != '/')
 			return err_set(err, errlen, -EINVAL, "--workdir: %s: must be an absolute path", arg);
@@ -683,6 +696,9 @@ static int check_combinations(struct config *cfg, char *err, size_t errlen)
 			       "--overlay: not available in host mode (the host's root is read-only already)");
 	if (cfg->ro && cfg->overlay)
 		return err_set(err, errlen, -EINVAL, "--ro and --overlay: choose one");
+	if (cfg->entrypoint && image_ref_kind(cfg->rootfs) == IMAGE_NONE)
+		return err_set(err, errlen, -EINVAL,
+			       "--entrypoint: only for an IMAGE (a ROOTFS has no Entrypoint; give COMMAND)");
 	return 0;
 }
 

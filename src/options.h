@@ -67,6 +67,7 @@ struct config {
 	bool host_mode;
 	char *const *argv; /* COMMAND and ARGs; never empty after parsing */
 	bool argv_given;   /* COMMAND was on the command line (an image's Cmd yields to it) */
+	const char *entrypoint; /* --entrypoint (IMAGE only): NULL unset; "" clears the image's */
 	const char **image_layers; /* IMAGE: its unpacked layers, lowest first (image.c) */
 	size_t nimage_layers;      /* rootfs is then the top one */
 	enum map_mode map;

@@ -132,6 +132,7 @@ _sandbox() {
         --rlimit) compopt -o nospace 2>/dev/null; COMPREPLY=($(compgen -W "$rlimits" -S = -- "${cur^^}")) ;;
         --env | -e) compopt -o nospace 2>/dev/null; COMPREPLY=($(compgen -e -- "$cur")) ;;
         --env-file) _sandbox_files ;;
+        --entrypoint) COMPREPLY=($(compgen -c -- "$cur" | sort -u)) ;; # a command, as COMMAND
         --bind | --ro-bind | --bind-try | --ro-bind-try | --dev-bind | --file)
             # SRC on the host (or --file's FD); DST is a path inside the sandbox.
             [[ $opt == "$prev" ]] && _sandbox_files ;;

@@ -47,6 +47,8 @@ for line in $help
             set -a spec -x -a "(string join \n -- $rlimits | string replace -r '\$' =)"
         case bind ro-bind bind-try ro-bind-try dev-bind file env-file
             set -a spec -r -F
+        case entrypoint
+            set -a spec -x -a "(__fish_complete_command)"
         case '*'
             if test (count $args) -eq 1; and string match -qr '^[a-z0-9-]+(\|[a-z0-9-]+)+$' -- $args[1]
                 set -a spec -x -a (string replace -a '|' ' ' -- $args[1])

@@ -43,6 +43,15 @@ t_eq "a hard link of a layer stays one" "2" "$(sb --net none "oci:$IMG:base" sta
 $MKIMAGE oci "$IMG" --tag entry --config '{"Entrypoint":["echo","ep"],"Cmd":["default"]}' "$ROOTFS" "$T_WORK/l2"
 t_eq "Entrypoint + Cmd" "ep default" "$(sb --net none "oci:$IMG:entry")"
 t_eq "COMMAND replaces Cmd, after Entrypoint" "ep given" "$(sb --net none "oci:$IMG:entry" given)"
+# --entrypoint, as podman run: the Cmd "default" would make uname fail, so it must be dropped.
+t_eq "--entrypoint replaces Entrypoint and drops Cmd" "Linux" "$(sb --net none --entrypoint uname "oci:$IMG:entry")"
+t_eq "--entrypoint: COMMAND follows it" "new cmd" "$(sb --net none --entrypoint echo "oci:$IMG:entry" new cmd)"
+t_eq "--entrypoint \"\": COMMAND runs alone" "alone" "$(sb --net none --entrypoint "" "oci:$IMG:entry" echo alone)"
+t_eq "--entrypoint \"\" without COMMAND: /bin/sh" "from-sh" \
+    "$(echo 'echo from-sh' | sb --net none --no-tty --entrypoint "" "oci:$IMG:entry")"
+t_setup_error "--entrypoint with a directory ROOTFS is refused" --net none --entrypoint echo "$ROOTFS" true
+t_setup_error "--entrypoint: the JSON array form is refused" --net none --entrypoint '["/bin/sh","-c"]' \
+    "oci:$IMG:entry" true
 t_eq "the layers of both images are unpacked once" "2" "$(find "$CACHE/layers" -mindepth 1 -maxdepth 1 | wc -l)"
 
 sb --net none "oci:$IMG:base" sh -c 'echo changed >/etc/greeting; rm /data/a'

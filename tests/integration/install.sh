@@ -39,6 +39,7 @@ t_eq "completion: --bind DST is not completed from the host" "" "$(comp sandbox 
 t_eq "completion: after --bind's two arguments, ROOTFS again" "$T_WORK/dirs/rootfs-a $T_WORK/dirs/rootfs-b" \
     "$(comp sandbox --bind /x /y "$T_WORK/dirs/r" | sorted)"
 t_match "completion: after ROOTFS, COMMAND from PATH" "(^| )bash( |$)" "$(comp sandbox --ro "$T_WORK/dirs/rootfs-a" bas)"
+t_match "completion: --entrypoint CMD is a command" "(^| )bash( |$)" "$(comp sandbox --entrypoint bas)"
 t_eq "completion: exec's options" "--workdir" "$(comp sandbox exec --wo)"
 t_eq "completion: list's options" "--json" "$(comp sandbox list --j)"
 

@@ -147,6 +147,67 @@ static void test_defaults_empty_command(void **state)
 	image_defaults_free(&d);
 }
 
+/* --entrypoint: replaces Entrypoint and drops Cmd; COMMAND follows it; "" leaves COMMAND alone. */
+static void test_defaults_entrypoint(void **state)
+{
+	static const char *const recs[] = { "layer=/c/l1", "entrypoint=/ep", "entrypoint=-x", "cmd=a", NULL };
+	static const struct {
+		int argc;
+		char *argv[6];
+		const char *want[4];
+	} cases[] = {
+		{ 4, { "sandbox", "--entrypoint", "/new", "oci:x" }, { "/new" } },
+		{ 5, { "sandbox", "--entrypoint", "/new", "oci:x", "c" }, { "/new", "c" } },
+		{ 4, { "sandbox", "--entrypoint", "", "oci:x" }, { "/bin/sh" } },
+		{ 6, { "sandbox", "--entrypoint", "", "oci:x", "c", "d" }, { "c", "d" } },
+		{ 3, { "sandbox", "--entrypoint=", "oci:x" }, { "/bin/sh" } },
+	};
+	struct image_defaults d;
+	struct config cfg;
+	char err[256];
+	size_t len, n;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[7] = { 0 }, *buf;
+		memcpy(argv, cases[i].argv, sizeof(cases[i].argv));
+		parse_cmdline(&cfg, cases[i].argc, argv);
+		buf = answer(recs, &len);
+		assert_int_equal(image_defaults_parse(buf, len, &d, err, sizeof(err)), 0);
+		assert_int_equal(image_apply(&cfg, &d, err, sizeof(err)), 0);
+		for (n = 0; cases[i].want[n]; n++)
+			assert_string_equal(cfg.argv[n], cases[i].want[n]);
+		assert_null(cfg.argv[n]);
+		config_free(&cfg);
+		image_defaults_free(&d);
+	}
+}
+
+/* Refused: a ROOTFS (a directory, or host mode) has no Entrypoint; podman's JSON array form. */
+static void test_entrypoint_refused(void **state)
+{
+	char *rootfs[] = { "sandbox", "--entrypoint", "/x", "/tmp", NULL };
+	char *host[] = { "sandbox", "--entrypoint", "", "/", "true", NULL };
+	char *json[] = { "sandbox", "--entrypoint", "[\"/bin/sh\",\"-c\"]", "oci:x", NULL };
+	char *bracket[] = { "sandbox", "--entrypoint", "[", "oci:x", NULL };
+	struct config cfg;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(options_parse(4, rootfs, &cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "--entrypoint: only for an IMAGE"));
+	config_free(&cfg);
+	assert_int_equal(options_parse(5, host, &cfg, err, sizeof(err)), -EINVAL);
+	config_free(&cfg);
+	assert_int_equal(options_parse(4, json, &cfg, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "JSON array"));
+	config_free(&cfg);
+	/* the command named [ is one word */
+	assert_int_equal(options_parse(4, bracket, &cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.entrypoint, "[");
+	config_free(&cfg);
+}
+
 static void test_defaults_bad(void **state)
 {
 	const char *const *const bad[] = {
@@ -252,7 +313,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ref_kinds),	     cmocka_unit_test(test_ref_parse),
 		cmocka_unit_test(test_defaults_apply),	     cmocka_unit_test(test_defaults_empty_command),
-		cmocka_unit_test(test_defaults_bad),	     cmocka_unit_test(test_sha256), cmocka_unit_test(test_saved_answer),
+		cmocka_unit_test(test_defaults_bad),
+		cmocka_unit_test(test_defaults_entrypoint), cmocka_unit_test(test_entrypoint_refused),	     cmocka_unit_test(test_sha256), cmocka_unit_test(test_saved_answer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
