@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 
 #include "caps.h"
+#include "idmap.h"
 #include "rlimit.h"
 #include "jsondoc.h"
 #include "util.h"
@@ -901,47 +902,23 @@ fail:
 	return r;
 }
 
-/* One "INSIDE OUTSIDE COUNT" line of a uid_map text into m; the end of the line in *next. */
-static bool parse_map_line(const char *l, struct oci_idmap *m, const char **next)
-{
-	unsigned long long v[3];
-	char *end;
-
-	for (int i = 0; i < 3; i++) {
-		while (*l == ' ' || *l == '\t')
-			l++;
-		if (*l < '0' || *l > '9')
-			return false;
-		errno = 0;
-		v[i] = strtoull(l, &end, 10);
-		if (errno || v[i] > UINT32_MAX)
-			return false;
-		l = end;
-	}
-	while (*l == ' ' || *l == '\t')
-		l++;
-	if (*l && *l != '\n')
-		return false;
-	*next = *l ? l + 1 : l;
-	*m = (struct oci_idmap){ (uint32_t)v[0], (uint32_t)v[1], (uint32_t)v[2] };
-	return true;
-}
-
 bool ociconf_maps_match(const struct oci_idmap *maps, size_t n, const char *text)
 {
 	size_t lines = 0;
 
 	for (const char *l = text; *l;) {
-		struct oci_idmap m;
+		const char *nl = strchr(l, '\n');
+		struct idmap_range m;
 		bool found = false;
 
-		if (!parse_map_line(l, &m, &l))
+		if (idmap_parse_line(l, &m) < 0)
 			return false;
 		for (size_t i = 0; i < n && !found; i++)
-			found = maps[i].container == m.container && maps[i].host == m.host && maps[i].size == m.size;
+			found = maps[i].container == m.inside && maps[i].host == m.outside && maps[i].size == m.count;
 		if (!found)
 			return false;
 		lines++;
+		l = nl ? nl + 1 : l + strlen(l);
 	}
 	return lines == n;
 }
