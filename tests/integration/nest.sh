@@ -51,14 +51,15 @@ fi
 # The inner network reaches a server on the outer sandbox's own loopback through 10.0.2.2 with
 # --allow-host-loopback (libslirp carries it: the outer COMMAND's connect() filter holds the one
 # seccomp listener the kernel allows), and an unprivileged ping works (its sysctl is written
-# through a procfs of the inner's own: the outer /proc/sys is read-only).
+# through a procfs of the inner's own: the outer /proc/sys is read-only). (grep -s: the server's
+# output file may not exist yet, and grep's complaint would be the first line compared.)
 if [ -c /dev/net/tun ]; then
     build_nettool "$NEST"
     cp "$NETTOOL" "$NEST/rootfs/bin/nettool"
     P=$(free_port)
     out=$(sb --dev-bind /dev/net/tun /dev/net/tun / sh -c '
         "$1" tcp-echo "$2" 127.0.0.1 >/tmp/echo.out 2>&1 & s=$!
-        i=0; until grep -q listening /tmp/echo.out || [ $i -ge 200 ]; do sleep 0.05; i=$((i + 1)); done
+        i=0; until grep -qs listening /tmp/echo.out || [ $i -ge 200 ]; do sleep 0.05; i=$((i + 1)); done
         "$3" --allow-host-loopback "$4" nettool tcp-ask 10.0.2.2 "$2" hello-outer
         "$3" "$4" nettool tcp-ask 10.0.2.2 "$2" hello-refused || echo refused
         "$3" "$4" nettool icmp-ping 10.0.2.2
