@@ -211,12 +211,47 @@ static int step_cgroup(int rootfd, const struct mstep *s, char *err, size_t errl
 	return 0;
 }
 
+/* A device node of the image in a tmpcopyup tmpfs: what rootless runtimes do where mknod is
+ * refused, the source's node bound onto the copy's empty file, once the tmpfs is attached (a
+ * detached tree takes no mounts before Linux 6.15). Both ends are opened beneath their tops,
+ * without following a symlink, and must still be the node the copy saw and that empty file: the
+ * bind shows nothing that the image's own path did not (the source mount's nodev holds). */
+static int copyup_bind_device(int srcdir, int top, const char *dst, const struct copytree_node *n, char *err,
+			      size_t errlen)
+{
+	struct open_how how = { .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+				.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+	_cleanup_close_ int src = (int)syscall(SYS_openat2, srcdir, n->path, &how, sizeof(how));
+	_cleanup_close_ int target = -1, tree = -1;
+	struct stat st;
+
+	if (src < 0 || fstat(src, &st) < 0)
+		return err_set(err, errlen, errno, "mount %s: tmpcopyup /%s: open the device node", dst, n->path);
+	if (!(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) || st.st_dev != n->dev || st.st_ino != n->ino ||
+	    st.st_rdev != n->rdev)
+		return err_set(err, errlen, ESTALE, "mount %s: tmpcopyup /%s: the device node changed during the copy", dst,
+			       n->path);
+	target = (int)syscall(SYS_openat2, top, n->path, &how, sizeof(how));
+	if (target < 0 || fstat(target, &st) < 0)
+		return err_set(err, errlen, errno, "mount %s: tmpcopyup /%s: open the copy", dst, n->path);
+	if (!S_ISREG(st.st_mode) || st.st_size != 0)
+		return err_set(err, errlen, ESTALE, "mount %s: tmpcopyup /%s: the copy changed", dst, n->path);
+	tree = clone_tree(src, "", false);
+	if (tree < 0)
+		return err_set(err, errlen, -tree, "mount %s: tmpcopyup /%s: clone the device node", dst, n->path);
+	if (attach(tree, target) < 0)
+		return err_set(err, errlen, errno, "mount %s: tmpcopyup /%s: bind the device node", dst, n->path);
+	return 0;
+}
+
 /* tmpcopyup: the new tmpfs is filled with the directory's content, and takes its owner and
- * (unless the mount gave a mode) its mode, before it is attached: nothing sees it half full. */
+ * (unless the mount gave a mode) its mode, before it is attached: nothing sees it half full
+ * (but for device nodes, bound on after). */
 static int tmpfs_copyup(int rootfd, const struct mstep *s, const char *const *opts, char *err, size_t errlen)
 {
 	_cleanup_close_ int target = mount_open_in_root(rootfd, s->dst, true, false);
 	_cleanup_close_ int dir = -1, mnt = -1, top = -1;
+	struct copytree_nodes devices = { 0 };
 	struct stat st;
 	int r;
 
@@ -232,16 +267,26 @@ static int tmpfs_copyup(int rootfd, const struct mstep *s, const char *const *op
 	top = openat(mnt, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (top < 0)
 		return err_set(err, errlen, errno, "mount %s: tmpcopyup: open the tmpfs", s->dst);
-	r = copytree(dir, top, err, errlen);
-	if (r < 0)
-		return err_prefix(err, errlen, r, "mount %s: ", s->dst);
+	r = copytree(dir, top, &devices, err, errlen);
+	if (r < 0) {
+		err_prefix(err, errlen, r, "mount %s: ", s->dst);
+		goto out;
+	}
 	/* EINVAL: an owner not mapped here; the tmpfs keeps ours, as copytree's files do. */
 	if ((fchown(top, st.st_uid, st.st_gid) < 0 && errno != EINVAL) ||
-	    (!s->mode && fchmod(top, st.st_mode & 07777) < 0))
-		return err_set(err, errlen, errno, "mount %s: tmpcopyup: owner and mode", s->dst);
-	if (attach(mnt, target) < 0)
-		return err_set(err, errlen, errno, "mount %s: attach tmpfs", s->dst);
-	return 0;
+	    (!s->mode && fchmod(top, st.st_mode & 07777) < 0)) {
+		r = err_set(err, errlen, errno, "mount %s: tmpcopyup: owner and mode", s->dst);
+		goto out;
+	}
+	if (attach(mnt, target) < 0) {
+		r = err_set(err, errlen, errno, "mount %s: attach tmpfs", s->dst);
+		goto out;
+	}
+	for (size_t i = 0; i < devices.n && r == 0; i++)
+		r = copyup_bind_device(dir, top, s->dst, &devices.v[i], err, errlen);
+out:
+	copytree_nodes_free(&devices);
+	return r;
 }
 
 static int step_tmpfs(int rootfd, const struct mstep *s, char *err, size_t errlen)

@@ -33,11 +33,12 @@ trap '"${PODMAN[@]}" rm -af -t 0 >/dev/null 2>&1; "${PODMAN[@]}" unshare rm -rf 
       for f in "$T_WORK/tmp/pause.pid" "$XDG_RUNTIME_DIR/libpod/tmp/pause.pid"; do
           [ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null; done; t_cleanup' EXIT
 IMAGE=localhost/sandbox-oci-test:busybox
-# What --tmpfs /srv/seed must find copied into its tmpfs (tmpcopyup): a file of mode 640, one a
-# level down, a symlink, a fifo, in a directory of mode 1770.
+# What --tmpfs /srv/seed must find copied into its tmpfs (tmpcopyup): a file of mode 640 with a
+# second name (a hard link) a level down, a file there, a symlink, a fifo, in a directory of mode
+# 1770.
 mkdir -p "$ROOTFS/srv/seed/sub" && echo seeded >"$ROOTFS/srv/seed/a" && echo deep >"$ROOTFS/srv/seed/sub/b" &&
     ln -s a "$ROOTFS/srv/seed/link" && mkfifo "$ROOTFS/srv/seed/fifo" && chmod 640 "$ROOTFS/srv/seed/a" &&
-    chmod 1770 "$ROOTFS/srv/seed"
+    ln "$ROOTFS/srv/seed/a" "$ROOTFS/srv/seed/sub/hard" && chmod 1770 "$ROOTFS/srv/seed"
 # Owned by root in the tarball: a user without a subordinate range maps no other id.
 tar -C "$ROOTFS" --numeric-owner --owner=0 --group=0 -cf "$T_WORK/busybox.tar" . &&
     "${PODMAN[@]}" import -q "$T_WORK/busybox.tar" "$IMAGE" >/dev/null 2>"$T_WORK/import.err" ||
@@ -117,13 +118,16 @@ fi
     touch /tmp/t /var/tmp/t /run/t && stat -c %a /tmp /var/tmp
     cat /srv/seed/a /srv/seed/sub/b; readlink /srv/seed/link; test -p /srv/seed/fifo && echo fifo
     stat -c "%a %u" /srv/seed /srv/seed/a; grep -c " /srv/seed tmpfs " /proc/mounts
-    echo changed >/srv/seed/a && cat /srv/seed/a' >"$T_WORK/out" 2>&1
+    echo changed >/srv/seed/a && cat /srv/seed/a
+    stat -c %i /srv/seed/a /srv/seed/sub/hard | uniq | wc -l; cat /srv/seed/sub/hard' >"$T_WORK/out" 2>&1
 t_eq "podman run --read-only: the root is read-only" "ro" "$(line 1)"
 t_eq "--read-only: /tmp and /var/tmp are writable tmpfs with the image's mode" "1777 1777" "$(echo $(line 2; line 3))"
 t_eq "--tmpfs: the image's files, a level down, a symlink and a fifo are copied in" "seeded deep a fifo" \
     "$(echo $(sed -n 4,7p "$T_WORK/out"))"
 t_eq "--tmpfs: the directory's and the files' modes and owners are kept" "1770 0 640 0 1" "$(echo $(sed -n 8,10p "$T_WORK/out"))"
 t_eq "--tmpfs: writable under --read-only" "changed" "$(line 11)"
+t_eq "--tmpfs: two names of one file stay one inode (stat -c %i), the write seen through both" "1 changed" \
+    "$(echo $(line 12; line 13))"
 t_eq "--tmpfs: the image is not changed" "seeded" "$("${PODMAN[@]}" run --rm "$IMAGE" cat /srv/seed/a 2>&1)"
 
 # --- --pid=host; --pid and --network of another container (namespaces joined by path) --------
@@ -273,6 +277,48 @@ t_eq "joined with other maps: refused" \
     "$(o2 run --bundle "$B" u4 2>&1)"
 o2 delete --force u1 >/dev/null 2>&1
 t_check "and no state is left" test ! -e "$T_WORK/ocistate2/u1" -a ! -e "$T_WORK/ocistate2/u4"
+
+# tmpcopyup of what podman cannot put in an image here, in a user namespace of the caller's own
+# id (so that the container's tmpfs is readable from here through /proc/PID/root). A device
+# node: the copy of one is the source's node bound on (checked with /dev/null bound onto the
+# image's /srv/seed/null, nodev as every bind here, and with a tmpcopyup tmpfs over the
+# container's own /dev, reached through a symlink, whose nodes work). A user.* xattr is copied
+# where the kernel's tmpfs keeps user xattrs (Linux 6.6), left out without an error where not.
+touch "$ROOTFS/srv/seed/null" && ln -sfn /dev "$ROOTFS/srv/devcopy"
+xattr() { python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "user.test").decode())' "$1" 2>/dev/null; }
+python3 -c 'import os, sys; os.setxattr(sys.argv[1], "user.test", b"kept")' "$ROOTFS/srv/seed/a" 2>"$T_WORK/setx.err"
+tmpfs_xattrs=$(timeout -k 5 "$T_CALL" unshare -rm sh -c 'mount -t tmpfs none "$1" && touch "$1/f" &&
+    python3 -c "import os, sys; os.setxattr(sys.argv[1], \"user.test\", b\"kept\")" "$1/f" && echo kept' sh "$T_WORK/home" 2>/dev/null)
+cat >"$ROOTFS/srv/devtest" <<'EOF'
+stat -c "%F %t,%T" /srv/seed/null /dev/null; { echo x >/srv/seed/null; } 2>&1 | sed "s/.*: //"
+echo x >/dev/null && echo written; grep -c " /dev/null " /proc/mounts; exec sleep 100
+EOF
+config '["sh","/srv/devtest"]' \
+    "{\"hostname\": null, \"linux\": {\"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"mount\"}, {\"type\": \"user\"}],
+      \"uidMappings\": [$uid_map], \"gidMappings\": [$gid_map]},
+  \"mounts\": [{\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"},
+    {\"destination\": \"/dev\", \"type\": \"tmpfs\", \"source\": \"tmpfs\", \"options\": [\"nosuid\", \"mode=755\"]},
+    {\"destination\": \"/srv/seed/null\", \"type\": \"bind\", \"source\": \"/dev/null\", \"options\": [\"bind\"]},
+    {\"destination\": \"/srv/seed\", \"type\": \"tmpfs\", \"source\": \"tmpfs\", \"options\": [\"tmpcopyup\"]},
+    {\"destination\": \"/srv/devcopy\", \"type\": \"tmpfs\", \"source\": \"tmpfs\", \"options\": [\"tmpcopyup\"]}]}"
+o2 create --bundle "$B" --pid-file "$T_WORK/c1.pid" c1 >"$T_WORK/c1.log" 2>&1 && o2 start c1 >>"$T_WORK/c1.log" 2>&1
+wait_until 10 grep -q '^[0-9]$' "$T_WORK/c1.log"
+c1=$(cat "$T_WORK/c1.pid" 2>/dev/null)
+t_eq "tmpcopyup: a device node's copy is the node, with its mount's nodev (/srv/seed/null)" \
+    "character special file 1,3 Permission denied" "$(echo $(sed -n '1p;3p' "$T_WORK/c1.log"))"
+t_eq "tmpcopyup: a device node's copy works where its source does (/dev/null in a copy of /dev)" \
+    "character special file 1,3 written 2" "$(echo $(sed -n '2p;4,$p' "$T_WORK/c1.log"))"
+if [ -s "$T_WORK/setx.err" ]; then
+    t_skip "tmpcopyup: a user.* xattr" "this filesystem refuses user xattrs: $(head -n 1 "$T_WORK/setx.err")"
+elif [ "$tmpfs_xattrs" = kept ]; then
+    t_eq "tmpcopyup: a user.* xattr is copied" "kept" "$(xattr "/proc/${c1:-0}/root/srv/seed/a")"
+else
+    t_eq "tmpcopyup: a user.* xattr this kernel's tmpfs refuses is left out, no error" "character special file 1,3 " \
+        "$(sed -n 1p "$T_WORK/c1.log") $(xattr "/proc/${c1:-0}/root/srv/seed/a")"
+fi
+o2 delete --force c1 >/dev/null 2>&1
+t_check "tmpcopyup: the image's file under the bound device node is unchanged" \
+    test -f "$ROOTFS/srv/seed/null" -a ! -s "$ROOTFS/srv/seed/null"
 
 config '["true"]' '{"linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}], "intelRdt": {"closID": "x"}}}'
 out=$(oci run --bundle "$B" t3 2>&1)
