@@ -414,31 +414,19 @@ struct create_job {
 	int chan;              /* the child's end */
 	int preserve_fds;
 	const char *id, *bundle; /* for the hooks' state */
-	pid_t pid;             /* the child's pid as the caller sees it (set in the child) */
 	struct ucount_limits caller_limits; /* with a user namespace of ours: the caller's */
 };
 
 /* createContainer: in the container's namespaces, its mounts made, before pivot_root (the
- * hooks' paths are the caller's). */
+ * hooks' paths are the caller's). The state, as the spec and runc give it: "creating", and the
+ * pid as the container sees it (a hook in the container's namespaces). */
 static int create_container_hooks(void *data, char *err, size_t errlen)
 {
 	const struct create_job *j = data;
 
-	if (run_hooks(j->conf, OCI_HOOK_CREATE_CONTAINER, j->id, OCI_CREATED, j->pid, j->bundle) < 0)
+	if (run_hooks(j->conf, OCI_HOOK_CREATE_CONTAINER, j->id, OCI_CREATING, getpid(), j->bundle) < 0)
 		return err_set(err, errlen, -EINVAL, "config.json: hooks.createContainer: failed");
 	return 0;
-}
-
-/* Our pid in the caller's pid namespace: its /proc is still mounted at /proc. */
-static pid_t outer_pid(void)
-{
-	char buf[32];
-	ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
-
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	return (pid_t)atoi(buf);
 }
 
 static void write_proc_value(int chan, const char *path, const char *value)
@@ -482,7 +470,6 @@ __attribute__((noreturn)) static void create_child(struct create_job *j)
 	 * CVE-2019-5736). */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		chan_fail(j->chan, errno, "prctl PR_SET_DUMPABLE");
-	j->pid = outer_pid();
 	for (size_t i = 0; i < conf->nnamespaces; i++)
 		if (j->nsfds[i] >= 0 && conf->namespaces[i].type != CLONE_NEWPID &&
 		    setns(j->nsfds[i], conf->namespaces[i].type) < 0)
@@ -531,9 +518,10 @@ __attribute__((noreturn)) static void create_child(struct create_job *j)
 	while (w < 0 && errno == EINTR);
 	if (w < 0)
 		die_errno(errno, "wait for start: open %s", FIFO);
-	/* startContainer: start was called, the command not yet run (paths in the container).
-	 * A failure ends the process before the byte start waits for: start fails. */
-	if (run_hooks(conf, OCI_HOOK_START_CONTAINER, j->id, OCI_CREATED, j->pid, j->bundle) < 0)
+	/* startContainer: start was called, the command not yet run (paths in the container):
+	 * "created", the pid as the container sees it. A failure ends the process before the
+	 * byte start waits for: start fails. */
+	if (run_hooks(conf, OCI_HOOK_START_CONTAINER, j->id, OCI_CREATED, getpid(), j->bundle) < 0)
 		_exit(EXIT_FAIL);
 	r = write_all(w, "0", 1);
 	if (r < 0)
@@ -910,8 +898,9 @@ int ociruntime_create(const struct oci_ctx *ctx, const struct oci_create_opts *o
 			goto kill;
 		}
 	}
-	if (run_hooks(&conf, OCI_HOOK_PRESTART, o->id, OCI_CREATED, pid, bundle) < 0 ||
-	    run_hooks(&conf, OCI_HOOK_CREATE_RUNTIME, o->id, OCI_CREATED, pid, bundle) < 0)
+	/* Part of create (the spec's "creating"), in the runtime's namespaces: the host's pid. */
+	if (run_hooks(&conf, OCI_HOOK_PRESTART, o->id, OCI_CREATING, pid, bundle) < 0 ||
+	    run_hooks(&conf, OCI_HOOK_CREATE_RUNTIME, o->id, OCI_CREATING, pid, bundle) < 0)
 		goto kill;
 	made_dir = false;
 	keep_cgroup = true;

@@ -86,7 +86,7 @@ int ocistate_parse(const char *text, struct oci_state *s, char *err, size_t errl
 const char *ocistate_status_name(enum oci_status s)
 {
 	static const char *const names[] = { [OCI_CREATED] = "created", [OCI_RUNNING] = "running",
-					     [OCI_STOPPED] = "stopped" };
+					     [OCI_STOPPED] = "stopped", [OCI_CREATING] = "creating" };
 	return names[s];
 }
 

@@ -18,7 +18,8 @@ struct oci_state {
 	char cgroup[4096];        /* its cgroup (cgroup.h's top), removed at delete; "": none */
 };
 
-enum oci_status { OCI_CREATED, OCI_RUNNING, OCI_STOPPED };
+/* OCI_CREATING: the create operation under way, as the spec's hooks of create see it. */
+enum oci_status { OCI_CREATED, OCI_RUNNING, OCI_STOPPED, OCI_CREATING };
 
 /* Container ids as runc takes them: letters, digits, "_", "+", "-", "." (not first), 1..1024. */
 bool ocistate_id_valid(const char *id);

@@ -211,16 +211,28 @@ t_match "kill, then state: stopped" '"status":"stopped"' "$out"
 t_match "delete removes it" "sandbox-oci: container t2: does not exist" "$out"
 
 # Hooks: createContainer runs in the container's namespaces with the caller's paths, before
-# pivot_root; startContainer in the container, paths and all, before the command; both get the
-# state JSON on stdin. A failing startContainer hook fails the start.
-config '["sh","-c","cat /tmp/sc"]' "{\"hooks\": {
-    \"createContainer\": [{\"path\": \"/bin/sh\", \"env\": [\"PATH=/usr/bin:/bin\"],
-        \"args\": [\"sh\", \"-c\", \"cat /proc/sys/kernel/hostname >$T_WORK/cc; cat >>$T_WORK/cc\"]}],
-    \"startContainer\": [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"echo ran >/tmp/sc\"]}]}}"
+# pivot_root; startContainer in the container, paths and all, before the command. Each gets the
+# state JSON on stdin, as the runtime spec (and runc) give it: "creating" in create's hooks
+# (prestart, createRuntime, createContainer), "created" in startContainer, "running" in
+# poststart, "stopped" in poststop; the pid as the hook's namespaces see it (1 inside the
+# container's pid namespace). A failing startContainer hook fails the start.
+hook() { printf '[{"path": "/bin/sh", "env": ["PATH=/usr/bin:/bin"], "args": ["sh", "-c", "%s"]}]' "$1"; }
+config '["cat","/tmp/sc.json"]' "{\"hooks\": {
+    \"createRuntime\": $(hook "cat >$T_WORK/cr.json"),
+    \"createContainer\": $(hook "cat /proc/sys/kernel/hostname >$T_WORK/cc; cat >$T_WORK/cc.json"),
+    \"startContainer\": $(hook "cat >/tmp/sc.json"),
+    \"poststart\": $(hook "cat >$T_WORK/pst.json"), \"poststop\": $(hook "cat >$T_WORK/pstop.json")}}"
 out=$(oci run --bundle "$B" t4 2>&1)
-t_eq "startContainer hook: run in the container before the command" "ran" "$out"
+hookstate() { jq -r '[.id, .status, (.pid | tostring)] | join(" ")' 2>&1; }
+t_eq "startContainer hook: in the container before the command; state created, pid 1 (the container's)" \
+    "t4 created 1" "$(echo "$out" | hookstate)"
 t_eq "createContainer hook: in the container's uts namespace, with the caller's paths" "oci-test" "$(head -n 1 "$T_WORK/cc" 2>&1)"
-t_match "createContainer hook: the state JSON on stdin" '"id":"t4","status":"created","pid":[1-9]' "$(tail -n 1 "$T_WORK/cc" 2>&1)"
+t_eq "createContainer hook: state creating, pid 1 (the container's)" "t4 creating 1" "$(hookstate <"$T_WORK/cc.json")"
+hpid=$(jq -r .pid "$T_WORK/cr.json" 2>&1)
+t_match "createRuntime and poststart hooks: creating then running, the pid as the runtime sees it" \
+    "^t4 creating ([2-9]|[1-9][0-9]+) t4 running ([2-9]|[1-9][0-9]+)$" "$(hookstate <"$T_WORK/cr.json") $(hookstate <"$T_WORK/pst.json")"
+t_eq "createRuntime and poststart hooks: the same pid" "$hpid" "$(jq -r .pid "$T_WORK/pst.json" 2>&1)"
+t_eq "poststop hook: state stopped, no pid" "t4 stopped null" "$(hookstate <"$T_WORK/pstop.json")"
 config '["echo","not reached"]' '{"hooks": {"startContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "exit 3"]}]}}'
 out=$(oci run --bundle "$B" t4 2>&1; echo "rc=$?")
 t_match "a failing startContainer hook: the start fails, the command does not run" \
@@ -237,9 +249,11 @@ t_match "--preserve-fds of a closed fd is refused" "^sandbox-oci: --preserve-fds
 # sandbox's does; and the runtime's process is not dumpable there: a createContainer hook, in
 # that namespace, cannot read its memory (/proc/PID/environ, PID from the state) before
 # COMMAND replaces it.
+# (The hook's parent is the runtime's process; the state's pid is the container's view, 1.)
 cat >"$T_WORK/dumphook" <<EOF
-pid=\$(sed -n 's/.*"pid":\([0-9]*\).*/\1/p')
-cat /proc/\$pid/environ >/dev/null 2>&1 && echo readable >$T_WORK/dump || echo hidden >$T_WORK/dump
+while read -r key value; do [ "\$key" = PPid: ] && pid=\$value; done </proc/self/status
+cat /proc/\$pid/environ >/dev/null 2>&1 && echo readable >$T_WORK/dump ||
+    { test -r /proc/\$pid/status && echo hidden || echo "no process \$pid"; } >$T_WORK/dump
 EOF
 config '["cat","/proc/sys/user/max_user_namespaces"]' "{\"hostname\": null, \"linux\": {
     \"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"mount\"}, {\"type\": \"user\"}],

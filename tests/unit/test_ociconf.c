@@ -410,6 +410,10 @@ static void test_state(void **state)
 	json = ocistate_json("c1", OCI_STOPPED, 42, "/b", NULL);
 	assert_null(strstr(json, "\"pid\""));
 	free(json);
+	/* The hooks of create see the spec's "creating", with a pid. */
+	json = ocistate_json("c1", OCI_CREATING, 1, "/b", NULL);
+	assert_non_null(strstr(json, "\"status\":\"creating\",\"pid\":1,"));
+	free(json);
 
 	assert_true(ocistate_id_valid("abc-1.2_x+y"));
 	assert_false(ocistate_id_valid(""));
