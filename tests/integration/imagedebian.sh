@@ -3,11 +3,12 @@
 # packages (mkdebian.py), run from an oci-archive. With a subordinate range its owners (_apt's
 # partial directories, /etc/shadow's group) go through the range, so dpkg -i, apt-get install
 # (a local .deb and a file: repository) and apt-get remove work, apt's drop to its _apt user
-# (setgroups, setgid 65534, setuid 42) included. Without a range, what sandbox(1) says: owners
-# collapse to root, dpkg works, apt's drop fails until APT::Sandbox::User is root.
+# (setgroups, setgid 65534, setuid 42) and a maintainer script's chown to _apt included.
+# Without a range, what sandbox(1) says: owners collapse to root, dpkg works, apt's drop fails
+# until APT::Sandbox::User is root, a chown to a system user fails.
 
 # debian_build DIR: DIR/debian.tar (the image, an oci-archive tagged "deb"), DIR/repo (sbhello.deb
-# and a Packages index, a flat file: repository). Built once per script run, by root for both
+# and its Packages index, a flat file: repository; sbowned.deb). Built once per script run, by root for both
 # test users (t_root_setup), or by the user when run unprivileged.
 debian_build() {
     local d=$1
@@ -27,7 +28,16 @@ debian_build() {
       echo "Size: $(stat -c %s "$d/repo/sbhello.deb")"
       echo "SHA256: $(sha256sum "$d/repo/sbhello.deb" | cut -d' ' -f1)"
       echo; } >"$d/repo/Packages" && gzip -9n <"$d/repo/Packages" >"$d/repo/Packages.gz" || return 1
-    rm -rf "$d/pkg"
+    # sbowned: a maintainer script that gives a directory to a system user, as many do.
+    mkdir -p "$d/pkg2/DEBIAN" || return 1
+    printf 'Package: sbowned\nVersion: 1.0\nArchitecture: all\nMaintainer: sandbox tests <nobody@localhost>\nDescription: sandbox test package\n makes a directory of _apt\n' \
+        >"$d/pkg2/DEBIAN/control"
+    printf '#!/bin/sh\nset -e\nif [ "$1" = configure ]; then\n    mkdir -p /var/lib/sbowned\n    chown _apt:nogroup /var/lib/sbowned\n    chmod 750 /var/lib/sbowned\nfi\n' \
+        >"$d/pkg2/DEBIAN/postinst"
+    printf '#!/bin/sh\nset -e\nif [ "$1" = purge ]; then rm -rf /var/lib/sbowned; fi\n' >"$d/pkg2/DEBIAN/postrm"
+    chmod 755 "$d/pkg2/DEBIAN/postinst" "$d/pkg2/DEBIAN/postrm"
+    dpkg-deb --root-owner-group -Zgzip --build "$d/pkg2" "$d/repo/sbowned.deb" >/dev/null || return 1
+    rm -rf "$d/pkg" "$d/pkg2"
     chmod -R a+rX "$d"
 }
 t_root_setup() { mkdir "$1/debian" && debian_build "$1/debian" >"$1/debian.log" 2>&1 || rm -rf "$1/debian"; }
@@ -74,6 +84,10 @@ if [ "$T_SUBID" = 1 ]; then
     t_eq "apt-get update from a file: repository (its methods as _apt), then apt-get install" "hello from sbhello" \
         "$(printf '%s\n' "$out" | tail -1)"
     t_eq "and neither complains" "" "$(printf '%s\n' "$out" | apt_problems)"
+    out=$(deb sh -c 'apt-get install -y /srv/repo/sbowned.deb >/dev/null && stat -c %u:%g:%a /var/lib/sbowned &&
+        apt-get purge -y sbowned >/dev/null && { test -e /var/lib/sbowned || echo purged; }')
+    t_eq "a maintainer script's chown to _apt:nogroup (42:65534), then apt-get purge" "42:65534:750|purged" \
+        "$(printf '%s\n' "$out" | tr '\n' '|' | sed 's/|$//')"
 else
     t_eq "without a range every owner is root inside" "0:0 0:0 0:0" \
         "$(deb sh -c 'stat -c %u:%g /var/cache/apt/archives/partial /var/lib/apt/lists/partial /etc/shadow' | tr '\n' ' ' | sed 's/ $//')"
@@ -87,6 +101,10 @@ else
         apt-get -o APT::Sandbox::User=root remove -y sbhello && { dpkg -s sbhello >/dev/null 2>&1 || echo removed; }')
     t_eq "with APT::Sandbox::User root: apt-get update, install, remove" "hello from sbhello|removed" \
         "$(printf '%s\n' "$out" | grep -E '^(hello|removed)' | tr '\n' '|' | sed 's/|$//')"
+    out=$(deb sh -c 'dpkg -i /srv/repo/sbowned.deb; echo "rc=$?"; dpkg-query -W -f "\${Status}\n" sbowned')
+    t_eq "a maintainer script's chown to a system user fails: the package stays half-configured" \
+        "chown: changing ownership of '/var/lib/sbowned': Invalid argument|rc=1|install ok half-configured" \
+        "$(printf '%s\n' "$out" | grep -E '^(chown|rc=|install)' | tr '\n' '|' | sed 's/|$//')"
 fi
 
 deb sh -c 'dpkg -i /tmp/sbhello.deb && echo changed >/etc/debian_version' >/dev/null
