@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "util.h"
 
@@ -177,4 +178,19 @@ int idmap_helper_argv(const char *prog, pid_t pid, const struct idmap *m, char *
 #undef ADD_NUM
 	argv[k] = NULL;
 	return 0;
+}
+
+void idmap_layer_owner(unsigned long long count, bool dir, unsigned long long *uid, unsigned long long *gid,
+		       unsigned int *mode)
+{
+	if (*uid >= count) {
+		*uid = 0;
+		if (!dir)
+			*mode &= ~(unsigned int)S_ISUID;
+	}
+	if (*gid >= count) {
+		*gid = 0;
+		if (!dir)
+			*mode &= ~(unsigned int)S_ISGID;
+	}
 }

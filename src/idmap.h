@@ -46,6 +46,13 @@ int idmap_parse_line(const char *line, struct idmap_range *out);
  * on the host) no range spans them all, and the largest single range is given instead.
  * 0, -ENOENT for an empty map, -EINVAL for a line that does not parse. */
 int idmap_host_span(FILE *f, uint32_t *low, uint32_t *high);
+/* A layer's file owner (tar ids) on a map of the ids 0..count-1: an owner outside it becomes 0,
+ * and a file (not a directory) whose owner or group so changed loses the set-user-ID or
+ * set-group-ID bit: an image's setuid program of an unmapped user must not become setuid root
+ * inside (podman refuses such images outright). A directory's set-group-ID only passes its
+ * group on, and stays. */
+void idmap_layer_owner(unsigned long long count, bool dir, unsigned long long *uid, unsigned long long *gid,
+		       unsigned int *mode);
 /* Whether id is mapped inside. */
 bool idmap_contains(const struct idmap *m, uint32_t inside);
 /* The argv of newuidmap/newgidmap: PROG PID inside outside count ...; strings in store.

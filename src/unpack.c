@@ -7,6 +7,7 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "idmap.h"
 #include "sha256.h"
 #include "util.h"
 
@@ -195,6 +197,21 @@ static void filter_xattrs(struct archive_entry *e)
 	}
 }
 
+/* Owners beyond the map become 0 (idmap_layer_owner says which mode bits go with them). A
+ * negative id in a tar is beyond any map. */
+static void set_owner(struct archive_entry *e, unsigned long long count)
+{
+	la_int64_t u = archive_entry_uid(e), g = archive_entry_gid(e);
+	unsigned long long uid = u < 0 ? ULLONG_MAX : (unsigned long long)u;
+	unsigned long long gid = g < 0 ? ULLONG_MAX : (unsigned long long)g;
+	unsigned int mode = archive_entry_perm(e);
+
+	idmap_layer_owner(count, archive_entry_filetype(e) == AE_IFDIR, &uid, &gid, &mode);
+	archive_entry_set_uid(e, (la_int64_t)uid);
+	archive_entry_set_gid(e, (la_int64_t)gid);
+	archive_entry_set_perm(e, mode);
+}
+
 static int copy_data(struct archive *in, struct archive *out)
 {
 	const void *buf;
@@ -234,10 +251,7 @@ static int one_entry(struct archive *in, struct archive *out, struct archive_ent
 			return err_set(err, errlen, -EINVAL, "entry %s: bad hard link target", p);
 		archive_entry_set_hardlink(e, t);
 	}
-	if ((unsigned long long)archive_entry_uid(e) >= o->id_count)
-		archive_entry_set_uid(e, 0);
-	if ((unsigned long long)archive_entry_gid(e) >= o->id_count)
-		archive_entry_set_gid(e, 0);
+	set_owner(e, o->id_count);
 	filter_xattrs(e);
 	if (archive_write_header(out, e) < ARCHIVE_WARN)
 		return err_set(err, errlen, archive_errno(out) > 0 ? archive_errno(out) : EINVAL, "entry %s: %s", p,

@@ -112,6 +112,14 @@ else
         "$(sb --net none --user 0 "oci:$IMG:owned" stat -c %u:%g /home/u)"
 fi
 
+# An owner beyond the map becomes root, but no setuid or setgid root is made of it (a setuid
+# program of an unmapped user would otherwise give root inside to anyone).
+tar_py "$T_WORK/far.tar" "add('far', data=b'x', mode=0o6755, uid=70000, gid=70000); add('near', data=b'x', mode=0o4755, uid=1000, gid=0)"
+$MKIMAGE oci "$IMG" --tag far "$ROOTFS" "$T_WORK/far.tar"
+if [ "$T_SUBID" = 1 ]; then want="755 0:0 4755 1000:0"; else want="755 0:0 755 0:0"; fi
+t_eq "an owner beyond the map: root, without its setuid and setgid bits" "$want" \
+    "$(sb --net none "oci:$IMG:far" stat -c '%a %u:%g' /far /near | tr '\n' ' ' | sed 's/ $//')"
+
 # Hostile layers write nothing outside their cache entry.
 mkdir -p "$T_WORK/victim"
 tar_py "$T_WORK/dotdot.tar" "add('../../../../../../../../$T_WORK/victim/dotdot', data=b'x')"

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 #include "idmap.h"
@@ -379,6 +380,38 @@ static void test_helper_argv_nospace(void **state)
 	assert_null(argv[8]);
 }
 
+static void layer_owner(unsigned long long count, bool dir, unsigned long long uid, unsigned long long gid,
+			unsigned int mode, unsigned long long want_uid, unsigned long long want_gid, unsigned int want_mode)
+{
+	idmap_layer_owner(count, dir, &uid, &gid, &mode);
+	if (uid != want_uid || gid != want_gid || mode != want_mode)
+		fail_msg("count %llu: got %llu:%llu %o, want %llu:%llu %o", count, uid, gid, mode, want_uid, want_gid,
+			 want_mode);
+}
+
+static void test_layer_owner(void **state)
+{
+	(void)state;
+	/* Mapped owners stay, with every bit (Debian's setgid root:shadow programs, _apt's files). */
+	layer_owner(65537, false, 0, 42, 02755, 0, 42, 02755);
+	layer_owner(65537, false, 42, 65534, 04750, 42, 65534, 04750);
+	layer_owner(65537, false, 65536, 65536, 06755, 65536, 65536, 06755);
+	/* Beyond the map: owner 0, and no setuid/setgid root made of it. */
+	layer_owner(65537, false, 65537, 0, 04755, 0, 0, 0755);
+	layer_owner(65537, false, 0, 70000, 02755, 0, 0, 0755);
+	layer_owner(65537, false, 70000, 70000, 07755, 0, 0, 01755);
+	/* Only the bit of what changed goes. */
+	layer_owner(65537, false, 70000, 5, 06755, 0, 5, 02755);
+	layer_owner(65537, false, 5, 70000, 06755, 5, 0, 04755);
+	/* The single mapping: only root's own bits survive. */
+	layer_owner(1, false, 0, 0, 06755, 0, 0, 06755);
+	layer_owner(1, false, 1000, 0, 04755, 0, 0, 0755);
+	/* A directory keeps set-group-ID and sticky: they grant nothing. */
+	layer_owner(1, true, 1000, 1000, 03777, 0, 0, 03777);
+	/* A negative id in the tar arrives as a huge one. */
+	layer_owner(65537, false, ULLONG_MAX, ULLONG_MAX, 06755, 0, 0, 0755);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -392,6 +425,7 @@ int main(void)
 		cmocka_unit_test(test_contains),
 		cmocka_unit_test(test_helper_argv),
 		cmocka_unit_test(test_helper_argv_nospace),
+		cmocka_unit_test(test_layer_owner),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
