@@ -591,6 +591,18 @@ static size_t pf_max_conns(size_t nlisteners)
 	return fit < PORTFWD_MAX_CONNS ? (fit ? fit : 1) : PORTFWD_MAX_CONNS;
 }
 
+/* SCHED_BATCH (open to any process): woken by a peer's bytes, the forwarder does not preempt
+ * that peer, which is about to wait for the answer anyway; it runs when the CPU is free, by
+ * then with several connections' bytes to move in one round: fewer context switches and less
+ * CPU per request (docs/design.md). On an idle CPU it runs at once, as before. Only a
+ * speed-up: when the kernel refuses, the forwarder works the same. */
+static void pf_sched_batch(void)
+{
+	struct sched_param sp = { .sched_priority = 0 };
+
+	(void)sched_setscheduler(0, SCHED_BATCH, &sp);
+}
+
 /* Join the sandbox's namespaces: the user namespace first, which its owner (us) may join and
  * then holds every capability in, which setns into its network namespace needs. */
 static int pf_join(int sock, char *err, size_t errlen)
@@ -627,6 +639,7 @@ __attribute__((noreturn)) static void pf_main(pid_t helper, int sock, struct pf_
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != helper)
 		_exit(1);
 	(void)prctl(PR_SET_NAME, "sandbox-portfwd", 0, 0, 0);
+	pf_sched_batch();
 	/* splice() into a socket whose peer is gone raises SIGPIPE (it has no MSG_NOSIGNAL). */
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
 		r = err_set(why, sizeof(why), errno, "ignore SIGPIPE");

@@ -99,6 +99,8 @@ if [ -n "$helper" ] && [ -n "$fwd" ]; then
 else
     t_notok "the forwarder is the network helper's child, outside the sandbox" "helper '$helper', forwarder '$fwd'"
 fi
+# SCHED_BATCH (3), the policy field of its stat: woken by a peer, it lets that peer run on.
+t_eq "the forwarder runs with SCHED_BATCH" 3 "$([ -n "$fwd" ] && awk '{ print $41 }' "/proc/$fwd/stat")"
 # Inside is the sandbox's own pid namespace: a process in the host's is out of its sight. The
 # forwarder is not dumpable (its ns links cannot be read): its NSpid line has as many pids as
 # this shell's when it is in the same namespace, one more inside a new one.
