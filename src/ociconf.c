@@ -473,10 +473,12 @@ static int parse_namespaces(json_object *linux_o, struct oci_config *c, char *er
 		if (c->namespaces[i].path && c->namespaces[i].path[0] != '/')
 			return refuse(err, errlen, path, "path must be absolute");
 		/* The root is built and pivoted into in a mount namespace of the container's own:
-		 * in another's it would replace that one's root (docs/oci.md). */
+		 * pivot_root in another's would move that one's processes into our root, and our
+		 * mounts would land in its tree (docs/oci.md). */
 		if (c->namespaces[i].path && flag == CLONE_NEWNS)
 			return refuse(err, errlen, path,
-				      "joining an existing mount namespace: not supported (the root is built in a new one)");
+				      "joining an existing mount namespace: not supported (pivot_root there would move "
+				      "its processes into this container's root)");
 	}
 	return 0;
 }

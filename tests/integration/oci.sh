@@ -334,6 +334,11 @@ o2 delete --force c1 >/dev/null 2>&1
 t_check "tmpcopyup: the image's file under the bound device node is unchanged" \
     test -f "$ROOTFS/srv/seed/null" -a ! -s "$ROOTFS/srv/seed/null"
 
+# A mount namespace joined by path (here the caller's own) is refused before anything is made.
+config '["true"]' '{"linux": {"namespaces": [{"type": "pid"}, {"type": "mount", "path": "/proc/self/ns/mnt"}]}}'
+t_eq "a mount namespace joined by path is refused, with the reason" \
+    "sandbox-oci: config.json: linux.namespaces[1]: joining an existing mount namespace: not supported (pivot_root there would move its processes into this container's root)" \
+    "$(oci run --bundle "$B" t3 2>&1)"
 config '["true"]' '{"linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}], "intelRdt": {"closID": "x"}}}'
 out=$(oci run --bundle "$B" t3 2>&1)
 t_eq "an unsupported member is refused by name" "sandbox-oci: config.json: linux.intelRdt: not supported" "$out"
