@@ -16,6 +16,7 @@ enum chan_msg_type {
 	CHAN_MSG_CONNECT,  /* COMMAND -> supervisor: its connect() notification fd, by SCM_RIGHTS */
 	CHAN_MSG_USERNS,   /* child -> network helper: its user namespace, for the published */
 	CHAN_MSG_NETNS,    /*   ports' forwarder, and its network namespace (portfwd.h) */
+	CHAN_MSG_HOOKS,    /* OCI container -> runtime: mounts made, run prestart and createRuntime, then GO */
 };
 
 struct chan_msg {

@@ -417,13 +417,23 @@ struct create_job {
 	struct ucount_limits caller_limits; /* with a user namespace of ours: the caller's */
 };
 
-/* createContainer: in the container's namespaces, its mounts made, before pivot_root (the
- * hooks' paths are the caller's). The state, as the spec and runc give it: "creating", and the
- * pid as the container sees it (a hook in the container's namespaces). */
-static int create_container_hooks(void *data, char *err, size_t errlen)
+/* The hooks of create, once the mounts are made and before pivot_root, in the spec's order:
+ * prestart and createRuntime in the runtime's namespaces (the runtime runs them when we ask,
+ * and says GO), then createContainer here, in the container's namespaces (the hooks' paths are
+ * the caller's). The state, as the spec and runc give it: "creating"; here the pid as the
+ * container sees it. */
+static int create_hooks(void *data, char *err, size_t errlen)
 {
 	const struct create_job *j = data;
+	struct chan_msg m = { .type = CHAN_MSG_HOOKS };
 
+	if (j->conf->nhooks[OCI_HOOK_PRESTART] || j->conf->nhooks[OCI_HOOK_CREATE_RUNTIME]) {
+		if (chan_send(j->chan, &m) < 0)
+			return err_set(err, errlen, errno, "ask for the createRuntime hooks");
+		/* A failed hook: the runtime says so and kills us. */
+		if (chan_recv(j->chan, &m) < 0 || m.type != CHAN_MSG_GO)
+			_exit(EXIT_FAIL);
+	}
 	if (run_hooks(j->conf, OCI_HOOK_CREATE_CONTAINER, j->id, OCI_CREATING, getpid(), j->bundle) < 0)
 		return err_set(err, errlen, -EINVAL, "config.json: hooks.createContainer: failed");
 	return 0;
@@ -836,8 +846,9 @@ int ociruntime_create(const struct oci_ctx *ctx, const struct oci_create_opts *o
 	j.bundle = bundle;
 	if (userns && !userns->path)
 		ucount_read(&j.caller_limits);
-	if (conf.nhooks[OCI_HOOK_CREATE_CONTAINER]) {
-		plan.before_pivot = create_container_hooks;
+	if (conf.nhooks[OCI_HOOK_PRESTART] || conf.nhooks[OCI_HOOK_CREATE_RUNTIME] ||
+	    conf.nhooks[OCI_HOOK_CREATE_CONTAINER]) {
+		plan.before_pivot = create_hooks;
 		plan.before_pivot_data = &j;
 	}
 	j.cmd = &conf.process.plan;
@@ -864,7 +875,20 @@ int ociruntime_create(const struct oci_ctx *ctx, const struct oci_create_opts *o
 		goto kill;
 	}
 	memset(&m, 0, sizeof(m));
-	if (chan_recv(sv[0], &m) < 0 || m.type != CHAN_MSG_STARTED) {
+	if (chan_recv(sv[0], &m) == 0 && m.type == CHAN_MSG_HOOKS) {
+		/* Part of create (the spec's "creating"), in the runtime's namespaces: our pid. */
+		if (run_hooks(&conf, OCI_HOOK_PRESTART, o->id, OCI_CREATING, pid, bundle) < 0 ||
+		    run_hooks(&conf, OCI_HOOK_CREATE_RUNTIME, o->id, OCI_CREATING, pid, bundle) < 0)
+			goto kill;
+		m = (struct chan_msg){ .type = CHAN_MSG_GO };
+		if (chan_send(sv[0], &m) < 0) {
+			warn_errno(errno, "start the container's process");
+			goto kill;
+		}
+		memset(&m, 0, sizeof(m));
+		(void)chan_recv(sv[0], &m);
+	}
+	if (m.type != CHAN_MSG_STARTED) {
 		if (m.type == CHAN_MSG_ERROR)
 			warnx("%s", m.text);
 		else
@@ -898,10 +922,6 @@ int ociruntime_create(const struct oci_ctx *ctx, const struct oci_create_opts *o
 			goto kill;
 		}
 	}
-	/* Part of create (the spec's "creating"), in the runtime's namespaces: the host's pid. */
-	if (run_hooks(&conf, OCI_HOOK_PRESTART, o->id, OCI_CREATING, pid, bundle) < 0 ||
-	    run_hooks(&conf, OCI_HOOK_CREATE_RUNTIME, o->id, OCI_CREATING, pid, bundle) < 0)
-		goto kill;
 	made_dir = false;
 	keep_cgroup = true;
 	code = 0;

@@ -215,14 +215,22 @@ t_match "delete removes it" "sandbox-oci: container t2: does not exist" "$out"
 # state JSON on stdin, as the runtime spec (and runc) give it: "creating" in create's hooks
 # (prestart, createRuntime, createContainer), "created" in startContainer, "running" in
 # poststart, "stopped" in poststop; the pid as the hook's namespaces see it (1 inside the
-# container's pid namespace). A failing startContainer hook fails the start.
+# container's pid namespace). They run in the spec's order (each notes its name in the rootfs's
+# /tmp/order): prestart, createRuntime, createContainer (all three before pivot_root: the
+# last one writes the caller's paths), startContainer, poststart. A failing startContainer hook
+# fails the start.
 hook() { printf '[{"path": "/bin/sh", "env": ["PATH=/usr/bin:/bin"], "args": ["sh", "-c", "%s"]}]' "$1"; }
+rm -f "$ROOTFS/tmp/order"
 config '["cat","/tmp/sc.json"]' "{\"hooks\": {
-    \"createRuntime\": $(hook "cat >$T_WORK/cr.json"),
-    \"createContainer\": $(hook "cat /proc/sys/kernel/hostname >$T_WORK/cc; cat >$T_WORK/cc.json"),
-    \"startContainer\": $(hook "cat >/tmp/sc.json"),
-    \"poststart\": $(hook "cat >$T_WORK/pst.json"), \"poststop\": $(hook "cat >$T_WORK/pstop.json")}}"
+    \"prestart\": $(hook "echo prestart >>$ROOTFS/tmp/order"),
+    \"createRuntime\": $(hook "cat >$T_WORK/cr.json; echo createRuntime >>$ROOTFS/tmp/order"),
+    \"createContainer\": $(hook "cat /proc/sys/kernel/hostname >$T_WORK/cc; cat >$T_WORK/cc.json; echo createContainer >>$ROOTFS/tmp/order"),
+    \"startContainer\": $(hook "cat >/tmp/sc.json; echo startContainer >>/tmp/order"),
+    \"poststart\": $(hook "cat >$T_WORK/pst.json; echo poststart >>$ROOTFS/tmp/order"),
+    \"poststop\": $(hook "cat >$T_WORK/pstop.json")}}"
 out=$(oci run --bundle "$B" t4 2>&1)
+t_eq "hooks in the spec's order, those of create before pivot_root" \
+    "prestart createRuntime createContainer startContainer poststart" "$(echo $(cat "$ROOTFS/tmp/order" 2>&1))"
 hookstate() { jq -r '[.id, .status, (.pid | tostring)] | join(" ")' 2>&1; }
 t_eq "startContainer hook: in the container before the command; state created, pid 1 (the container's)" \
     "t4 created 1" "$(echo "$out" | hookstate)"
@@ -238,6 +246,13 @@ out=$(oci run --bundle "$B" t4 2>&1; echo "rc=$?")
 t_match "a failing startContainer hook: the start fails, the command does not run" \
     "^sandbox-oci: hook startContainer: /bin/sh: failed \(exit 3\).*rc=1$" "$(echo $out)"
 t_check "a failed run leaves no state behind" test ! -e "$R/t4"
+config '["echo","not reached"]' '{"hooks": {"createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", "exit 4"]}],
+    "createContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "echo ran >/tmp/cc"]}]}}'
+rm -f "$ROOTFS/tmp/cc"
+out=$(oci run --bundle "$B" t4 2>&1; echo "rc=$?")
+t_match "a failing createRuntime hook: the create fails, createContainer's hooks and the command do not run" \
+    "^sandbox-oci: hook createRuntime: /bin/sh: failed \(exit 4\) rc=1$" "$(echo $out $(cat "$ROOTFS/tmp/cc" 2>/dev/null))"
+t_check "and leaves no state behind" test ! -e "$R/t4"
 
 # --preserve-fds N: fds 3.. reach the process.
 t_eq "run --preserve-fds 1: fd 3 reaches the process" "kept" \
