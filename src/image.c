@@ -139,6 +139,7 @@ int image_apply(struct config *cfg, struct image_defaults *d, char *err, size_t 
 		if (options_parse_user(d->user, &cfg->user_uid, &cfg->user_gid) < 0)
 			return err_set(err, errlen, -EINVAL, "image: its user '%s' is not UID:GID", d->user);
 		cfg->user_set = true;
+		cfg->user_from_image = true;
 	}
 	cfg->image_layers = d->layers;
 	cfg->nimage_layers = d->nlayers;

@@ -73,6 +73,7 @@ struct config {
 	enum map_mode map;
 	bool map_set; /* --map given */
 	bool user_set;
+	bool user_from_image; /* user_uid/gid are the image's User, not --user (for messages) */
 	uid_t user_uid;
 	gid_t user_gid;
 	const char *hostname;

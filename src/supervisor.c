@@ -117,9 +117,11 @@ static int check_user(const struct config *cfg, const struct userns_plan *ids)
 	if (!cfg->user_set)
 		return 0;
 	if (!idmap_contains(&ids->uids, cfg->user_uid) || !idmap_contains(&ids->gids, cfg->user_gid)) {
-		warnx("--user %u:%u: not mapped in the sandbox (mapped: %s%s; see --map and subuid(5))",
-		      (unsigned)cfg->user_uid, (unsigned)cfg->user_gid, ids->keep_id ? "your own id" : "0",
-		      ids->use_helpers ? " and the subordinate range" : " only");
+		warnx("%s %u:%u: not mapped in the sandbox (mapped: %s%s; see --map and subuid(5)%s)",
+		      cfg->user_from_image ? "the image's User" : "--user", (unsigned)cfg->user_uid,
+		      (unsigned)cfg->user_gid, ids->keep_id ? "your own id" : "0",
+		      ids->use_helpers ? " and the subordinate range" : " only",
+		      cfg->user_from_image ? ", or give --user" : "");
 		return -1;
 	}
 	return 0;

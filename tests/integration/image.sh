@@ -110,6 +110,9 @@ if [ "$T_SUBID" = 1 ]; then
 else
     t_eq "without a subordinate range every owner is root" "0:0" \
         "$(sb --net none --user 0 "oci:$IMG:owned" stat -c %u:%g /home/u)"
+    t_setup_error "the image's User (nobody) is not mapped: refused" --net none "oci:$IMG:owned" id -u
+    t_match "and the message names the image's User, not a --user never given" \
+        "^sandbox: the image's User 65534:65534: not mapped .*or give --user\)$" "$SB_ERR"
 fi
 
 # An owner beyond the map becomes root, but no setuid or setgid root is made of it (a setuid

@@ -105,6 +105,7 @@ static void test_defaults_apply(void **state)
 	assert_true(cfg.user_set);
 	assert_int_equal(cfg.user_uid, 7);
 	assert_int_equal(cfg.user_gid, 8);
+	assert_true(cfg.user_from_image); /* messages name it as the image's */
 	assert_int_equal(cfg.nenv, 2);
 	assert_string_equal(cfg.env[1].value, "x=y");
 	config_free(&cfg);
@@ -121,6 +122,7 @@ static void test_defaults_apply(void **state)
 	assert_false(cfg.overlay);
 	assert_string_equal(cfg.workdir, "/mine");
 	assert_int_equal(cfg.user_uid, 0);
+	assert_false(cfg.user_from_image);
 	assert_int_equal(cfg.nenv, 3);
 	assert_string_equal(cfg.env[2].name, "A=2"); /* the last setting of A wins in env_build */
 	config_free(&cfg);
