@@ -316,6 +316,11 @@ t_check "and no state is left" test ! -e "$T_WORK/ocistate2/u1" -a ! -e "$T_WORK
 touch "$ROOTFS/srv/seed/null" && ln -sfn /dev "$ROOTFS/srv/devcopy"
 xattr() { python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "user.test").decode())' "$1" 2>/dev/null; }
 python3 -c 'import os, sys; os.setxattr(sys.argv[1], "user.test", b"kept")' "$ROOTFS/srv/seed/a" 2>"$T_WORK/setx.err"
+# A file capability (cap_net_bind_service+ep), set in a user namespace of ours: the kernel
+# stores it for that namespace's root (our uid), the container's namespace maps the same.
+fcap() { python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "security.capability").hex())' "$1" 2>&1; }
+timeout -k 5 "$T_CALL" unshare -r python3 -c 'import os, struct, sys
+os.setxattr(sys.argv[1], "security.capability", struct.pack("<5I", 0x02000001, 1 << 10, 0, 0, 0))' "$ROOTFS/srv/seed/sub/b"
 tmpfs_xattrs=$(timeout -k 5 "$T_CALL" unshare -rm sh -c 'mount -t tmpfs none "$1" && touch "$1/f" &&
     python3 -c "import os, sys; os.setxattr(sys.argv[1], \"user.test\", b\"kept\")" "$1/f" && echo kept' sh "$T_WORK/home" 2>/dev/null)
 cat >"$ROOTFS/srv/devtest" <<'EOF'
@@ -345,6 +350,8 @@ else
     t_eq "tmpcopyup: a user.* xattr this kernel's tmpfs refuses is left out, no error" "character special file 1,3 " \
         "$(sed -n 1p "$T_WORK/c1.log") $(xattr "/proc/${c1:-0}/root/srv/seed/a")"
 fi
+t_eq "tmpcopyup: a file capability is copied (security.capability, as the host reads it)" \
+    "$(fcap "$ROOTFS/srv/seed/sub/b")" "$(fcap "/proc/${c1:-0}/root/srv/seed/sub/b")"
 o2 delete --force c1 >/dev/null 2>&1
 t_check "tmpcopyup: the image's file under the bound device node is unchanged" \
     test -f "$ROOTFS/srv/seed/null" -a ! -s "$ROOTFS/srv/seed/null"

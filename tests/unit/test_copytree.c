@@ -1,6 +1,7 @@
 /* Unit tests for copytree.c (tmpcopyup) on scratch directories: names of one inode stay links
- * of one inode, user.* extended attributes of files and directories are copied, and a device
- * node becomes an empty placeholder listed for the caller (or is refused without a list). */
+ * of one inode, user.* extended attributes of files and directories and a file capability are
+ * copied, and a device node becomes an empty placeholder listed for the caller (or is refused
+ * without a list). */
 #include "config.h"
 
 #include <setjmp.h>
@@ -134,6 +135,37 @@ static void test_xattrs(void **state)
 	}
 }
 
+/* A file capability survives: the owner is given first (a chown drops security.capability),
+ * then the xattrs, then the mode (with its set-id bit, which the chown would drop too). */
+static void test_capability(void **state)
+{
+	/* VFS_CAP_REVISION_2, effective: CAP_NET_BIND_SERVICE (10) permitted. */
+	const uint32_t cap[5] = { 0x02000001, 1u << 10, 0, 0, 0 };
+	uint32_t back[5] = { 0 };
+	char err[256] = "";
+	struct stat st;
+	int fd;
+
+	(void)state;
+	write_file(src, "ping", "x");
+	fd = openat(src, "ping", O_RDWR);
+	assert_true(fd >= 0);
+	if (fsetxattr(fd, "security.capability", cap, sizeof(cap), 0) < 0) {
+		close(fd);
+		skip(); /* not root of the initial user namespace, or no file capabilities */
+	}
+	assert_int_equal(fchmod(fd, 04755), 0);
+	close(fd);
+	assert_int_equal(copytree(src, dst, NULL, err, sizeof(err)), 0);
+	fd = openat(dst, "ping", O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(fgetxattr(fd, "security.capability", back, sizeof(back)), sizeof(cap));
+	assert_memory_equal(back, cap, sizeof(cap));
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 04755);
+	close(fd);
+}
+
 static void test_device(void **state)
 {
 	struct copytree_nodes devices = { 0 };
@@ -175,6 +207,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_hardlinks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xattrs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_capability, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
