@@ -7,7 +7,8 @@
 # Without a range, what sandbox(1) says: owners collapse to root, dpkg works, apt's drop fails
 # until APT::Sandbox::User is root, a chown to a system user fails.
 
-# debian_build DIR: DIR/debian.tar (the image, an oci-archive tagged "deb"), DIR/repo (sbhello.deb
+# debian_build DIR: DIR/debian.tar (the image, an oci-archive tagged "deb"; the same layer as
+# podman save writes it in DIR/debian-docker.tar), DIR/repo (sbhello.deb
 # and its Packages index, a flat file: repository; sbowned.deb). Built once per script run, by root for both
 # test users (t_root_setup), or by the user when run unprivileged.
 debian_build() {
@@ -16,7 +17,9 @@ debian_build() {
         python3 "$top_srcdir/tests/integration/mkimage.py" oci "$d/img" --tag deb --compress zstd \
             --config '{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["bash"]}' \
             "$d/layer.tar" &&
-        tar -C "$d/img" -cf "$d/debian.tar" . && rm -rf "$d/layer.tar" "$d/img" || return 1
+        tar -C "$d/img" -cf "$d/debian.tar" . &&
+        python3 "$top_srcdir/tests/integration/mkimage.py" docker-archive "$d/debian-docker.tar" \
+            --tag localhost/debian:test "$d/layer.tar" && rm -rf "$d/layer.tar" "$d/img" || return 1
     mkdir -p "$d/pkg/DEBIAN" "$d/pkg/usr/bin" "$d/repo" || return 1
     printf 'Package: sbhello\nVersion: 1.0\nArchitecture: all\nMaintainer: sandbox tests <nobody@localhost>\nDescription: sandbox test package\n prints a greeting\n' \
         >"$d/pkg/DEBIAN/control"
@@ -64,6 +67,9 @@ deb() { sb --net none --ro-bind "$DEB/repo" /srv/repo --ro-bind "$DEB/repo/sbhel
 # The problems apt reports: its E: and W: lines.
 apt_problems() { grep -E '^(E|W): ' || true; }
 SOURCES='echo "deb [trusted=yes] file:/srv/repo ./" >/etc/apt/sources.list'
+t_eq "the same image from a docker-archive: the same owners" \
+    "$(if [ "$T_SUBID" = 1 ]; then echo "42:0 0:42"; else echo "0:0 0:0"; fi)" \
+    "$(sb --net none "docker-archive:$DEB/debian-docker.tar" stat -c %u:%g /var/lib/apt/lists/partial /etc/shadow 2>&1 | tr '\n' ' ' | sed 's/ $//')"
 # The cache as the first run unpacked it: every run after it has its own throw-away layer.
 snapshot() { find "$CACHE/layers" -printf '%P %s %m %U:%G %T@\n' 2>/dev/null | sort | sha256sum; }
 deb true >/dev/null
@@ -80,8 +86,9 @@ if [ "$T_SUBID" = 1 ]; then
     t_eq "apt-get install of a local .deb, then apt-get remove" "hello from sbhello|installed:install ok installed|gone|removed" \
         "$(printf '%s\n' "$out" | grep -E '^(hello|installed:|gone|removed)' | tr '\n' '|' | sed 's/|$//')"
     t_eq "apt drops to _apt without a complaint (no E: or W: line)" "" "$(printf '%s\n' "$out" | apt_problems)"
-    out=$(deb sh -c "$SOURCES"' && apt-get update && apt-get install -y sbhello && sbhello')
-    t_eq "apt-get update from a file: repository (its methods as _apt), then apt-get install" "hello from sbhello" \
+    # APT::Sandbox::Verify: apt checks its own drop (no group left, ids changed, root not regained).
+    out=$(deb sh -c "$SOURCES"' && apt-get -o APT::Sandbox::Verify=1 update && apt-get -o APT::Sandbox::Verify=1 install -y sbhello && sbhello')
+    t_eq "apt-get update from a file: repository (its methods as _apt, verified by apt), then apt-get install" "hello from sbhello" \
         "$(printf '%s\n' "$out" | tail -1)"
     t_eq "and neither complains" "" "$(printf '%s\n' "$out" | apt_problems)"
     out=$(deb sh -c 'apt-get install -y /srv/repo/sbowned.deb >/dev/null && stat -c %u:%g:%a /var/lib/sbowned &&
