@@ -161,7 +161,7 @@ static int copy_device(struct copy *c, int ddir, const char *name, const struct 
 	int fd;
 
 	if (!c->devices)
-		return err_set(c->err, c->errlen, EPERM, "tmpcopyup %s: a device node cannot be copied", c->path);
+		return err_set(c->err, c->errlen, -EPERM, "tmpcopyup %s: a device node cannot be copied", c->path);
 	fd = openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return err_set(c->err, c->errlen, errno, "tmpcopyup %s: create the device node's place", c->path);
@@ -179,7 +179,7 @@ static int copy_subdir(struct copy *c, int sdir, int ddir, const char *name, con
 	int r;
 
 	if (depth >= MAX_DEPTH)
-		return err_set(c->err, c->errlen, ELOOP, "tmpcopyup %s: more than %d levels deep", c->path, MAX_DEPTH);
+		return err_set(c->err, c->errlen, -ELOOP, "tmpcopyup %s: more than %d levels deep", c->path, MAX_DEPTH);
 	if (mkdirat(ddir, name, 0700) < 0)
 		return err_set(c->err, c->errlen, errno, "tmpcopyup %s: mkdir", c->path);
 	s = openat(sdir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -233,7 +233,7 @@ static int copy_entry(struct copy *c, int sdir, int ddir, const char *name, int 
 	case S_IFBLK:
 		return copy_device(c, ddir, name, &st);
 	default:
-		return err_set(c->err, c->errlen, EINVAL, "tmpcopyup %s: a file of unknown type", c->path);
+		return err_set(c->err, c->errlen, -EINVAL, "tmpcopyup %s: a file of unknown type", c->path);
 	}
 	if (r == 0 && linked && nodes_add(&c->links, c->path + 1, &st) < 0)
 		return err_set(c->err, c->errlen, ENOMEM, "tmpcopyup %s: remember the hard link", c->path);
@@ -267,7 +267,7 @@ static int copy_dir(struct copy *c, int sdir, int ddir, int depth)
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
 		if ((size_t)snprintf(c->path + len, sizeof(c->path) - len, "/%s", e->d_name) >= sizeof(c->path) - len) {
-			r = err_set(c->err, c->errlen, ENAMETOOLONG, "tmpcopyup %s: path too long", c->path);
+			r = err_set(c->err, c->errlen, -ENAMETOOLONG, "tmpcopyup %s: path too long", c->path);
 			break;
 		}
 		r = copy_entry(c, sdir, ddir, e->d_name, depth);

@@ -229,13 +229,13 @@ static int copyup_bind_device(int srcdir, int top, const char *dst, const struct
 		return err_set(err, errlen, errno, "mount %s: tmpcopyup /%s: open the device node", dst, n->path);
 	if (!(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) || st.st_dev != n->dev || st.st_ino != n->ino ||
 	    st.st_rdev != n->rdev)
-		return err_set(err, errlen, ESTALE, "mount %s: tmpcopyup /%s: the device node changed during the copy", dst,
+		return err_set(err, errlen, -ESTALE, "mount %s: tmpcopyup /%s: the device node changed during the copy", dst,
 			       n->path);
 	target = (int)syscall(SYS_openat2, top, n->path, &how, sizeof(how));
 	if (target < 0 || fstat(target, &st) < 0)
 		return err_set(err, errlen, errno, "mount %s: tmpcopyup /%s: open the copy", dst, n->path);
 	if (!S_ISREG(st.st_mode) || st.st_size != 0)
-		return err_set(err, errlen, ESTALE, "mount %s: tmpcopyup /%s: the copy changed", dst, n->path);
+		return err_set(err, errlen, -ESTALE, "mount %s: tmpcopyup /%s: the copy changed", dst, n->path);
 	tree = clone_tree(src, "", false);
 	if (tree < 0)
 		return err_set(err, errlen, -tree, "mount %s: tmpcopyup /%s: clone the device node", dst, n->path);
