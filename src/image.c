@@ -93,8 +93,7 @@ static int build_argv(const struct config *cfg, struct image_defaults *d)
 	}
 	if (cfg->argv_given) {
 		cmd = (const char *const *)cfg->argv;
-		for (ncmd = 0; cmd[ncmd]; ncmd++)
-			;
+		ncmd = strv_len(cfg->argv);
 	}
 	d->argv = calloc(nep + ncmd + 2, sizeof(*d->argv));
 	if (!d->argv)
