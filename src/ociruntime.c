@@ -875,7 +875,8 @@ int ociruntime_create(const struct oci_ctx *ctx, const struct oci_create_opts *o
 		goto kill;
 	}
 	memset(&m, 0, sizeof(m));
-	if (chan_recv(sv[0], &m) == 0 && m.type == CHAN_MSG_HOOKS) {
+	int got = chan_recv(sv[0], &m);
+	if (got == 0 && m.type == CHAN_MSG_HOOKS) {
 		/* Part of create (the spec's "creating"), in the runtime's namespaces: our pid. */
 		if (run_hooks(&conf, OCI_HOOK_PRESTART, o->id, OCI_CREATING, pid, bundle) < 0 ||
 		    run_hooks(&conf, OCI_HOOK_CREATE_RUNTIME, o->id, OCI_CREATING, pid, bundle) < 0)
@@ -886,10 +887,10 @@ int ociruntime_create(const struct oci_ctx *ctx, const struct oci_create_opts *o
 			goto kill;
 		}
 		memset(&m, 0, sizeof(m));
-		(void)chan_recv(sv[0], &m);
+		got = chan_recv(sv[0], &m);
 	}
-	if (m.type != CHAN_MSG_STARTED) {
-		if (m.type == CHAN_MSG_ERROR)
+	if (got < 0 || m.type != CHAN_MSG_STARTED) {
+		if (got == 0 && m.type == CHAN_MSG_ERROR)
 			warnx("%s", m.text);
 		else
 			warnx("the container's process died during setup");
