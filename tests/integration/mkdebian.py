@@ -15,7 +15,7 @@ It is a test image, not a Debian installation: the stanzas lose their relation f
 Breaks...), since the packages those name are not all in the image and apt would otherwise call
 the system broken. Nothing here needs root: owners are written into the tar, never chowned.
 """
-import glob, hashlib, io, os, re, subprocess, sys, tarfile
+import glob, hashlib, io, os, re, shutil, subprocess, sys, tarfile
 
 # What dpkg -i and apt-get install/remove of a local .deb run: dpkg checks its PATH for sh, rm,
 # tar, diff, ldconfig and start-stop-daemon before it does anything.
@@ -28,6 +28,8 @@ SKIP_PREFIXES = ('/usr/share/doc/', '/usr/share/man/', '/usr/share/info/', '/usr
 APT_METHODS = {'copy', 'file', 'gpgv', 'rred', 'store'}
 RELATIONS = ('Depends', 'Pre-Depends', 'Recommends', 'Suggests', 'Breaks', 'Conflicts', 'Replaces', 'Enhances')
 INFO = '/var/lib/dpkg/info'
+# ldconfig is in /sbin, which a normal user's PATH lacks on Debian (make check run as oneself).
+LDCONFIG = shutil.which('ldconfig', path=os.environ.get('PATH', os.defpath) + ':/usr/sbin:/sbin') or 'ldconfig'
 ABI = {'x86_64': 'libc6,x86-64', 'aarch64': 'libc6,AArch64'}.get(os.uname().machine, 'libc6')
 
 PASSWD = """root:x:0:0:root:/root:/bin/bash
@@ -122,7 +124,7 @@ def closure(lists):
             owner.setdefault(p, pkg)
     # soname -> file, as the dynamic loader finds it (of this machine's own ABI only)
     libs = {}
-    for line in subprocess.run(['ldconfig', '-p'], stdout=subprocess.PIPE, text=True).stdout.splitlines()[1:]:
+    for line in subprocess.run([LDCONFIG, '-p'], stdout=subprocess.PIPE, text=True).stdout.splitlines()[1:]:
         m = re.match(r'\s*(\S+) \(([^)]*)\) => (\S+)$', line)
         if m and m.group(2).split(', ')[0] == ABI:
             libs.setdefault(m.group(1), m.group(3))
