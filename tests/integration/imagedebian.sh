@@ -10,8 +10,10 @@
 # debian_build DIR: DIR/debian.tar (the image, an oci-archive tagged "deb"; the same layer as
 # podman save writes it in DIR/debian-docker.tar), DIR/repo (sbhello.deb
 # and its Packages index, a flat file: repository; sbowned.deb). Built once per script run, by root for both
-# test users (t_root_setup), or by the user when run unprivileged.
-debian_build() {
+# test users (t_root_setup), or by the user when run unprivileged. In a subshell with umask 022:
+# dpkg-deb refuses a DEBIAN directory made 0700 under a caller's umask 077.
+debian_build() (
+    umask 022
     local d=$1
     python3 "$top_srcdir/tests/integration/mkdebian.py" "$d/layer.tar" &&
         python3 "$top_srcdir/tests/integration/mkimage.py" oci "$d/img" --tag deb --compress zstd \
@@ -42,7 +44,7 @@ debian_build() {
     dpkg-deb --root-owner-group -Zgzip --build "$d/pkg2" "$d/repo/sbowned.deb" >/dev/null || return 1
     rm -rf "$d/pkg" "$d/pkg2"
     chmod -R a+rX "$d"
-}
+)
 t_root_setup() { mkdir "$1/debian" && debian_build "$1/debian" >"$1/debian.log" 2>&1 || rm -rf "$1/debian"; }
 . "$(dirname "$0")/lib.sh"
 export XDG_DATA_HOME=$T_WORK/data
@@ -62,8 +64,9 @@ if [ ! -f "$DEB/debian.tar" ]; then
 fi
 IMG=oci-archive:$DEB/debian.tar:deb
 # deb ARGS... -- the sandbox on the image with the repository at /srv/repo and the package at
-# /tmp/sbhello.deb; each run starts from the image as it is.
-deb() { sb --net none --ro-bind "$DEB/repo" /srv/repo --ro-bind "$DEB/repo/sbhello.deb" /tmp/sbhello.deb "$IMG" "$@" 2>&1; }
+# /tmp/sbhello.deb; each run starts from the image as it is. Umask 022 as in a container: the
+# sandbox keeps the caller's, and under 077 apt's downloads as root would be unreadable to _apt.
+deb() { (umask 022 && sb --net none --ro-bind "$DEB/repo" /srv/repo --ro-bind "$DEB/repo/sbhello.deb" /tmp/sbhello.deb "$IMG" "$@" 2>&1); }
 # The problems apt reports: its E: and W: lines.
 apt_problems() { grep -E '^(E|W): ' || true; }
 SOURCES='echo "deb [trusted=yes] file:/srv/repo ./" >/etc/apt/sources.list'
