@@ -87,11 +87,19 @@ def canonical(path):
     return os.path.normpath('/' + link + '/' + parts[2]) if link else path
 
 
+# This host's own architecture: with a foreign one installed too (multiarch: libc6:i386 next to
+# libc6:amd64), a package name has two list files and two status stanzas; the image takes the
+# native ones.
+ARCH = subprocess.run(['dpkg', '--print-architecture'], stdout=subprocess.PIPE, text=True).stdout.strip()
+
+
 def list_files():
-    """Every installed package's list file: name (without :arch) -> its list file."""
+    """Every installed package's list file of this architecture: name (without :arch) -> file."""
     lists = {}
     for f in glob.glob(INFO + '/*.list'):
-        lists[os.path.basename(f)[:-5].split(':')[0]] = f
+        name, _, arch = os.path.basename(f)[:-5].partition(':')
+        if arch in ('', ARCH):
+            lists[name] = f
     return lists
 
 
@@ -155,6 +163,8 @@ def status_stanzas(pkgs):
         lines = s.strip('\n').split('\n')
         name = next((l[9:] for l in lines if l.startswith('Package: ')), None)
         if name not in pkgs or 'Status: install ok installed' not in lines:
+            continue
+        if not ({'Architecture: ' + ARCH, 'Architecture: all'} & set(lines)):
             continue
         kept, skip = [], False
         for l in lines:
