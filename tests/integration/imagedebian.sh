@@ -59,8 +59,9 @@ DEB=$top_builddir/debian
 if [ ! -f "$DEB/debian.tar" ]; then
     DEB=$T_WORK/debian
     mkdir -p "$DEB"
+    # The log's last lines one argument each: t_notok makes each a TAP comment ("#" first).
     debian_build "$DEB" >"$T_WORK/debian.log" 2>&1 ||
-        { t_notok "build a Debian image from this host's packages" "$(tail -5 "$T_WORK/debian.log")"; exit 0; }
+        { mapfile -t why < <(tail -5 "$T_WORK/debian.log"); t_notok "build a Debian image from this host's packages" "${why[@]}"; exit 0; }
 fi
 IMG=oci-archive:$DEB/debian.tar:deb
 # deb ARGS... -- the sandbox on the image with the repository at /srv/repo and the package at
