@@ -600,7 +600,8 @@ static void pf_sched_batch(void)
 {
 	struct sched_param sp = { .sched_priority = 0 };
 
-	(void)sched_setscheduler(0, SCHED_BATCH, &sp);
+	if (sched_setscheduler(0, SCHED_BATCH, &sp) < 0)
+		debug("portfwd: SCHED_BATCH: %s (the forwarder keeps the normal policy)", strerror(errno));
 }
 
 /* Join the sandbox's namespaces: the user namespace first, which its owner (us) may join and
